@@ -1,0 +1,50 @@
+# shopcast: a thin layer over meson + ninja. `make run` and `make test` install
+# what is missing first (tools/install-deps.sh), so a fresh Debian 12 machine
+# needs nothing else.
+
+BUILD     ?= build
+SAN_BUILD ?= build-san
+BOARD     ?= sim
+DURATION  ?= 3600
+
+SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+
+.PHONY: all deps run test bench format check-format clean
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+# The same tree built with AddressSanitizer and UndefinedBehaviorSanitizer.
+$(SAN_BUILD)/build.ninja:
+	meson setup $(SAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+deps:
+	./tools/install-deps.sh
+
+# The box in demo mode on the simulated board, streaming to a local ingest.
+run: deps
+	$(MAKE) all
+	./tools/run-demo.sh $(BUILD) $(BOARD)
+
+# Every test, in the normal build and under ASan+UBSan; ends with the summary.
+test: deps
+	$(MAKE) all
+	$(MAKE) $(SAN_BUILD)/build.ninja
+	ninja -C $(SAN_BUILD)
+	./tests/run-tests.sh $(BUILD) $(SAN_BUILD)
+
+bench: deps
+	$(MAKE) all
+	./tests/bench/pipeline-cpu.sh $(BUILD)
+
+format:
+	clang-format -i $(SOURCES)
+
+check-format:
+	clang-format --dry-run --Werror $(SOURCES)
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)

@@ -1,0 +1,257 @@
+#define G_LOG_DOMAIN "shopcast-config"
+
+#include "firmware/config.h"
+
+#include "firmware/keyfile.h"
+#include "pipeline/rtmp-url.h"
+
+#include <string.h>
+
+static const char *const box_keys[] = {"board", "board-dir", "log-level", NULL};
+static const char *const video_keys[] = {"width",   "height",      "framerate", "bitrate",
+                                         "profile", "keyframe-interval", "b-frames",
+                                         "x264-preset", "device", NULL};
+static const char *const audio_keys[] = {"sample-rate", "channels", "bitrate", "device", NULL};
+static const char *const destination_keys[] = {"platform", "url", "key", "enabled", "tls-ca-file",
+                                               NULL};
+
+static const ScKeyfileGroup schema[] = {
+    {"box", box_keys},
+    {"video", video_keys},
+    {"audio", audio_keys},
+    {"destination *", destination_keys},
+};
+
+static const char *const profiles[] = {"main", "high", NULL};
+static const char *const x264_presets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
+                                           "medium", NULL};
+static const char *const log_levels[] = {"error", "warning", "info", "debug", NULL};
+static const char *const sample_rates[] = {"44100", "48000", NULL};
+
+static void
+destination_free(gpointer p)
+{
+  ScDestination *d = p;
+  g_free(d->name);
+  g_free(d->platform);
+  g_free(d->url);
+  if (d->stream_key)
+    memset(d->stream_key, 0, strlen(d->stream_key)); /* do not leave it in freed memory */
+  g_free(d->stream_key);
+  g_free(d->tls_ca_file);
+  g_free(d);
+}
+
+void
+sc_config_free(ScConfig *c)
+{
+  if (c == NULL)
+    return;
+  g_free(c->path);
+  g_free(c->board);
+  g_free(c->board_dir);
+  g_free(c->video_device);
+  g_free(c->audio_device);
+  g_free(c->media.x264_preset);
+  g_clear_pointer(&c->destinations, g_ptr_array_unref);
+  g_free(c);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScDestination, destination_free)
+
+static gboolean
+read_box(GKeyFile *kf, ScConfig *c, GError **error)
+{
+  guint level = SC_LOG_INFO;
+  if (!sc_keyfile_get_string(kf, c->path, "box", "board", &c->board, error) ||
+      !sc_keyfile_get_string(kf, c->path, "box", "board-dir", &c->board_dir, error) ||
+      !sc_keyfile_get_choice(kf, c->path, "box", "log-level", log_levels, &level, error))
+    return FALSE;
+  c->log_level = level;
+  if (c->board == NULL)
+    c->board = g_strdup("sim");
+  return TRUE;
+}
+
+/* Sizes must be even: the encoders take 4:2:0 video. */
+static gboolean
+check_even(const ScConfig *c, const char *key, guint value, GError **error)
+{
+  if (value % 2 == 0)
+    return TRUE;
+  sc_keyfile_value_error(error, c->path, "video", key, "%u is odd; use an even number of pixels", value);
+  return FALSE;
+}
+
+static gboolean
+read_video(GKeyFile *kf, ScConfig *c, GError **error)
+{
+  ScMediaSpec *m = &c->media;
+  guint profile = SC_H264_PROFILE_MAIN, preset = G_MAXUINT;
+  const char *p = c->path;
+  if (!sc_keyfile_get_uint(kf, p, "video", "width", 160, 3840, &m->width, error) ||
+      !sc_keyfile_get_uint(kf, p, "video", "height", 160, 3840, &m->height, error) ||
+      !check_even(c, "width", m->width, error) || !check_even(c, "height", m->height, error) ||
+      !sc_keyfile_get_uint(kf, p, "video", "framerate", 10, 60, &m->framerate, error) ||
+      !sc_keyfile_get_uint(kf, p, "video", "bitrate", 300, 20000, &m->video_bitrate_kbps, error) ||
+      !sc_keyfile_get_choice(kf, p, "video", "profile", profiles, &profile, error) ||
+      !sc_keyfile_get_uint(kf, p, "video", "keyframe-interval", 1, 10, &m->keyframe_interval_s, error) ||
+      !sc_keyfile_get_uint(kf, p, "video", "b-frames", 0, 4, &m->bframes, error) ||
+      !sc_keyfile_get_choice(kf, p, "video", "x264-preset", x264_presets, &preset, error) ||
+      !sc_keyfile_get_string(kf, p, "video", "device", &c->video_device, error))
+    return FALSE;
+  m->profile = profile;
+  if (preset != G_MAXUINT)
+    m->x264_preset = g_strdup(x264_presets[preset]);
+  return TRUE;
+}
+
+static gboolean
+read_audio(GKeyFile *kf, ScConfig *c, GError **error)
+{
+  ScMediaSpec *m = &c->media;
+  guint rate = G_MAXUINT;
+  if (!sc_keyfile_get_choice(kf, c->path, "audio", "sample-rate", sample_rates, &rate, error) ||
+      !sc_keyfile_get_uint(kf, c->path, "audio", "channels", 1, 2, &m->audio_channels, error) ||
+      !sc_keyfile_get_uint(kf, c->path, "audio", "bitrate", 64, 320, &m->audio_bitrate_kbps, error) ||
+      !sc_keyfile_get_string(kf, c->path, "audio", "device", &c->audio_device, error))
+    return FALSE;
+  if (rate != G_MAXUINT)
+    m->audio_rate = (guint)g_ascii_strtoull(sample_rates[rate], NULL, 10);
+  return TRUE;
+}
+
+static gboolean
+valid_name(const char *name)
+{
+  if (*name == '\0' || strlen(name) > 64)
+    return FALSE;
+  for (const char *q = name; *q; q++)
+    if (!g_ascii_isalnum(*q) && *q != '-' && *q != '_')
+      return FALSE;
+  return TRUE;
+}
+
+/* A key goes into the RTMP publish command as it is: no spaces or controls. */
+static gboolean
+valid_stream_key(const char *key)
+{
+  if (strlen(key) > 512)
+    return FALSE;
+  for (const char *q = key; *q; q++)
+    if ((guchar)*q <= ' ' || *q == 0x7f)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+check_destination(const ScConfig *c, const char *group, ScDestination *d, GError **error)
+{
+  g_autoptr(GError) url_error = NULL;
+  g_autoptr(ScRtmpUrl) url = sc_rtmp_url_parse(d->url, &url_error);
+  if (url == NULL) {
+    sc_keyfile_value_error(error, c->path, group, "url", "%s", url_error->message);
+    return FALSE;
+  }
+  if (!valid_stream_key(d->stream_key)) {
+    sc_keyfile_value_error(error, c->path, group, "key",
+                           "must not hold spaces or control characters (at most 512 bytes)");
+    return FALSE;
+  }
+  if (d->tls_ca_file && !g_file_test(d->tls_ca_file, G_FILE_TEST_IS_REGULAR)) {
+    sc_keyfile_value_error(error, c->path, group, "tls-ca-file", "no such file: %s", d->tls_ca_file);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static ScDestination *
+read_destination(GKeyFile *kf, const ScConfig *c, const char *group, GError **error)
+{
+  const char *name = group + strlen("destination ");
+  if (!valid_name(name)) {
+    g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_VALUE,
+                "%s: [%s]: the destination's name may hold only letters, digits, '-' and '_' (at "
+                "most 64)",
+                c->path, group);
+    return NULL;
+  }
+  g_autoptr(ScDestination) d = g_new0(ScDestination, 1);
+  d->name = g_strdup(name);
+  d->enabled = TRUE;
+  if (!sc_keyfile_get_string(kf, c->path, group, "platform", &d->platform, error) ||
+      !sc_keyfile_require_string(kf, c->path, group, "url", &d->url, error) ||
+      !sc_keyfile_require_string(kf, c->path, group, "key", &d->stream_key, error) ||
+      !sc_keyfile_get_bool(kf, c->path, group, "enabled", &d->enabled, error) ||
+      !sc_keyfile_get_string(kf, c->path, group, "tls-ca-file", &d->tls_ca_file, error) ||
+      !check_destination(c, group, d, error))
+    return NULL;
+  return g_steal_pointer(&d);
+}
+
+static gboolean
+read_destinations(GKeyFile *kf, ScConfig *c, GError **error)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+  for (char **g = groups; *g; g++) {
+    if (!g_str_has_prefix(*g, "destination "))
+      continue;
+    ScDestination *d = read_destination(kf, c, *g, error);
+    if (d == NULL)
+      return FALSE;
+    g_ptr_array_add(c->destinations, d);
+  }
+  return TRUE;
+}
+
+ScConfig *
+sc_config_load(const char *path, GError **error)
+{
+  g_autoptr(GKeyFile) kf = sc_keyfile_load(path, error);
+  if (kf == NULL)
+    return NULL;
+  g_autoptr(ScConfig) c = g_new0(ScConfig, 1);
+  c->path = g_strdup(path);
+  c->destinations = g_ptr_array_new_with_free_func(destination_free);
+  if (!sc_keyfile_check(kf, path, schema, G_N_ELEMENTS(schema), error) || !read_box(kf, c, error) ||
+      !read_video(kf, c, error) || !read_audio(kf, c, error) || !read_destinations(kf, c, error))
+    return NULL;
+  return g_steal_pointer(&c);
+}
+
+static void
+default_uint(guint *value, guint board_value, guint product_value)
+{
+  if (*value == 0)
+    *value = board_value ? board_value : product_value;
+}
+
+void
+sc_config_apply_board(ScConfig *c, const ScBoard *board)
+{
+  const ScBoardDefaults *d = sc_board_get_defaults(board);
+  ScMediaSpec *m = &c->media;
+  default_uint(&m->width, d->width, 1280);
+  default_uint(&m->height, d->height, 720);
+  default_uint(&m->framerate, d->framerate, 30);
+  default_uint(&m->video_bitrate_kbps, d->video_bitrate_kbps, 2500);
+  default_uint(&m->keyframe_interval_s, 0, 2);
+  default_uint(&m->audio_rate, 0, 48000);
+  default_uint(&m->audio_channels, 0, 2);
+  default_uint(&m->audio_bitrate_kbps, 0, 128);
+  if (m->x264_preset == NULL)
+    m->x264_preset = g_strdup(d->x264_preset ? d->x264_preset : "veryfast");
+  if (c->video_device == NULL)
+    c->video_device = g_strdup(sc_board_get_video_device(board));
+  if (c->audio_device == NULL)
+    c->audio_device = g_strdup(sc_board_get_audio_device(board));
+}
+
+guint
+sc_config_count_enabled(const ScConfig *c)
+{
+  guint n = 0;
+  for (guint i = 0; i < c->destinations->len; i++)
+    n += ((ScDestination *)g_ptr_array_index(c->destinations, i))->enabled ? 1 : 0;
+  return n;
+}

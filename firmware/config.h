@@ -1,0 +1,51 @@
+/* config.h - shopcastd's configuration (an INI file, see README.md).
+ *
+ * Every key is read and checked: an unknown or misspelt key, a value out of
+ * range or a bad URL is an error that names the file, the group and the key,
+ * and shopcastd exits with EX_CONFIG (78) before starting anything.
+ * Stream keys are secrets: they are kept here and handed to the outputs, and
+ * only ever shown masked (sc_rtmp_url_mask_key).
+ */
+#pragma once
+
+#include "firmware/board.h"
+#include "firmware/log.h"
+#include "pipeline/pipeline.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *name;        /* from the group name: [destination NAME] */
+  char *platform;    /* a label for people ("douyin", "youtube"), may be NULL */
+  char *url;         /* rtmp:// or rtmps:// ingest URL, without the key */
+  char *stream_key;  /* secret */
+  char *tls_ca_file; /* NULL: the system's trusted CAs */
+  gboolean enabled;
+} ScDestination;
+
+typedef struct {
+  char *path;
+  char *board;     /* profile name */
+  char *board_dir; /* NULL: sc_board_default_dir() */
+  ScLogLevel log_level;
+  char *video_device; /* NULL: the board's default */
+  char *audio_device;
+  ScMediaSpec media; /* after sc_config_apply_board: complete */
+  GPtrArray *destinations; /* ScDestination*, in file order */
+} ScConfig;
+
+/* Reads and checks @path. Errors are SC_KEYFILE_ERROR. */
+ScConfig *sc_config_load(const char *path, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+void sc_config_free(ScConfig *config);
+
+/* Fills what the file left unset from the board's defaults, then from the
+ * product's (1280x720, 30 fps, 2500 kb/s, Main, 2 s GOP, no B-frames,
+ * AAC-LC 48 kHz stereo 128 kb/s). */
+void sc_config_apply_board(ScConfig *config, const ScBoard *board);
+
+/* Enabled destinations only. */
+guint sc_config_count_enabled(const ScConfig *config);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScConfig, sc_config_free)
+
+G_END_DECLS

@@ -1,0 +1,551 @@
+#define G_LOG_DOMAIN "shopcast-output"
+
+#include "pipeline/output.h"
+
+#include "pipeline/flv.h"
+#include "pipeline/rtmp-url.h"
+#include "pipeline/rtmp.h"
+
+/* While publishing, ask the encoder for at most one keyframe per interval
+ * after an overflow, so a struggling destination cannot flood the shared
+ * encode with keyframes. */
+#define KEYFRAME_REQUEST_INTERVAL_US (1 * G_USEC_PER_SEC)
+#define POP_TIMEOUT_US (100 * 1000)
+
+typedef struct {
+  GstBuffer *buffer; /* NULL marks the end of the stream */
+  guint32 ts;
+  guint8 type;
+  gboolean keyframe;
+} Item;
+
+struct _ScOutput {
+  char *name, *url, *key, *ca_file, *description;
+  ScOutputParams params; /* timeouts; strings above */
+  GMainContext *ctx;
+  ScOutputStateFunc on_state;
+  gpointer user_data;
+  ScKeyframeFunc keyframe_func;
+  gpointer keyframe_data;
+  GThread *thread;
+  GCancellable *cancel;
+
+  GMutex lock; /* everything below */
+  GCond cond;
+  GQueue queue; /* Item* */
+  GstCaps *caps;
+  gboolean accepting; /* publishing: push queues tags */
+  gboolean resync;    /* drop until the next keyframe */
+  gboolean eos, stopping, retry_now, finished, detached;
+  gint64 last_keyframe_request;
+  ScOutputState state;
+  ScOutputStats stats;
+};
+
+const char *
+sc_output_state_name(ScOutputState state)
+{
+  static const char *const names[] = {"idle", "connecting", "live", "retrying", "stopped"};
+  return state < G_N_ELEMENTS(names) ? names[state] : "unknown";
+}
+
+static void
+item_free(gpointer p)
+{
+  Item *item = p;
+  if (item->buffer)
+    gst_buffer_unref(item->buffer);
+  g_free(item);
+}
+
+static void
+output_clear(ScOutput *self)
+{
+  g_free(self->name);
+  g_free(self->url);
+  g_free(self->key);
+  g_free(self->ca_file);
+  g_free(self->description);
+  g_queue_clear_full(&self->queue, item_free);
+  gst_caps_replace(&self->caps, NULL);
+  g_clear_object(&self->cancel);
+  g_main_context_unref(self->ctx);
+  g_mutex_clear(&self->lock);
+  g_cond_clear(&self->cond);
+}
+
+static ScOutput *
+output_ref(ScOutput *self)
+{
+  return g_atomic_rc_box_acquire(self);
+}
+
+static void
+output_unref(ScOutput *self)
+{
+  g_atomic_rc_box_release_full(self, (GDestroyNotify)output_clear);
+}
+
+static guint
+or_default(guint value, guint fallback)
+{
+  return value ? value : fallback;
+}
+
+ScOutput *
+sc_output_new(const ScOutputParams *params, ScOutputStateFunc on_state, gpointer user_data)
+{
+  ScOutput *self = g_atomic_rc_box_new0(ScOutput);
+  self->name = g_strdup(params->name);
+  self->url = g_strdup(params->url);
+  self->key = g_strdup(params->stream_key);
+  self->ca_file = g_strdup(params->tls_ca_file);
+  self->params = *params;
+  self->params.queue_ms = or_default(params->queue_ms, 2000);
+  self->params.retry_first_ms = or_default(params->retry_first_ms, 500);
+  self->params.retry_max_ms = or_default(params->retry_max_ms, 30000);
+  self->params.connect_timeout_ms = or_default(params->connect_timeout_ms, 5000);
+  self->params.send_timeout_ms = or_default(params->send_timeout_ms, 3000);
+  g_autoptr(ScRtmpUrl) url = sc_rtmp_url_parse(params->url, NULL);
+  self->description = url ? sc_rtmp_url_describe(url, params->stream_key) : g_strdup("(invalid URL)");
+  self->ctx = g_main_context_ref_thread_default();
+  self->on_state = on_state;
+  self->user_data = user_data;
+  self->cancel = g_cancellable_new();
+  g_mutex_init(&self->lock);
+  g_cond_init(&self->cond);
+  g_queue_init(&self->queue);
+  return self;
+}
+
+void
+sc_output_set_keyframe_func(ScOutput *self, ScKeyframeFunc func, gpointer user_data)
+{
+  self->keyframe_func = func;
+  self->keyframe_data = user_data;
+}
+
+/* ---- state reports, delivered on the creator's main context ---- */
+
+typedef struct {
+  ScOutput *output;
+  ScOutputState state;
+  GError *reason;
+} StateReport;
+
+static gboolean
+deliver_state(gpointer data)
+{
+  StateReport *r = data;
+  g_mutex_lock(&r->output->lock);
+  gboolean detached = r->output->detached;
+  g_mutex_unlock(&r->output->lock);
+  if (!detached && r->output->on_state)
+    r->output->on_state(r->output, r->state, r->reason, r->output->user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+free_report(gpointer data)
+{
+  StateReport *r = data;
+  g_clear_error(&r->reason);
+  output_unref(r->output);
+  g_free(r);
+}
+
+static void
+set_state(ScOutput *self, ScOutputState state, const GError *reason)
+{
+  g_mutex_lock(&self->lock);
+  self->state = state;
+  g_mutex_unlock(&self->lock);
+  StateReport *r = g_new0(StateReport, 1);
+  r->output = output_ref(self);
+  r->state = state;
+  r->reason = reason ? g_error_copy(reason) : NULL;
+  g_main_context_invoke_full(self->ctx, G_PRIORITY_DEFAULT, deliver_state, r, free_report);
+}
+
+/* ---- the streaming side: sc_output_push, on the pipeline's thread ---- */
+
+static gboolean
+read_item(GstBuffer *buffer, Item *item)
+{
+  GstMapInfo map;
+  if (!gst_buffer_map(buffer, &map, GST_MAP_READ))
+    return FALSE;
+  ScFlvTag tag;
+  gboolean ok = sc_flv_parse_tag(map.data, map.size, &tag, NULL) > 0;
+  if (ok) {
+    item->type = tag.type;
+    item->ts = tag.timestamp_ms;
+    item->keyframe = sc_flv_tag_is_keyframe(&tag);
+  }
+  gst_buffer_unmap(buffer, &map);
+  return ok;
+}
+
+static guint32
+queued_span_ms(ScOutput *self)
+{
+  Item *head = g_queue_peek_head(&self->queue);
+  Item *tail = g_queue_peek_tail(&self->queue);
+  return head && tail && head->buffer && tail->buffer && tail->ts > head->ts ? tail->ts - head->ts : 0;
+}
+
+/* Called with the lock held. TRUE when the caller should ask for a keyframe. */
+static gboolean
+enqueue_locked(ScOutput *self, Item *item)
+{
+  gboolean want_keyframe = FALSE;
+  if (!self->resync && queued_span_ms(self) > self->params.queue_ms) {
+    /* The network fell behind: what is queued is already late. Drop it and
+     * restart at a keyframe rather than let latency grow. */
+    self->stats.tags_dropped += g_queue_get_length(&self->queue);
+    g_queue_clear_full(&self->queue, item_free);
+    self->resync = TRUE;
+    gint64 now = g_get_monotonic_time();
+    if (now - self->last_keyframe_request > KEYFRAME_REQUEST_INTERVAL_US) {
+      self->last_keyframe_request = now;
+      want_keyframe = TRUE;
+    }
+  }
+  if (self->resync && !item->keyframe) {
+    self->stats.tags_dropped++;
+    item_free(item);
+    return want_keyframe;
+  }
+  self->resync = FALSE;
+  g_queue_push_tail(&self->queue, item);
+  g_cond_broadcast(&self->cond);
+  return want_keyframe;
+}
+
+static void
+request_keyframe(ScOutput *self)
+{
+  if (self->keyframe_func)
+    self->keyframe_func(self->keyframe_data);
+}
+
+static void
+push_eos(ScOutput *self)
+{
+  g_mutex_lock(&self->lock);
+  self->eos = TRUE;
+  if (self->accepting)
+    g_queue_push_tail(&self->queue, g_new0(Item, 1));
+  g_cond_broadcast(&self->cond);
+  g_mutex_unlock(&self->lock);
+}
+
+void
+sc_output_push(GstBuffer *tag, GstCaps *caps, gpointer user_data)
+{
+  ScOutput *self = user_data;
+  if (tag == NULL) {
+    push_eos(self);
+    return;
+  }
+  g_mutex_lock(&self->lock);
+  if (caps && caps != self->caps)
+    gst_caps_replace(&self->caps, caps);
+  gboolean take = self->accepting && !self->eos;
+  g_mutex_unlock(&self->lock);
+  /* Header tags (metadata, codec configuration) also live in the caps' streamheader,
+   * which every new connection sends first. */
+  if (!take || GST_BUFFER_FLAG_IS_SET(tag, GST_BUFFER_FLAG_HEADER))
+    return;
+  Item *item = g_new0(Item, 1);
+  if (!read_item(tag, item)) {
+    g_free(item);
+    return;
+  }
+  item->buffer = gst_buffer_ref(tag);
+  g_mutex_lock(&self->lock);
+  gboolean want_keyframe = enqueue_locked(self, item);
+  g_mutex_unlock(&self->lock);
+  if (want_keyframe)
+    request_keyframe(self);
+}
+
+/* ---- the output's thread ---- */
+
+typedef struct {
+  gboolean headers_sent;
+  gboolean have_base;
+  guint32 base_ts; /* the first keyframe's timestamp: the connection starts at 0 */
+} Connection;
+
+static gboolean
+send_buffer(ScOutput *self, ScRtmp *rtmp, GstBuffer *buffer, guint32 ts, gboolean keep_ts,
+            GError **error)
+{
+  GstMapInfo map;
+  if (!gst_buffer_map(buffer, &map, GST_MAP_READ))
+    return TRUE;
+  ScFlvTag tag;
+  gboolean ok = TRUE;
+  if (!sc_flv_is_file_header(map.data, map.size) && sc_flv_parse_tag(map.data, map.size, &tag, NULL)) {
+    ok = sc_rtmp_send(rtmp, tag.type, keep_ts ? tag.timestamp_ms : ts, tag.body, tag.body_len,
+                      self->cancel, error);
+    if (ok) {
+      g_mutex_lock(&self->lock);
+      self->stats.tags_sent++;
+      self->stats.bytes_sent += tag.body_len;
+      g_mutex_unlock(&self->lock);
+    }
+  }
+  gst_buffer_unmap(buffer, &map);
+  return ok;
+}
+
+/* Metadata and codec configuration, from the caps' streamheader, at time 0. */
+static gboolean
+send_headers(ScOutput *self, ScRtmp *rtmp, GError **error)
+{
+  g_mutex_lock(&self->lock);
+  g_autoptr(GstCaps) caps = self->caps ? gst_caps_ref(self->caps) : NULL;
+  g_mutex_unlock(&self->lock);
+  const GValue *headers =
+      caps ? gst_structure_get_value(gst_caps_get_structure(caps, 0), "streamheader") : NULL;
+  for (guint i = 0; headers && GST_VALUE_HOLDS_ARRAY(headers) && i < gst_value_array_get_size(headers);
+       i++) {
+    GstBuffer *buffer = gst_value_get_buffer(gst_value_array_get_value(headers, i));
+    if (!send_buffer(self, rtmp, buffer, 0, FALSE, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+send_item(ScOutput *self, ScRtmp *rtmp, Connection *conn, Item *item, GError **error)
+{
+  if (!conn->headers_sent) {
+    if (!send_headers(self, rtmp, error))
+      return FALSE;
+    conn->headers_sent = TRUE;
+  }
+  if (!conn->have_base) { /* resync guarantees the first item is a keyframe */
+    conn->base_ts = item->ts;
+    conn->have_base = TRUE;
+  }
+  if (item->ts < conn->base_ts) /* audio captured just before the first keyframe */
+    return TRUE;
+  return send_buffer(self, rtmp, item->buffer, item->ts - conn->base_ts, FALSE, error);
+}
+
+static void
+set_accepting(ScOutput *self, gboolean accepting)
+{
+  g_mutex_lock(&self->lock);
+  g_queue_clear_full(&self->queue, item_free);
+  self->accepting = accepting;
+  self->resync = TRUE;
+  self->last_keyframe_request = g_get_monotonic_time();
+  g_mutex_unlock(&self->lock);
+}
+
+/* Waits for the next item; NULL on timeout. *stop is set when asked to stop. */
+static Item *
+pop_item(ScOutput *self, gboolean *stop)
+{
+  g_mutex_lock(&self->lock);
+  gint64 deadline = g_get_monotonic_time() + POP_TIMEOUT_US;
+  while (g_queue_is_empty(&self->queue) && !self->stopping)
+    if (!g_cond_wait_until(&self->cond, &self->lock, deadline))
+      break;
+  *stop = self->stopping;
+  Item *item = *stop ? NULL : g_queue_pop_head(&self->queue);
+  g_mutex_unlock(&self->lock);
+  return item;
+}
+
+/* Publishes until the end of the stream (TRUE) or a failure (FALSE). */
+static gboolean
+stream(ScOutput *self, ScRtmp *rtmp, GError **error)
+{
+  Connection conn = {0};
+  set_accepting(self, TRUE);
+  request_keyframe(self);
+  set_state(self, SC_OUTPUT_STATE_LIVE, NULL);
+  for (;;) {
+    gboolean stop = FALSE;
+    Item *item = pop_item(self, &stop);
+    if (stop || (item && item->buffer == NULL)) {
+      g_clear_pointer(&item, item_free);
+      set_accepting(self, FALSE);
+      return TRUE;
+    }
+    gboolean ok = item == NULL || send_item(self, rtmp, &conn, item, error);
+    g_clear_pointer(&item, item_free);
+    if (!ok) {
+      set_accepting(self, FALSE);
+      return FALSE;
+    }
+  }
+}
+
+static ScRtmp *
+open_connection(ScOutput *self, GError **error)
+{
+  ScRtmpParams p = {
+      .url = self->url,
+      .stream_key = self->key,
+      .tls_ca_file = self->ca_file,
+      .connect_timeout_ms = self->params.connect_timeout_ms,
+      .send_timeout_ms = self->params.send_timeout_ms,
+  };
+  return sc_rtmp_connect(&p, self->cancel, error);
+}
+
+/* Capped exponential backoff with jitter: the wait is a random point in the
+ * upper half of the step, so the first retry comes within retry_first_ms and
+ * many boxes behind one failed ingest do not retry in lockstep. */
+static void
+wait_before_retry(ScOutput *self, guint attempt)
+{
+  guint64 step = (guint64)self->params.retry_first_ms << MIN(attempt, 16u);
+  step = MIN(step, self->params.retry_max_ms);
+  guint64 wait_ms = step / 2 + g_random_int_range(0, (gint32)(step / 2) + 1);
+  gint64 deadline = g_get_monotonic_time() + (gint64)wait_ms * 1000;
+  g_mutex_lock(&self->lock);
+  while (!self->stopping && !self->eos && !self->retry_now)
+    if (!g_cond_wait_until(&self->cond, &self->lock, deadline))
+      break;
+  self->retry_now = FALSE;
+  g_mutex_unlock(&self->lock);
+}
+
+static gboolean
+should_stop(ScOutput *self)
+{
+  g_mutex_lock(&self->lock);
+  gboolean stop = self->stopping || self->eos;
+  g_mutex_unlock(&self->lock);
+  return stop;
+}
+
+static gpointer
+run(gpointer data)
+{
+  ScOutput *self = data;
+  guint attempt = 0;
+  while (!should_stop(self)) {
+    g_autoptr(GError) error = NULL;
+    set_state(self, SC_OUTPUT_STATE_CONNECTING, NULL);
+    ScRtmp *rtmp = open_connection(self, &error);
+    gboolean ended = FALSE;
+    if (rtmp) {
+      attempt = 0;
+      g_mutex_lock(&self->lock);
+      self->stats.connections++;
+      g_mutex_unlock(&self->lock);
+      ended = stream(self, rtmp, &error);
+      sc_rtmp_close(rtmp);
+    }
+    if (ended || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      break;
+    g_mutex_lock(&self->lock);
+    self->stats.failures++;
+    g_mutex_unlock(&self->lock);
+    set_state(self, SC_OUTPUT_STATE_RETRYING, error);
+    wait_before_retry(self, attempt++);
+  }
+  g_mutex_lock(&self->lock);
+  self->finished = TRUE;
+  g_cond_broadcast(&self->cond);
+  g_mutex_unlock(&self->lock);
+  set_state(self, SC_OUTPUT_STATE_STOPPED, NULL);
+  return NULL;
+}
+
+void
+sc_output_start(ScOutput *self)
+{
+  g_return_if_fail(self->thread == NULL);
+  g_autofree char *thread_name = g_strdup_printf("out-%.10s", self->name);
+  self->thread = g_thread_new(thread_name, run, self);
+}
+
+void
+sc_output_reconnect_now(ScOutput *self)
+{
+  g_mutex_lock(&self->lock);
+  self->retry_now = TRUE;
+  g_cond_broadcast(&self->cond);
+  g_mutex_unlock(&self->lock);
+}
+
+static void
+stop_thread(ScOutput *self)
+{
+  g_mutex_lock(&self->lock);
+  self->stopping = TRUE;
+  g_cond_broadcast(&self->cond);
+  g_mutex_unlock(&self->lock);
+  g_cancellable_cancel(self->cancel);
+}
+
+gboolean
+sc_output_finish(ScOutput *self, guint timeout_ms)
+{
+  if (self->thread == NULL)
+    return TRUE;
+  gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+  g_mutex_lock(&self->lock);
+  while (!self->finished)
+    if (!g_cond_wait_until(&self->cond, &self->lock, deadline))
+      break;
+  gboolean clean = self->finished;
+  g_mutex_unlock(&self->lock);
+  if (!clean)
+    stop_thread(self);
+  g_thread_join(g_steal_pointer(&self->thread));
+  return clean;
+}
+
+void
+sc_output_free(ScOutput *self)
+{
+  if (self == NULL)
+    return;
+  if (self->thread) {
+    stop_thread(self);
+    g_thread_join(g_steal_pointer(&self->thread));
+  }
+  g_mutex_lock(&self->lock);
+  self->detached = TRUE; /* reports still queued on the main context are dropped */
+  g_mutex_unlock(&self->lock);
+  output_unref(self);
+}
+
+const char *
+sc_output_get_name(ScOutput *self)
+{
+  return self->name;
+}
+
+const char *
+sc_output_describe(ScOutput *self)
+{
+  return self->description;
+}
+
+ScOutputState
+sc_output_get_state(ScOutput *self)
+{
+  g_mutex_lock(&self->lock);
+  ScOutputState state = self->state;
+  g_mutex_unlock(&self->lock);
+  return state;
+}
+
+void
+sc_output_get_stats(ScOutput *self, ScOutputStats *stats)
+{
+  g_mutex_lock(&self->lock);
+  *stats = self->stats;
+  g_mutex_unlock(&self->lock);
+}

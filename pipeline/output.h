@@ -1,0 +1,86 @@
+/* output.h - one destination's push: a thread, a bounded queue and an RTMP
+ * connection (rtmp.h).
+ *
+ * An output receives the program's FLV tags (sc_output_push, an ScProgramFunc)
+ * and never blocks the caller: while it is not publishing it takes nothing,
+ * and when the network falls behind by more than queue_ms of media it drops
+ * what is queued and resumes at the next keyframe, counting every dropped tag.
+ * On any failure it reconnects by itself with capped, jittered backoff
+ * (first retry within retry_first_ms, then doubling up to retry_max_ms),
+ * sending the stream headers and asking for a keyframe on every new
+ * connection, so a platform decodes at once.
+ *
+ * Threading: create, start, finish and free on the main thread. State changes
+ * are reported on the main context of the thread that created the output.
+ * sc_output_push runs on the streaming thread.
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  SC_OUTPUT_STATE_IDLE,       /* created, not started */
+  SC_OUTPUT_STATE_CONNECTING, /* opening a connection to the ingest */
+  SC_OUTPUT_STATE_LIVE,       /* publishing */
+  SC_OUTPUT_STATE_RETRYING,   /* the last attempt failed; waiting to try again */
+  SC_OUTPUT_STATE_STOPPED,    /* finished */
+} ScOutputState;
+
+typedef struct {
+  const char *name;
+  const char *url;
+  const char *stream_key; /* secret: never logged */
+  const char *tls_ca_file;
+  guint queue_ms;           /* media that may wait for the network; 0 = 2000 */
+  guint retry_first_ms;     /* 0 = 500 */
+  guint retry_max_ms;       /* 0 = 30000 */
+  guint connect_timeout_ms; /* 0 = 5000 */
+  guint send_timeout_ms;    /* 0 = 3000 */
+} ScOutputParams;
+
+typedef struct {
+  guint64 tags_sent;
+  guint64 bytes_sent;
+  guint64 tags_dropped; /* overflow while publishing */
+  guint64 connections;  /* successful publishes since start */
+  guint64 failures;     /* failed attempts and lost connections */
+} ScOutputStats;
+
+typedef struct _ScOutput ScOutput;
+
+/* @reason is set for RETRYING (why) and NULL otherwise. */
+typedef void (*ScOutputStateFunc)(ScOutput *output, ScOutputState state, const GError *reason,
+                                  gpointer user_data);
+/* Asks the encoder for a keyframe; called from the output's thread. */
+typedef void (*ScKeyframeFunc)(gpointer user_data);
+
+ScOutput *sc_output_new(const ScOutputParams *params, ScOutputStateFunc on_state, gpointer user_data);
+void sc_output_set_keyframe_func(ScOutput *self, ScKeyframeFunc func, gpointer user_data);
+void sc_output_start(ScOutput *self);
+
+/* An ScProgramFunc: @user_data is the ScOutput. NULL @tag ends the stream:
+ * the output sends what it has queued and closes the publication. */
+void sc_output_push(GstBuffer *tag, GstCaps *caps, gpointer user_data);
+
+/* Ask for an immediate reconnection attempt (cuts any backoff wait short). */
+void sc_output_reconnect_now(ScOutput *self);
+
+/* Waits, at most @timeout_ms, for the output to send what it has after the end
+ * of stream and close; then stops it regardless. TRUE if it closed cleanly. */
+gboolean sc_output_finish(ScOutput *self, guint timeout_ms);
+
+/* Stops (if running) and frees. NULL-safe. */
+void sc_output_free(ScOutput *self);
+
+const char *sc_output_get_name(ScOutput *self);
+/* The URL with the key masked (sc_rtmp_url_describe): safe to log and show. */
+const char *sc_output_describe(ScOutput *self);
+ScOutputState sc_output_get_state(ScOutput *self);
+void sc_output_get_stats(ScOutput *self, ScOutputStats *stats);
+const char *sc_output_state_name(ScOutputState state);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScOutput, sc_output_free)
+
+G_END_DECLS

@@ -1,0 +1,489 @@
+#define G_LOG_DOMAIN "shopcast-pipeline"
+
+#include "pipeline/pipeline.h"
+
+#include <gst/app/gstappsink.h>
+#include <string.h>
+
+G_DEFINE_QUARK(sc-pipeline-error-quark, sc_pipeline_error)
+
+typedef struct {
+  ScProgramFunc func;
+  gpointer data;
+} ProgramSink;
+
+struct _ScPipeline {
+  GstElement *pipeline;
+  GstElement *venc;
+  char *video_encoder;
+  char *audio_encoder;
+  char *description;
+  guint bus_watch;
+  gboolean reported_playing;
+  ScPipelineEventFunc on_event;
+  gpointer user_data;
+  GArray *sinks; /* ProgramSink; fixed once started, read by the streaming thread */
+
+  GMutex overlay_lock; /* the overlay function may change while frames flow */
+  ScOverlayFunc overlay;
+  gpointer overlay_data;
+  GstCaps *overlay_caps; /* streaming thread only */
+  GstVideoInfo overlay_info;
+
+  gsize frames; /* atomic */
+};
+
+static const char *const variables[] = {
+    "width",         "height",         "framerate",         "bitrate_kbps", "bitrate_bps",
+    "keyint_frames", "bframes",        "preset",            "audio_rate",   "audio_channels",
+    "audio_bitrate_bps", "video_device", "audio_device", NULL};
+
+const char *const *
+sc_pipeline_variables(void)
+{
+  return variables;
+}
+
+char *
+sc_pipeline_expand(const char *fragment, GHashTable *vars, GError **error)
+{
+  GString *out = g_string_new(NULL);
+  const char *p = fragment;
+  const char *start;
+  while ((start = strstr(p, "${")) != NULL) {
+    const char *end = strchr(start, '}');
+    g_string_append_len(out, p, start - p);
+    g_autofree char *name = end ? g_strndup(start + 2, end - start - 2) : g_strdup(start + 2);
+    const char *value = end ? g_hash_table_lookup(vars, name) : NULL;
+    if (value == NULL) {
+      g_autofree char *known = g_strjoinv(", ", (char **)variables);
+      g_set_error(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_FRAGMENT,
+                  "unknown or unset variable ${%s} (variables: %s)", name, known);
+      g_string_free(out, TRUE);
+      return NULL;
+    }
+    g_string_append(out, value);
+    p = end + 1;
+  }
+  g_string_append(out, p);
+  return g_string_free(out, FALSE);
+}
+
+static void
+set_var(GHashTable *vars, const char *name, char *value)
+{
+  g_hash_table_insert(vars, (char *)name, value);
+}
+
+static GHashTable *
+make_vars(const ScPipelineParams *params)
+{
+  const ScMediaSpec *s = params->spec;
+  GHashTable *vars = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+  set_var(vars, "width", g_strdup_printf("%u", s->width));
+  set_var(vars, "height", g_strdup_printf("%u", s->height));
+  set_var(vars, "framerate", g_strdup_printf("%u", s->framerate));
+  set_var(vars, "bitrate_kbps", g_strdup_printf("%u", s->video_bitrate_kbps));
+  set_var(vars, "bitrate_bps", g_strdup_printf("%u", s->video_bitrate_kbps * 1000));
+  set_var(vars, "keyint_frames", g_strdup_printf("%u", s->keyframe_interval_s * s->framerate));
+  set_var(vars, "bframes", g_strdup_printf("%u", s->bframes));
+  set_var(vars, "preset", g_strdup(s->x264_preset ? s->x264_preset : "veryfast"));
+  set_var(vars, "audio_rate", g_strdup_printf("%u", s->audio_rate));
+  set_var(vars, "audio_channels", g_strdup_printf("%u", s->audio_channels));
+  set_var(vars, "audio_bitrate_bps", g_strdup_printf("%u", s->audio_bitrate_kbps * 1000));
+  if (params->video_device)
+    set_var(vars, "video_device", g_strdup(params->video_device));
+  if (params->audio_device)
+    set_var(vars, "audio_device", g_strdup(params->audio_device));
+  return vars;
+}
+
+/* Parses one fragment on its own, to learn whether it can work here: its
+ * elements must exist and it must reach READY (a hardware encoder opens its
+ * device there): else SC_PIPELINE_ERROR_NO_ENCODER, and the next candidate
+ * is tried. A syntax error or a missing named element is a broken profile:
+ * SC_PIPELINE_ERROR_FRAGMENT, which no fallback hides. */
+static gboolean
+try_fragment(const char *text, const char *element_name, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GstElement) bin = gst_parse_bin_from_description_full(
+      text, TRUE, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &local);
+  if (bin == NULL) {
+    gboolean missing = g_error_matches(local, GST_PARSE_ERROR, GST_PARSE_ERROR_NO_SUCH_ELEMENT);
+    g_set_error(error, SC_PIPELINE_ERROR,
+                missing ? SC_PIPELINE_ERROR_NO_ENCODER : SC_PIPELINE_ERROR_FRAGMENT, "%s",
+                local->message);
+    return FALSE;
+  }
+  g_autoptr(GstElement) named = gst_bin_get_by_name(GST_BIN(bin), element_name);
+  if (named == NULL) {
+    g_set_error(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_FRAGMENT,
+                "has no element named \"%s\" (add name=%s to its encoder)", element_name, element_name);
+    return FALSE;
+  }
+  gboolean ready = gst_element_set_state(bin, GST_STATE_READY) != GST_STATE_CHANGE_FAILURE;
+  gst_element_set_state(bin, GST_STATE_NULL);
+  if (!ready) {
+    g_set_error(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_NO_ENCODER, "does not open on this machine");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The first candidate that works here, expanded; its name in @chosen. */
+static char *
+choose_encoder(GPtrArray *candidates, const char *element_name, GHashTable *vars, char **chosen,
+               GError **error)
+{
+  const char *kind = strcmp(element_name, "venc") == 0 ? "video" : "audio";
+  g_autoptr(GString) tried = g_string_new(NULL);
+  for (guint i = 0; candidates && i < candidates->len; i++) {
+    const ScFragment *c = g_ptr_array_index(candidates, i);
+    g_autoptr(GError) local = NULL;
+    g_autofree char *text = sc_pipeline_expand(c->fragment, vars, &local);
+    if (text && try_fragment(text, element_name, &local)) {
+      *chosen = g_strdup(c->name);
+      return g_steal_pointer(&text);
+    }
+    if (g_error_matches(local, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_FRAGMENT)) {
+      g_set_error(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_FRAGMENT, "%s encoder %s: %s", kind,
+                  c->name, local->message);
+      return NULL;
+    }
+    g_info("%s encoder %s unavailable: %s", kind, c->name, local->message);
+    g_string_append_printf(tried, "%s%s (%s)", tried->len ? "; " : "", c->name, local->message);
+  }
+  g_set_error(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_NO_ENCODER, "no usable %s encoder: %s", kind,
+              tried->len ? tried->str : "the board lists none");
+  return NULL;
+}
+
+static char *
+expand_source(const char *what, const char *fragment, GHashTable *vars, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  char *text = fragment ? sc_pipeline_expand(fragment, vars, &local) : NULL;
+  if (text == NULL)
+    g_set_error(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_FRAGMENT, "%s source: %s", what,
+                local ? local->message : "missing");
+  return text;
+}
+
+static char *
+build_description(const ScPipelineParams *params, const char *vsrc, const char *venc,
+                  const char *asrc, const char *aenc)
+{
+  const ScMediaSpec *s = params->spec;
+  return g_strdup_printf(
+      "%s ! videoconvert ! videoscale ! videorate"
+      " ! video/x-raw,format=I420,width=%u,height=%u,framerate=%u/1,pixel-aspect-ratio=1/1"
+      " ! identity name=overlay-stage ! queue name=venc-queue"
+      " ! %s ! video/x-h264,profile=%s ! h264parse config-interval=-1"
+      " ! queue name=video-mux-queue ! program-mux.video"
+      " %s ! audioconvert ! audioresample ! audio/x-raw,rate=%u,channels=%u"
+      " ! %s ! aacparse ! queue name=audio-mux-queue ! program-mux.audio"
+      " flvmux name=program-mux streamable=true"
+      " ! appsink name=program-sink sync=false async=false",
+      vsrc, s->width, s->height, s->framerate, venc,
+      s->profile == SC_H264_PROFILE_HIGH ? "high" : "main", asrc, s->audio_rate, s->audio_channels,
+      aenc);
+}
+
+static void
+run_overlay(ScPipeline *self, GstPad *pad, GstPadProbeInfo *info, ScOverlayFunc func, gpointer data)
+{
+  GstCaps *caps = gst_pad_get_current_caps(pad);
+  if (caps == NULL)
+    return;
+  if (self->overlay_caps == NULL || !gst_caps_is_equal(caps, self->overlay_caps)) {
+    if (!gst_video_info_from_caps(&self->overlay_info, caps)) {
+      gst_caps_unref(caps);
+      return;
+    }
+    gst_caps_replace(&self->overlay_caps, caps);
+  }
+  gst_caps_unref(caps);
+  GstBuffer *buf = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+  GST_PAD_PROBE_INFO_DATA(info) = buf;
+  GstVideoFrame frame;
+  if (!gst_video_frame_map(&frame, &self->overlay_info, buf, GST_MAP_READWRITE))
+    return;
+  GstSegment *segment = NULL;
+  GstEvent *seg_event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+  if (seg_event)
+    gst_event_parse_segment(seg_event, (const GstSegment **)&segment);
+  GstClockTime rt = segment ? gst_segment_to_running_time(segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buf))
+                            : GST_BUFFER_PTS(buf);
+  func(&frame, rt, data);
+  gst_video_frame_unmap(&frame);
+  if (seg_event)
+    gst_event_unref(seg_event);
+}
+
+/* The overlay stage: every raw program frame passes here on its way to the
+ * encoder, in the program's own format. */
+static GstPadProbeReturn
+on_overlay_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  ScPipeline *self = data;
+  g_atomic_pointer_add(&self->frames, 1);
+  g_mutex_lock(&self->overlay_lock);
+  ScOverlayFunc func = self->overlay;
+  gpointer func_data = self->overlay_data;
+  if (func)
+    run_overlay(self, pad, info, func, func_data);
+  g_mutex_unlock(&self->overlay_lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstFlowReturn
+on_new_sample(GstAppSink *sink, gpointer data)
+{
+  ScPipeline *self = data;
+  g_autoptr(GstSample) sample = gst_app_sink_pull_sample(sink);
+  if (sample == NULL)
+    return GST_FLOW_EOS;
+  GstBuffer *tag = gst_sample_get_buffer(sample);
+  GstCaps *caps = gst_sample_get_caps(sample);
+  for (guint i = 0; i < self->sinks->len; i++) {
+    ProgramSink *s = &g_array_index(self->sinks, ProgramSink, i);
+    s->func(tag, caps, s->data);
+  }
+  return GST_FLOW_OK;
+}
+
+static void
+on_sink_eos(GstAppSink *sink, gpointer data)
+{
+  ScPipeline *self = data;
+  for (guint i = 0; i < self->sinks->len; i++) {
+    ProgramSink *s = &g_array_index(self->sinks, ProgramSink, i);
+    s->func(NULL, NULL, s->data);
+  }
+}
+
+static void
+emit(ScPipeline *self, ScPipelineEvent event, const GError *error)
+{
+  if (self->on_event)
+    self->on_event(self, event, error, self->user_data);
+}
+
+static void
+report_error(ScPipeline *self, GstMessage *msg)
+{
+  g_autoptr(GError) err = NULL;
+  g_autofree char *debug = NULL;
+  gst_message_parse_error(msg, &err, &debug);
+  g_autofree char *path = gst_object_get_path_string(GST_MESSAGE_SRC(msg));
+  g_autoptr(GError) error = g_error_new(SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_STREAM, "%s: %s", path,
+                                        err->message);
+  g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "ELEMENT", path, "DETAIL", debug ? debug : "",
+                   "MESSAGE", "pipeline error: %s", err->message);
+  emit(self, SC_PIPELINE_EVENT_ERROR, error);
+}
+
+static gboolean
+on_bus_message(GstBus *bus, GstMessage *msg, gpointer data)
+{
+  ScPipeline *self = data;
+  switch (GST_MESSAGE_TYPE(msg)) {
+  case GST_MESSAGE_ERROR:
+    report_error(self, msg);
+    break;
+  case GST_MESSAGE_WARNING: {
+    g_autoptr(GError) err = NULL;
+    gst_message_parse_warning(msg, &err, NULL);
+    g_autofree char *path = gst_object_get_path_string(GST_MESSAGE_SRC(msg));
+    g_warning("%s: %s", path, err->message);
+    break;
+  }
+  case GST_MESSAGE_EOS:
+    emit(self, SC_PIPELINE_EVENT_EOS, NULL);
+    break;
+  case GST_MESSAGE_LATENCY:
+    gst_bin_recalculate_latency(GST_BIN(self->pipeline));
+    break;
+  case GST_MESSAGE_STATE_CHANGED: {
+    GstState state;
+    gst_message_parse_state_changed(msg, NULL, &state, NULL);
+    if (GST_MESSAGE_SRC(msg) == GST_OBJECT(self->pipeline) && state == GST_STATE_PLAYING &&
+        !self->reported_playing) {
+      self->reported_playing = TRUE;
+      emit(self, SC_PIPELINE_EVENT_PLAYING, NULL);
+    }
+    break;
+  }
+  default:
+    break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static GstElement *
+get_named(GstElement *pipeline, const char *name, GError **error)
+{
+  GstElement *e = gst_bin_get_by_name(GST_BIN(pipeline), name);
+  if (e == NULL)
+    g_set_error(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_FRAGMENT,
+                "the pipeline has no element \"%s\" (a fragment renamed or removed it)", name);
+  return e;
+}
+
+static gboolean
+wire_up(ScPipeline *self, GError **error)
+{
+  g_autoptr(GstElement) stage = get_named(self->pipeline, "overlay-stage", error);
+  g_autoptr(GstElement) sink = stage ? get_named(self->pipeline, "program-sink", error) : NULL;
+  self->venc = sink ? get_named(self->pipeline, "venc", error) : NULL;
+  if (self->venc == NULL)
+    return FALSE;
+  g_autoptr(GstPad) pad = gst_element_get_static_pad(stage, "src");
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_overlay_buffer, self, NULL);
+  GstAppSinkCallbacks callbacks = {.eos = on_sink_eos, .new_sample = on_new_sample};
+  gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, self, NULL);
+  g_autoptr(GstBus) bus = gst_element_get_bus(self->pipeline);
+  self->bus_watch = gst_bus_add_watch(bus, on_bus_message, self);
+  return TRUE;
+}
+
+static char *
+build_graph_text(ScPipeline *self, const ScPipelineParams *params, GError **error)
+{
+  g_autoptr(GHashTable) vars = make_vars(params);
+  g_autofree char *vsrc = expand_source("video", params->video_source, vars, error);
+  g_autofree char *asrc = vsrc ? expand_source("audio", params->audio_source, vars, error) : NULL;
+  if (asrc == NULL)
+    return NULL;
+  g_autofree char *venc = choose_encoder(params->video_encoders, "venc", vars, &self->video_encoder, error);
+  g_autofree char *aenc =
+      venc ? choose_encoder(params->audio_encoders, "aenc", vars, &self->audio_encoder, error) : NULL;
+  if (aenc == NULL)
+    return NULL;
+  return build_description(params, vsrc, venc, asrc, aenc);
+}
+
+ScPipeline *
+sc_pipeline_new(const ScPipelineParams *params, ScPipelineEventFunc on_event, gpointer user_data,
+                GError **error)
+{
+  g_autoptr(ScPipeline) self = g_new0(ScPipeline, 1);
+  g_mutex_init(&self->overlay_lock);
+  self->sinks = g_array_new(FALSE, FALSE, sizeof(ProgramSink));
+  self->on_event = on_event;
+  self->user_data = user_data;
+  self->description = build_graph_text(self, params, error);
+  if (self->description == NULL)
+    return NULL;
+  g_autoptr(GError) local = NULL;
+  self->pipeline = gst_parse_launch_full(self->description, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &local);
+  if (self->pipeline == NULL) {
+    g_set_error(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_FRAGMENT, "cannot build the pipeline: %s",
+                local->message);
+    return NULL;
+  }
+  gst_object_ref_sink(self->pipeline);
+  gst_element_set_name(self->pipeline, "program");
+  if (!wire_up(self, error))
+    return NULL;
+  g_info("pipeline built: video encoder %s, audio encoder %s", self->video_encoder, self->audio_encoder);
+  return g_steal_pointer(&self);
+}
+
+void
+sc_pipeline_free(ScPipeline *self)
+{
+  if (self == NULL)
+    return;
+  if (self->pipeline)
+    gst_element_set_state(self->pipeline, GST_STATE_NULL);
+  if (self->bus_watch)
+    g_source_remove(self->bus_watch);
+  g_clear_object(&self->venc);
+  g_clear_object(&self->pipeline);
+  gst_caps_replace(&self->overlay_caps, NULL);
+  g_array_unref(self->sinks);
+  g_mutex_clear(&self->overlay_lock);
+  g_free(self->video_encoder);
+  g_free(self->audio_encoder);
+  g_free(self->description);
+  g_free(self);
+}
+
+const char *
+sc_pipeline_get_video_encoder(ScPipeline *self)
+{
+  return self->video_encoder;
+}
+
+const char *
+sc_pipeline_get_audio_encoder(ScPipeline *self)
+{
+  return self->audio_encoder;
+}
+
+const char *
+sc_pipeline_describe(ScPipeline *self)
+{
+  return self->description;
+}
+
+GstElement *
+sc_pipeline_get_element(ScPipeline *self)
+{
+  return self->pipeline;
+}
+
+void
+sc_pipeline_add_program_sink(ScPipeline *self, ScProgramFunc func, gpointer user_data)
+{
+  ProgramSink sink = {func, user_data};
+  g_array_append_val(self->sinks, sink);
+}
+
+void
+sc_pipeline_set_overlay(ScPipeline *self, ScOverlayFunc func, gpointer user_data)
+{
+  g_mutex_lock(&self->overlay_lock);
+  self->overlay = func;
+  self->overlay_data = user_data;
+  g_mutex_unlock(&self->overlay_lock);
+}
+
+gboolean
+sc_pipeline_start(ScPipeline *self, GError **error)
+{
+  if (gst_element_set_state(self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    g_set_error(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_STATE,
+                "the pipeline refused to start (a source or encoder could not open its device)");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+sc_pipeline_send_eos(ScPipeline *self)
+{
+  gst_element_send_event(self->pipeline, gst_event_new_eos());
+}
+
+void
+sc_pipeline_stop(ScPipeline *self)
+{
+  gst_element_set_state(self->pipeline, GST_STATE_NULL);
+}
+
+void
+sc_pipeline_request_keyframe(ScPipeline *self)
+{
+  g_autoptr(GstPad) pad = gst_element_get_static_pad(self->venc, "src");
+  if (pad)
+    gst_pad_send_event(pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
+guint64
+sc_pipeline_get_frame_count(ScPipeline *self)
+{
+  return (guint64)g_atomic_pointer_get(&self->frames);
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test in each build directory given (the normal build and the
+# ASan+UBSan build) and ends with one summary line: "N passed, N failed, N skipped".
+set -u
+passed=0 failed=0 skipped=0
+for dir in "$@"; do
+	echo "=== tests in $dir"
+	log=$(mktemp)
+	meson test -C "$dir" --print-errorlogs --num-processes 2 2>&1 | tee "$log"
+	count() { awk -v k="$1:" '$1 == k { print $2; exit }' "$log"; }
+	ok=$(count Ok) fail=$(count Fail) xpass=$(count "Unexpected Pass") timeout=$(count Timeout) skip=$(count Skipped)
+	passed=$((passed + ${ok:-0}))
+	failed=$((failed + ${fail:-0} + ${xpass:-0} + ${timeout:-0}))
+	skipped=$((skipped + ${skip:-0}))
+	if [ -z "$ok" ]; then
+		echo "run-tests: meson test in $dir did not run (see above)"
+		failed=$((failed + 1))
+	fi
+	rm -f "$log"
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,32 @@
+/* testutil.h - small helpers shared by the cmocka tests. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Absolute path of @rel inside the source tree or the build tree
+ * (from SHOPCAST_SOURCE_ROOT / SHOPCAST_BUILD_ROOT, set by meson test). */
+char *sc_test_source_path(const char *rel);
+char *sc_test_build_path(const char *rel);
+
+/* A new empty temporary directory (removed by sc_test_rmtree). */
+char *sc_test_tmpdir(void);
+void sc_test_rmtree(const char *path);
+
+/* Writes @contents to @dir/@name and returns the full path. */
+char *sc_test_write_file(const char *dir, const char *name, const char *contents);
+
+/* A TCP port on 127.0.0.1 that was free a moment ago. */
+guint16 sc_test_free_port(void);
+
+/* Runs @argv to completion, at most @timeout_s seconds (then SIGKILL), and
+ * returns its exit status (-1 if it could not start or was killed), with
+ * stdout and stderr captured when the pointers are not NULL. */
+int sc_test_run(char **argv, guint timeout_s, char **out, char **err);
+
+/* Waits until something accepts TCP connections on 127.0.0.1:@port, for at
+ * most @timeout_ms. */
+gboolean sc_test_wait_port(guint16 port, guint timeout_ms);
+
+G_END_DECLS

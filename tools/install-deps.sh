@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs every Debian package shopcast needs to build, run and test.
+# Idempotent: packages already present are left alone, and apt is not touched
+# at all when nothing is missing. Run as root (CI and the technician's build
+# machine are root); otherwise it prints what is missing and exits 1.
+set -euo pipefail
+
+packages=(
+	# build
+	build-essential meson ninja-build pkg-config clang clang-format
+	libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+	libavformat-dev libavcodec-dev libavutil-dev libsystemd-dev libcmocka-dev
+	# run: GStreamer elements used by the board profiles and the program pipeline
+	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+	gstreamer1.0-alsa gstreamer1.0-vaapi
+	# run: the local RTMP ingest of `make run` and of the tests; ffmpeg for `make bench`
+	nginx-light libnginx-mod-rtmp ffmpeg
+	# RTMPS: GIO's TLS backend and CA store; the tests' TLS front for the ingest
+	glib-networking ca-certificates openssl libnginx-mod-stream
+	# tests: network namespaces and fault injection
+	iproute2 nftables procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "install ok installed" ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all ${#packages[@]} packages present"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}" >&2
+	echo "install-deps: run as root (or: sudo $0) to install them" >&2
+	exit 1
+fi
+
+echo "install-deps: installing ${#missing[@]} packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
+# Debian's nginx package starts a system service on port 80; shopcast never uses
+# it (it runs its own nginx with its own prefix), so leave the system as it was.
+if [[ " ${missing[*]} " == *" nginx-light "* ]] && command -v systemctl >/dev/null 2>&1 &&
+	systemctl is-enabled nginx >/dev/null 2>&1; then
+	systemctl disable --now nginx >/dev/null 2>&1 || true
+fi
+echo "install-deps: done"
