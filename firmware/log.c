@@ -99,7 +99,8 @@ sc_log_format(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gin
                          module_of(domain));
   append_value(out, message ? message->value : "", message ? message->length : 0);
   for (gsize i = 0; i < n_fields; i++) {
-    if (is_internal_field(fields[i].key) || fields[i].length == 0)
+    gssize len = fields[i].length < 0 ? (gssize)strlen(fields[i].value) : fields[i].length;
+    if (is_internal_field(fields[i].key) || len == 0)
       continue;
     g_autofree char *key = g_ascii_strdown(fields[i].key, -1);
     g_string_append_printf(out, " %s=", key);

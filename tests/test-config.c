@@ -1,0 +1,220 @@
+/* Tests for firmware/config.c: shopcastd's INI configuration. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "firmware/config.h"
+#include "firmware/keyfile.h"
+#include "tests/support/testutil.h"
+
+#include <string.h>
+
+static char *tmpdir;
+
+static int
+setup(void **state)
+{
+  tmpdir = sc_test_tmpdir();
+  return 0;
+}
+
+static int
+teardown(void **state)
+{
+  sc_test_rmtree(tmpdir);
+  g_clear_pointer(&tmpdir, g_free);
+  return 0;
+}
+
+static ScConfig *
+load_text(const char *text, GError **error)
+{
+  g_autofree char *path = sc_test_write_file(tmpdir, "shopcast.ini", text);
+  return sc_config_load(path, error);
+}
+
+static void
+test_full_config(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScConfig) c = load_text("[box]\nboard = rpi4\nlog-level = debug\n"
+                                    "[video]\nwidth = 720\nheight = 1280\nframerate = 25\n"
+                                    "bitrate = 4000\nprofile = high\nkeyframe-interval = 1\n"
+                                    "b-frames = 2\nx264-preset = ultrafast\ndevice = /dev/video2\n"
+                                    "[audio]\nsample-rate = 44100\nchannels = 1\nbitrate = 96\n"
+                                    "[destination douyin]\nplatform = douyin\n"
+                                    "url = rtmp://push.example.com/live\nkey = abcdef0123456789\n"
+                                    "[destination yt]\nurl = rtmps://a.rtmp.youtube.com:443/live2\n"
+                                    "key = k-1\nenabled = false\n",
+                                    &error);
+  assert_null(error);
+  assert_non_null(c);
+  assert_string_equal(c->board, "rpi4");
+  assert_int_equal(c->log_level, SC_LOG_DEBUG);
+  assert_int_equal(c->media.width, 720);
+  assert_int_equal(c->media.height, 1280);
+  assert_int_equal(c->media.framerate, 25);
+  assert_int_equal(c->media.video_bitrate_kbps, 4000);
+  assert_int_equal(c->media.profile, SC_H264_PROFILE_HIGH);
+  assert_int_equal(c->media.keyframe_interval_s, 1);
+  assert_int_equal(c->media.bframes, 2);
+  assert_string_equal(c->media.x264_preset, "ultrafast");
+  assert_string_equal(c->video_device, "/dev/video2");
+  assert_int_equal(c->media.audio_rate, 44100);
+  assert_int_equal(c->media.audio_channels, 1);
+  assert_int_equal(c->media.audio_bitrate_kbps, 96);
+  assert_int_equal(c->destinations->len, 2);
+  ScDestination *d = g_ptr_array_index(c->destinations, 0);
+  assert_string_equal(d->name, "douyin");
+  assert_string_equal(d->stream_key, "abcdef0123456789");
+  assert_true(d->enabled);
+  d = g_ptr_array_index(c->destinations, 1);
+  assert_false(d->enabled);
+  assert_int_equal(sc_config_count_enabled(c), 1);
+}
+
+/* An empty file is a valid config: the sim board, its defaults, no destination. */
+static void
+test_defaults_from_board_and_product(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScConfig) c = load_text("", &error);
+  assert_non_null(c);
+  assert_string_equal(c->board, "sim");
+  g_autoptr(ScBoard) board = sc_board_load(sc_board_default_dir(), "sim", &error);
+  assert_non_null(board);
+  sc_config_apply_board(c, board);
+  assert_int_equal(c->media.width, 1280);
+  assert_int_equal(c->media.height, 720);
+  assert_int_equal(c->media.framerate, 30);
+  assert_int_equal(c->media.video_bitrate_kbps, 2500);
+  assert_int_equal(c->media.profile, SC_H264_PROFILE_MAIN);
+  assert_int_equal(c->media.keyframe_interval_s, 2);
+  assert_int_equal(c->media.bframes, 0);
+  assert_int_equal(c->media.audio_rate, 48000);
+  assert_int_equal(c->media.audio_channels, 2);
+  assert_int_equal(c->media.audio_bitrate_kbps, 128);
+}
+
+/* The file's values win over the board's defaults. */
+static void
+test_file_overrides_board(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScConfig) c = load_text("[box]\nboard = x86-64\n[video]\nbitrate = 3000\n", &error);
+  g_autoptr(ScBoard) board = sc_board_load(sc_board_default_dir(), "x86-64", &error);
+  assert_non_null(c);
+  assert_non_null(board);
+  sc_config_apply_board(c, board);
+  assert_int_equal(c->media.video_bitrate_kbps, 3000);
+  assert_int_equal(c->media.width, 1920); /* the x86-64 board's default */
+  assert_string_equal(c->video_device, "/dev/video0");
+}
+
+typedef struct {
+  const char *what;
+  const char *text;
+  ScKeyfileError code;
+  const char *needles[3]; /* the message must name these */
+} BadCase;
+
+static const BadCase bad_cases[] = {
+    {"syntax error", "this is not an ini file\n", SC_KEYFILE_ERROR_SYNTAX, {"shopcast.ini", "not a valid INI"}},
+    {"unknown key", "[video]\nbitrat = 2500\n", SC_KEYFILE_ERROR_UNKNOWN, {"[video] bitrat", "did you mean 'bitrate'"}},
+    {"unknown group", "[vidoe]\nwidth = 1280\n", SC_KEYFILE_ERROR_UNKNOWN, {"[vidoe]", "did you mean 'video'"}},
+    {"unknown key, no near miss", "[box]\ncolour = red\n", SC_KEYFILE_ERROR_UNKNOWN, {"[box] colour", "known: board"}},
+    {"unknown destination key", "[destination a]\nurl = rtmp://h/live\nkey = k\nstreamkey = x\n", SC_KEYFILE_ERROR_UNKNOWN, {"[destination a] streamkey"}},
+    {"bitrate too high", "[video]\nbitrate = 99999\n", SC_KEYFILE_ERROR_VALUE, {"[video] bitrate", "out of range (300..20000)"}},
+    {"bitrate too low", "[video]\nbitrate = 100\n", SC_KEYFILE_ERROR_VALUE, {"[video] bitrate", "out of range"}},
+    {"bitrate not a number", "[video]\nbitrate = fast\n", SC_KEYFILE_ERROR_VALUE, {"[video] bitrate", "not a whole number"}},
+    {"negative bitrate", "[video]\nbitrate = -2500\n", SC_KEYFILE_ERROR_VALUE, {"[video] bitrate", "not a whole number"}},
+    {"bitrate with unit", "[video]\nbitrate = 2500k\n", SC_KEYFILE_ERROR_VALUE, {"[video] bitrate"}},
+    {"width too small", "[video]\nwidth = 100\n", SC_KEYFILE_ERROR_VALUE, {"[video] width", "out of range"}},
+    {"height too large", "[video]\nheight = 5000\n", SC_KEYFILE_ERROR_VALUE, {"[video] height", "out of range"}},
+    {"odd width", "[video]\nwidth = 1281\n", SC_KEYFILE_ERROR_VALUE, {"[video] width", "odd"}},
+    {"fps zero", "[video]\nframerate = 0\n", SC_KEYFILE_ERROR_VALUE, {"[video] framerate", "out of range (10..60)"}},
+    {"fps too high", "[video]\nframerate = 120\n", SC_KEYFILE_ERROR_VALUE, {"[video] framerate"}},
+    {"keyframe interval zero", "[video]\nkeyframe-interval = 0\n", SC_KEYFILE_ERROR_VALUE, {"[video] keyframe-interval"}},
+    {"baseline profile", "[video]\nprofile = baseline\n", SC_KEYFILE_ERROR_VALUE, {"[video] profile", "main, high"}},
+    {"unknown preset", "[video]\nx264-preset = placebo\n", SC_KEYFILE_ERROR_VALUE, {"[video] x264-preset"}},
+    {"sample rate", "[audio]\nsample-rate = 22050\n", SC_KEYFILE_ERROR_VALUE, {"[audio] sample-rate", "44100, 48000"}},
+    {"three channels", "[audio]\nchannels = 3\n", SC_KEYFILE_ERROR_VALUE, {"[audio] channels"}},
+    {"audio bitrate", "[audio]\nbitrate = 1000\n", SC_KEYFILE_ERROR_VALUE, {"[audio] bitrate"}},
+    {"log level", "[box]\nlog-level = loud\n", SC_KEYFILE_ERROR_VALUE, {"[box] log-level"}},
+    {"http url", "[destination a]\nurl = http://example.com/live\nkey = k\n", SC_KEYFILE_ERROR_VALUE, {"[destination a] url"}},
+    {"url without host", "[destination a]\nurl = rtmp:///live\nkey = k\n", SC_KEYFILE_ERROR_VALUE, {"[destination a] url"}},
+    {"url without app", "[destination a]\nurl = rtmp://example.com\nkey = k\n", SC_KEYFILE_ERROR_VALUE, {"[destination a] url"}},
+    {"url bad port", "[destination a]\nurl = rtmp://example.com:99999/live\nkey = k\n", SC_KEYFILE_ERROR_VALUE, {"[destination a] url"}},
+    {"url missing", "[destination a]\nkey = k\n", SC_KEYFILE_ERROR_MISSING, {"[destination a] url", "required"}},
+    {"key missing", "[destination a]\nurl = rtmp://h/live\n", SC_KEYFILE_ERROR_MISSING, {"[destination a] key"}},
+    {"key empty", "[destination a]\nurl = rtmp://h/live\nkey =\n", SC_KEYFILE_ERROR_MISSING, {"[destination a] key"}},
+    {"key with space", "[destination a]\nurl = rtmp://h/live\nkey = ab cd\n", SC_KEYFILE_ERROR_VALUE, {"[destination a] key", "spaces"}},
+    {"enabled yes", "[destination a]\nurl = rtmp://h/live\nkey = k\nenabled = yes\n", SC_KEYFILE_ERROR_VALUE, {"[destination a] enabled", "false, true"}},
+    {"bad destination name", "[destination a/b]\nurl = rtmp://h/live\nkey = k\n", SC_KEYFILE_ERROR_VALUE, {"[destination a/b]", "letters, digits"}},
+    {"missing CA file", "[destination a]\nurl = rtmps://h/live\nkey = k\ntls-ca-file = /nonexistent/ca.pem\n", SC_KEYFILE_ERROR_VALUE, {"tls-ca-file", "/nonexistent/ca.pem"}},
+    {"invalid UTF-8", "[destination a]\nurl = rtmp://h/live\nkey = k\nplatform = \xff\xfe\n", SC_KEYFILE_ERROR_VALUE, {"[destination a] platform"}},
+};
+
+static void
+test_bad_input(void **state)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
+    const BadCase *bc = &bad_cases[i];
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ScConfig) c = load_text(bc->text, &error);
+    if (c != NULL || !g_error_matches(error, SC_KEYFILE_ERROR, bc->code))
+      fail_msg("%s: expected error %d, got %s", bc->what, bc->code, error ? error->message : "success");
+    for (gsize n = 0; n < G_N_ELEMENTS(bc->needles) && bc->needles[n]; n++)
+      if (strstr(error->message, bc->needles[n]) == NULL)
+        fail_msg("%s: message \"%s\" does not say \"%s\"", bc->what, error->message, bc->needles[n]);
+  }
+}
+
+static void
+test_missing_file(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename(tmpdir, "nope.ini", NULL);
+  g_autoptr(ScConfig) c = sc_config_load(path, &error);
+  assert_null(c);
+  assert_true(g_error_matches(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_READ));
+  assert_non_null(strstr(error->message, "nope.ini"));
+}
+
+static void
+test_oversize_file(void **state)
+{
+  g_autofree char *big = g_strnfill(300 * 1024, '#');
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScConfig) c = load_text(big, &error);
+  assert_null(c);
+  assert_true(g_error_matches(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_READ));
+  assert_non_null(strstr(error->message, "limit"));
+}
+
+/* The key must not leak into error messages about the destination. */
+static void
+test_errors_do_not_show_the_key(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScConfig) c =
+      load_text("[destination a]\nurl = ftp://h/live\nkey = SECRET-KEY-0123456789\n", &error);
+  assert_null(c);
+  assert_null(strstr(error->message, "SECRET-KEY"));
+}
+
+int
+main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_full_config, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_defaults_from_board_and_product, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_file_overrides_board, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_oversize_file, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_errors_do_not_show_the_key, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

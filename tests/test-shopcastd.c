@@ -1,0 +1,206 @@
+/* End-to-end tests of shopcastd: the daemon on the simulated board streams to
+ * a real nginx-rtmp ingest, and shopcast-probe checks what a platform sees. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "tests/support/ingest.h"
+#include "tests/support/testutil.h"
+
+#include <gio/gio.h>
+#include <signal.h>
+#include <string.h>
+
+#define TEST_KEY "it-stream-key-7f3a9c"
+
+typedef struct {
+  ScTestIngest *ingest;
+  char *dir;
+  char *shopcastd;
+  char *probe;
+} Fixture;
+
+static int
+setup(void **state)
+{
+  Fixture *f = g_new0(Fixture, 1);
+  g_autoptr(GError) error = NULL;
+  ScTestIngestOptions opts = {0};
+  f->ingest = sc_test_ingest_start(&opts, &error);
+  if (f->ingest == NULL)
+    fail_msg("ingest: %s", error->message);
+  f->dir = sc_test_tmpdir();
+  f->shopcastd = sc_test_build_path("firmware/shopcastd");
+  f->probe = sc_test_build_path("tools/shopcast-probe");
+  *state = f;
+  return 0;
+}
+
+static int
+teardown(void **state)
+{
+  Fixture *f = *state;
+  sc_test_ingest_stop(f->ingest);
+  sc_test_rmtree(f->dir);
+  g_free(f->dir);
+  g_free(f->shopcastd);
+  g_free(f->probe);
+  g_free(f);
+  return 0;
+}
+
+static char *
+write_config(Fixture *f, const char *extra)
+{
+  g_autofree char *url = sc_test_ingest_url(f->ingest, FALSE);
+  g_autofree char *text = g_strdup_printf("[box]\nboard = sim\n%s\n"
+                                          "[destination local]\nplatform = test ingest\n"
+                                          "url = %s\nkey = " TEST_KEY "\n",
+                                          extra, url);
+  return sc_test_write_file(f->dir, "shopcast.ini", text);
+}
+
+static GSubprocess *
+start_daemon(Fixture *f, const char *config, const char *log_path)
+{
+  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_stderr_file_path(l, log_path);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *p = g_subprocess_launcher_spawn(l, &error, f->shopcastd, "--config", config, NULL);
+  if (p == NULL)
+    fail_msg("shopcastd: %s", error->message);
+  return p;
+}
+
+static void
+on_waited(GObject *source, GAsyncResult *result, gpointer data)
+{
+  *(gboolean *)data = TRUE;
+}
+
+/* Waits at most @timeout_s for @p to exit; returns its exit status, or -1 if
+ * it had to be killed. */
+static int
+wait_exit(GSubprocess *p, guint timeout_s)
+{
+  gboolean done = FALSE;
+  g_subprocess_wait_async(p, NULL, on_waited, &done);
+  gint64 deadline = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
+  while (!done && g_get_monotonic_time() < deadline)
+    if (!g_main_context_iteration(NULL, FALSE))
+      g_usleep(10 * 1000);
+  gboolean killed = !done;
+  if (killed)
+    g_subprocess_force_exit(p);
+  while (!done)
+    g_main_context_iteration(NULL, TRUE);
+  return killed || !g_subprocess_get_if_exited(p) ? -1 : g_subprocess_get_exit_status(p);
+}
+
+static char *
+read_text(const char *path)
+{
+  char *text = NULL;
+  g_file_get_contents(path, &text, NULL, NULL);
+  return text ? text : g_strdup("");
+}
+
+static void
+test_streams_to_spec_and_stops_cleanly(void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *config = write_config(f, "");
+  g_autofree char *log_path = g_build_filename(f->dir, "shopcastd.log", NULL);
+  gint64 started = g_get_monotonic_time();
+  g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
+
+  g_autofree char *base = sc_test_ingest_url(f->ingest, FALSE);
+  g_autofree char *play = g_strconcat(base, "/" TEST_KEY, NULL);
+  char *argv[] = {f->probe, "--duration", "8", "--timeout", "15",
+                  "--expect-video-codec", "h264", "--expect-profile", "main",
+                  "--expect-pix-fmt", "yuv420p", "--expect-width", "1280", "--expect-height", "720",
+                  "--expect-fps", "30", "--expect-keyint", "2", "--expect-no-bframes",
+                  "--expect-video-bitrate", "2500", "--expect-audio-codec", "aac",
+                  "--expect-audio-profile", "LC", "--expect-audio-rate", "48000",
+                  "--expect-audio-channels", "2", "--expect-audio-bitrate", "128",
+                  "--expect-monotonic", "--expect-no-gaps", "--expect-max-drift", "150",
+                  play, NULL};
+  g_autofree char *out = NULL, *err = NULL;
+  int probe_status = sc_test_run(argv, 40, &out, &err);
+  g_print("probe after %.1f s: %s%s", (g_get_monotonic_time() - started) / 1e6, out, err);
+  assert_int_equal(probe_status, 0);
+
+  g_subprocess_send_signal(daemon, SIGTERM);
+  int status = wait_exit(daemon, 8);
+  g_autofree char *log = read_text(log_path);
+  g_autofree char *ingest_log = sc_test_ingest_read_log(f->ingest);
+  if (status != 0)
+    fail_msg("shopcastd exited with %d after SIGTERM; its log:\n%s", status, log);
+  /* structured lines; the destination went live; the key never shown in full */
+  assert_non_null(strstr(log, "level=info module=daemon msg=\"destination local: live\""));
+  assert_non_null(strstr(log, "state=live"));
+  assert_null(strstr(log, TEST_KEY));
+  assert_null(strstr(out, TEST_KEY));
+  /* the publication was ended politely, not dropped */
+  assert_non_null(strstr(ingest_log, "deleteStream"));
+}
+
+static void
+test_typo_in_config_exits_78_before_starting(void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *config = write_config(f, "[video]\nbitrat = 2500\n");
+  g_autofree char *log_path = g_build_filename(f->dir, "typo.log", NULL);
+  g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
+  assert_int_equal(wait_exit(daemon, 10), 78);
+  g_autofree char *log = read_text(log_path);
+  assert_non_null(strstr(log, "[video] bitrat: unknown key; did you mean 'bitrate'?"));
+  assert_non_null(strstr(log, "shopcast.ini"));
+  g_autofree char *ingest_log = sc_test_ingest_read_log(f->ingest);
+  assert_null(strstr(ingest_log, "client connected")); /* nothing started */
+}
+
+static void
+test_command_line(void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *out = NULL, *err = NULL;
+  char *version[] = {f->shopcastd, "--version", NULL};
+  assert_int_equal(sc_test_run(version, 10, &out, NULL), 0);
+  assert_true(g_str_has_prefix(out, "shopcastd "));
+
+  char *bad_option[] = {f->shopcastd, "--colour", NULL};
+  assert_int_equal(sc_test_run(bad_option, 10, NULL, &err), 64);
+  assert_non_null(strstr(err, "--colour"));
+  g_clear_pointer(&err, g_free);
+
+  g_autofree char *missing = g_build_filename(f->dir, "missing.ini", NULL);
+  char *no_config[] = {f->shopcastd, "--config", missing, NULL};
+  assert_int_equal(sc_test_run(no_config, 10, NULL, &err), 78);
+  assert_non_null(strstr(err, "missing.ini"));
+  g_clear_pointer(&err, g_free);
+
+  g_autofree char *config = write_config(f, "[video]\nwidth = 720\nheight = 1280\n");
+  char *check[] = {f->shopcastd, "--config", config, "--check-config", NULL};
+  g_clear_pointer(&out, g_free);
+  assert_int_equal(sc_test_run(check, 20, &out, &err), 0);
+  assert_non_null(strstr(out, "board: sim"));
+  assert_non_null(strstr(out, "video: 720x1280 30 fps, H.264 Main 2500 kb/s CBR"));
+  assert_non_null(strstr(out, "encoder x264"));
+  assert_non_null(strstr(out, "destination local: rtmp://127.0.0.1:"));
+  assert_non_null(strstr(out, "****"));
+  assert_null(strstr(out, TEST_KEY));
+  assert_null(strstr(err, TEST_KEY));
+}
+
+int
+main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_command_line, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_typo_in_config_exits_78_before_starting, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_streams_to_spec_and_stops_cleanly, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,10 +1,9 @@
 #include "tests/support/testutil.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static char *

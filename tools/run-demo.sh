@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# `make run`: the box in demo mode on a board profile (default: the simulated
+# board), streaming to a local ingest that this script starts on 127.0.0.1.
+# Ctrl-C stops everything it started.
+#
+#   tools/run-demo.sh BUILD_DIR [BOARD]
+set -euo pipefail
+
+build=${1:?usage: run-demo.sh BUILD_DIR [BOARD]}
+board=${2:-sim}
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "$build" && pwd)
+demo="$build/demo"
+port=${SHOPCAST_DEMO_PORT:-1935}
+mkdir -p "$demo"
+
+if ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then
+	echo "run-demo: port $port is already in use on this machine;" \
+		"set SHOPCAST_DEMO_PORT to another port" >&2
+	exit 1
+fi
+
+cat > "$demo/shopcast.ini" <<CONF
+# Demo configuration written by tools/run-demo.sh: the $board board streaming
+# to the local ingest this script started.
+[box]
+board = $board
+board-dir = $top/board
+
+[destination demo]
+platform = local ingest
+url = rtmp://127.0.0.1:$port/live
+key = demo
+CONF
+
+ingest_pid="" daemon_pid=""
+stop_ingest() {
+	[ -z "$ingest_pid" ] || { kill -TERM "$ingest_pid" 2>/dev/null || true; wait "$ingest_pid" 2>/dev/null || true; }
+	ingest_pid=""
+}
+# Ctrl-C reaches shopcastd from the terminal by itself: let it end the stream
+# cleanly (a second signal would make it stop at once), then stop the ingest.
+on_interrupt() {
+	trap - INT TERM
+	[ -z "$daemon_pid" ] || wait "$daemon_pid" 2>/dev/null || true
+	daemon_pid=""
+	stop_ingest
+	exit 130
+}
+on_terminate() {
+	trap - INT TERM
+	[ -z "$daemon_pid" ] || { kill -TERM "$daemon_pid" 2>/dev/null || true; wait "$daemon_pid" 2>/dev/null || true; }
+	daemon_pid=""
+	stop_ingest
+	exit 143
+}
+trap on_interrupt INT
+trap on_terminate TERM
+trap stop_ingest EXIT
+
+# Its own session: the terminal's Ctrl-C must not stop the ingest before
+# shopcastd has sent the end of the stream to it.
+setsid "$top/tools/shopcast-ingest" --dir "$demo/ingest" --port "$port" &
+ingest_pid=$!
+for _ in $(seq 50); do # up to 5 s for the ingest to listen
+	ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && break
+	kill -0 "$ingest_pid" 2>/dev/null || { echo "run-demo: the ingest did not start; see $demo/ingest/error.log" >&2; exit 1; }
+	sleep 0.1
+done
+
+cat <<MSG
+
+  shopcast demo: board '$board', streaming to the local ingest.
+  Watch:  ffplay rtmp://127.0.0.1:$port/live/demo
+  Check:  $build/tools/shopcast-probe --duration 10 rtmp://127.0.0.1:$port/live/demo
+  Config: $demo/shopcast.ini      Ctrl-C stops everything.
+
+MSG
+
+"$build/firmware/shopcastd" --config "$demo/shopcast.ini" &
+daemon_pid=$!
+set +e
+wait "$daemon_pid"
+status=$?
+daemon_pid=""
+exit "$status"
