@@ -138,6 +138,26 @@ sc_daemon_start(ScDaemon *self, GError **error)
 }
 
 static void
+log_totals(ScDaemon *self)
+{
+  g_autofree char *frames = g_strdup_printf("%" G_GUINT64_FORMAT, sc_pipeline_get_frame_count(self->pipeline));
+  g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "EVENT", "totals", "FRAMES", frames, "MESSAGE",
+                   "program: %s frames encoded", frames);
+  for (guint i = 0; i < self->outputs->len; i++) {
+    ScOutput *output = g_ptr_array_index(self->outputs, i);
+    ScOutputStats st;
+    sc_output_get_stats(output, &st);
+    g_autofree char *sent = g_strdup_printf("%" G_GUINT64_FORMAT, st.tags_sent);
+    g_autofree char *dropped = g_strdup_printf("%" G_GUINT64_FORMAT, st.tags_dropped);
+    g_autofree char *bytes = g_strdup_printf("%" G_GUINT64_FORMAT, st.bytes_sent);
+    g_autofree char *connections = g_strdup_printf("%" G_GUINT64_FORMAT, st.connections);
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "EVENT", "totals", "DEST", sc_output_get_name(output),
+                     "TAGS_SENT", sent, "TAGS_DROPPED", dropped, "BYTES_SENT", bytes, "CONNECTIONS",
+                     connections, "MESSAGE", "destination %s: totals", sc_output_get_name(output));
+  }
+}
+
+static void
 finish_and_quit(ScDaemon *self, guint output_timeout_ms)
 {
   g_clear_handle_id(&self->stop_timer, g_source_remove);
@@ -150,6 +170,7 @@ finish_and_quit(ScDaemon *self, guint output_timeout_ms)
                 sc_output_get_name(output));
   }
   sc_pipeline_stop(self->pipeline);
+  log_totals(self);
   g_main_loop_quit(self->loop);
 }
 

@@ -36,6 +36,7 @@ struct _ScOutput {
   GstCaps *caps;
   gboolean accepting; /* publishing: push queues tags */
   gboolean resync;    /* drop until the next keyframe */
+  gboolean overflowed; /* the resync follows an overflow: its drops are losses */
   gboolean eos, stopping, retry_now, finished, detached;
   gint64 last_keyframe_request;
   ScOutputState state;
@@ -205,6 +206,7 @@ enqueue_locked(ScOutput *self, Item *item)
     self->stats.tags_dropped += g_queue_get_length(&self->queue);
     g_queue_clear_full(&self->queue, item_free);
     self->resync = TRUE;
+    self->overflowed = TRUE;
     gint64 now = g_get_monotonic_time();
     if (now - self->last_keyframe_request > KEYFRAME_REQUEST_INTERVAL_US) {
       self->last_keyframe_request = now;
@@ -212,11 +214,13 @@ enqueue_locked(ScOutput *self, Item *item)
     }
   }
   if (self->resync && !item->keyframe) {
-    self->stats.tags_dropped++;
+    /* a new connection also starts at a keyframe; what it skips was never late */
+    self->stats.tags_dropped += self->overflowed ? 1 : 0;
     item_free(item);
     return want_keyframe;
   }
   self->resync = FALSE;
+  self->overflowed = FALSE;
   g_queue_push_tail(&self->queue, item);
   g_cond_broadcast(&self->cond);
   return want_keyframe;
@@ -343,6 +347,7 @@ set_accepting(ScOutput *self, gboolean accepting)
   g_queue_clear_full(&self->queue, item_free);
   self->accepting = accepting;
   self->resync = TRUE;
+  self->overflowed = FALSE;
   self->last_keyframe_request = g_get_monotonic_time();
   g_mutex_unlock(&self->lock);
 }

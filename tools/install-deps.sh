@@ -20,6 +20,8 @@ packages=(
 	glib-networking ca-certificates openssl libnginx-mod-stream
 	# tests: network namespaces and fault injection
 	iproute2 nftables procps
+	# graphics: a CJK font for Chinese text (the overlays, and the benchmark's ffmpeg peer)
+	fonts-noto-cjk fontconfig
 )
 
 missing=()

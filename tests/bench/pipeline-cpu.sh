@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# make bench: CPU cost of shopcastd's program pipeline on the simulated board,
+# beside an equivalent ffmpeg command measured in the same run, at 720p30 and
+# 1080p30. Both are paced in real time, encode H.264 (x264, same preset, CBR
+# bitrate, 2 s GOP, no B-frames) and AAC 128 kb/s, and push FLV over RTMP to the
+# same local ingest. The ffmpeg peer draws one line of text (drawtext) on a
+# flat background with a moving box, the nearest lavfi match to the sim board's
+# moving ball; a second ffmpeg line without the text is printed for reference.
+#
+#   tests/bench/pipeline-cpu.sh BUILD_DIR [SECONDS]
+set -euo pipefail
+
+build=$(cd "${1:?usage: pipeline-cpu.sh BUILD_DIR [SECONDS]}" && pwd)
+seconds=${2:-34}          # ~1000 frames at 30 fps
+top=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+font=$(fc-match -f '%{file}' 'Noto Sans CJK SC' 2>/dev/null || true)
+
+ingest_pid=""
+cleanup() {
+	[ -z "$ingest_pid" ] || { kill -TERM "$ingest_pid" 2>/dev/null; wait "$ingest_pid" 2>/dev/null || true; }
+	rm -rf "$work"
+}
+trap cleanup EXIT
+"$top/tools/shopcast-ingest" --dir "$work/ingest" --port "$port" 2>/dev/null &
+ingest_pid=$!
+for _ in $(seq 50); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
+
+# CPU seconds (user+system) of the children of a subshell, from bash's `times`.
+child_cpu() {
+	times | tail -1 | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); print u[1] * 60 + u[2] + s[1] * 60 + s[2] }'
+}
+
+run_shopcast() { # width height bitrate -> "cpu_seconds frames"
+	local w=$1 h=$2 kbps=$3 conf="$work/bench-$1.ini" log="$work/shopcastd-$1.log"
+	cat > "$conf" <<-CONF
+	[box]
+	board = sim
+	board-dir = $top/board
+	log-level = info
+	[video]
+	width = $w
+	height = $h
+	framerate = 30
+	bitrate = $kbps
+	x264-preset = veryfast
+	[destination bench]
+	url = rtmp://127.0.0.1:$port/live
+	key = shopcast-$w
+	CONF
+	(
+		"$build/firmware/shopcastd" --config "$conf" 2> "$log" &
+		pid=$!
+		sleep "$seconds"
+		kill -TERM "$pid"
+		wait "$pid"
+		child_cpu
+	) > "$work/cpu"
+	local frames
+	frames=$(grep -o 'frames=[0-9]*' "$log" | tail -1 | cut -d= -f2)
+	echo "$(cat "$work/cpu") ${frames:-0}"
+}
+
+run_ffmpeg() { # width height bitrate text(0/1) -> "cpu_seconds frames"
+	local w=$1 h=$2 kbps=$3 text=$4 frames=$((seconds * 30 - 30))
+	local vf="drawbox=x='(w-80)*abs(sin(t/2))':y='(h-80)/2':w=80:h=80:color=white:t=fill"
+	[ "$text" = 1 ] && vf="$vf,drawtext=fontfile=$font:text='shopcast 限时秒杀 ¥99':fontsize=48:fontcolor=white:x=40:y=40"
+	(
+		ffmpeg -nostdin -v error -re -f lavfi -i "color=c=0x203050:s=${w}x${h}:r=30" \
+			-re -f lavfi -i "sine=frequency=1000:sample_rate=48000" \
+			-vf "$vf" -frames:v "$frames" \
+			-c:v libx264 -preset veryfast -tune zerolatency -pix_fmt yuv420p -profile:v main \
+			-b:v "${kbps}k" -minrate "${kbps}k" -maxrate "${kbps}k" -bufsize "${kbps}k" \
+			-x264-params nal-hrd=cbr:force-cfr=1 -g 60 -bf 0 \
+			-c:a aac -b:a 128k -ac 2 -f flv "rtmp://127.0.0.1:$port/live/ffmpeg-$w-$text"
+		child_cpu
+	) > "$work/cpu"
+	echo "$(cat "$work/cpu") $frames"
+}
+
+per_1000() { awk -v c="$1" -v f="$2" 'BEGIN { printf "%.2f", f > 0 ? c * 1000 / f : 0 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }'; }
+
+for spec in "1280 720 2500 720p30" "1920 1080 4500 1080p30"; do
+	set -- $spec
+	read -r sc_cpu sc_frames <<< "$(run_shopcast "$1" "$2" "$3")"
+	read -r ff_cpu ff_frames <<< "$(run_ffmpeg "$1" "$2" "$3" 1)"
+	read -r fp_cpu fp_frames <<< "$(run_ffmpeg "$1" "$2" "$3" 0)"
+	sc=$(per_1000 "$sc_cpu" "$sc_frames")
+	ff=$(per_1000 "$ff_cpu" "$ff_frames")
+	fp=$(per_1000 "$fp_cpu" "$fp_frames")
+	echo "pipeline-cpu $4 shopcast_s_per_1000_frames=$sc ffmpeg_s_per_1000_frames=$ff ratio=$(ratio "$sc" "$ff") frames=$sc_frames/$ff_frames bitrate_kbps=$3"
+	echo "pipeline-cpu $4 shopcast_s_per_1000_frames=$sc ffmpeg_no_text_s_per_1000_frames=$fp ratio=$(ratio "$sc" "$fp")"
+done
