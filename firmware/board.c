@@ -20,11 +20,11 @@ struct _ScBoard {
   ScBoardDefaults defaults;
 };
 
-static const char *const board_keys[] = {"description", "video-source", "audio-source",
-                                         "video-device", "audio-device", "video-encoders",
-                                         "audio-encoders", NULL};
-static const char *const defaults_keys[] = {"width", "height", "framerate", "bitrate", "x264-preset",
-                                            NULL};
+static const char *const board_keys[] = {
+    "description",  "video-source",   "audio-source",   "video-device",
+    "audio-device", "video-encoders", "audio-encoders", NULL};
+static const char *const defaults_keys[] = {"width",   "height",      "framerate",
+                                            "bitrate", "x264-preset", NULL};
 static const char *const encoder_keys[] = {"pipeline", NULL};
 
 static const ScKeyfileGroup board_schema[] = {
@@ -79,8 +79,8 @@ check_variables(const char *path, const char *group, const char *key, const char
     g_autofree char *name = end ? g_strndup(p + 2, end - p - 2) : g_strdup(p + 2);
     if (end == NULL || !g_strv_contains(known, name)) {
       g_autofree char *list = g_strjoinv(", ", (char **)known);
-      sc_keyfile_value_error(error, path, group, key, "unknown variable ${%s} (variables: %s)", name,
-                             list);
+      sc_keyfile_value_error(error, path, group, key, "unknown variable ${%s} (variables: %s)",
+                             name, list);
       return FALSE;
     }
   }
@@ -106,14 +106,14 @@ collect_encoders(GKeyFile *kf, const char *path, GHashTable *defs, GError **erro
 }
 
 static GPtrArray *
-resolve_encoders(GKeyFile *kf, const char *path, const char *key, const char *kind, GHashTable *defs,
-                 GError **error)
+resolve_encoders(GKeyFile *kf, const char *path, const char *key, const char *kind,
+                 GHashTable *defs, GError **error)
 {
   g_auto(GStrv) names = g_key_file_get_string_list(kf, "board", key, NULL, NULL);
   if (names == NULL || names[0] == NULL) {
     g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_MISSING,
-                "%s: [board] %s: required: the %s encoders to try, in order, separated by ';'", path,
-                key, kind);
+                "%s: [board] %s: required: the %s encoders to try, in order, separated by ';'",
+                path, key, kind);
     return NULL;
   }
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(fragment_free);
@@ -121,7 +121,8 @@ resolve_encoders(GKeyFile *kf, const char *path, const char *key, const char *ki
     g_autofree char *group = g_strdup_printf("%s-encoder %s", kind, g_strstrip(*n));
     const char *text = g_hash_table_lookup(defs, group);
     if (text == NULL) {
-      sc_keyfile_value_error(error, path, "board", key, "no [%s] group defines encoder '%s'", group, *n);
+      sc_keyfile_value_error(error, path, "board", key, "no [%s] group defines encoder '%s'", group,
+                             *n);
       return NULL;
     }
     ScFragment *f = g_new0(ScFragment, 1);
@@ -138,7 +139,8 @@ read_defaults(GKeyFile *kf, const char *path, ScBoardDefaults *d, GError **error
   return sc_keyfile_get_uint(kf, path, "defaults", "width", 160, 3840, &d->width, error) &&
          sc_keyfile_get_uint(kf, path, "defaults", "height", 160, 3840, &d->height, error) &&
          sc_keyfile_get_uint(kf, path, "defaults", "framerate", 1, 60, &d->framerate, error) &&
-         sc_keyfile_get_uint(kf, path, "defaults", "bitrate", 300, 20000, &d->video_bitrate_kbps, error) &&
+         sc_keyfile_get_uint(kf, path, "defaults", "bitrate", 300, 20000, &d->video_bitrate_kbps,
+                             error) &&
          sc_keyfile_get_string(kf, path, "defaults", "x264-preset", &d->x264_preset, error);
 }
 
@@ -156,8 +158,8 @@ read_board(ScBoard *b, GKeyFile *kf, const char *path, GHashTable *defs, GError 
       !read_defaults(kf, path, &b->defaults, error) || !collect_encoders(kf, path, defs, error))
     return FALSE;
   b->video_encoders = resolve_encoders(kf, path, "video-encoders", "video", defs, error);
-  b->audio_encoders = b->video_encoders ? resolve_encoders(kf, path, "audio-encoders", "audio", defs, error)
-                                        : NULL;
+  b->audio_encoders =
+      b->video_encoders ? resolve_encoders(kf, path, "audio-encoders", "audio", defs, error) : NULL;
   return b->audio_encoders != NULL;
 }
 
@@ -185,15 +187,15 @@ sc_board_load(const char *board_dir, const char *name, GError **error)
   if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
     g_auto(GStrv) known = sc_board_list(board_dir);
     g_autofree char *list = g_strjoinv(", ", known);
-    g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_READ, "no board '%s' in %s (boards: %s)", name,
-                board_dir, *list ? list : "none");
+    g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_READ, "no board '%s' in %s (boards: %s)",
+                name, board_dir, *list ? list : "none");
     return NULL;
   }
   g_autoptr(GHashTable) defs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(GKeyFile) common = g_file_test(common_path, G_FILE_TEST_EXISTS) ? sc_keyfile_load(common_path, error)
-                                                                            : g_key_file_new();
-  if (common == NULL ||
-      !sc_keyfile_check(common, common_path, board_schema + 2, 2, error) ||
+  g_autoptr(GKeyFile) common = g_file_test(common_path, G_FILE_TEST_EXISTS)
+                                   ? sc_keyfile_load(common_path, error)
+                                   : g_key_file_new();
+  if (common == NULL || !sc_keyfile_check(common, common_path, board_schema + 2, 2, error) ||
       !collect_encoders(common, common_path, defs, error))
     return NULL;
   g_autoptr(GKeyFile) kf = sc_keyfile_load(path, error);

@@ -28,7 +28,8 @@ typedef struct _ScBoard ScBoard;
 const char *sc_board_default_dir(void);
 
 /* Errors are SC_KEYFILE_ERROR (see keyfile.h); READ when the board does not exist. */
-ScBoard *sc_board_load(const char *board_dir, const char *name, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+ScBoard *sc_board_load(const char *board_dir, const char *name,
+                       GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void sc_board_free(ScBoard *board);
 
 const char *sc_board_get_name(const ScBoard *board);

@@ -8,12 +8,12 @@
 #include <string.h>
 
 static const char *const box_keys[] = {"board", "board-dir", "log-level", NULL};
-static const char *const video_keys[] = {"width",   "height",      "framerate", "bitrate",
-                                         "profile", "keyframe-interval", "b-frames",
-                                         "x264-preset", "device", NULL};
+static const char *const video_keys[] = {
+    "width",    "height",      "framerate", "bitrate", "profile", "keyframe-interval",
+    "b-frames", "x264-preset", "device",    NULL};
 static const char *const audio_keys[] = {"sample-rate", "channels", "bitrate", "device", NULL};
-static const char *const destination_keys[] = {"platform", "url", "key", "enabled", "tls-ca-file",
-                                               NULL};
+static const char *const destination_keys[] = {"platform", "url",         "key",
+                                               "enabled",  "tls-ca-file", NULL};
 
 static const ScKeyfileGroup schema[] = {
     {"box", box_keys},
@@ -23,8 +23,8 @@ static const ScKeyfileGroup schema[] = {
 };
 
 static const char *const profiles[] = {"main", "high", NULL};
-static const char *const x264_presets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
-                                           "medium", NULL};
+static const char *const x264_presets[] = {"ultrafast", "superfast", "veryfast", "faster",
+                                           "fast",      "medium",    NULL};
 static const char *const log_levels[] = {"error", "warning", "info", "debug", NULL};
 static const char *const sample_rates[] = {"44100", "48000", NULL};
 
@@ -79,7 +79,8 @@ check_even(const ScConfig *c, const char *key, guint value, GError **error)
 {
   if (value % 2 == 0)
     return TRUE;
-  sc_keyfile_value_error(error, c->path, "video", key, "%u is odd; use an even number of pixels", value);
+  sc_keyfile_value_error(error, c->path, "video", key, "%u is odd; use an even number of pixels",
+                         value);
   return FALSE;
 }
 
@@ -95,7 +96,8 @@ read_video(GKeyFile *kf, ScConfig *c, GError **error)
       !sc_keyfile_get_uint(kf, p, "video", "framerate", 10, 60, &m->framerate, error) ||
       !sc_keyfile_get_uint(kf, p, "video", "bitrate", 300, 20000, &m->video_bitrate_kbps, error) ||
       !sc_keyfile_get_choice(kf, p, "video", "profile", profiles, &profile, error) ||
-      !sc_keyfile_get_uint(kf, p, "video", "keyframe-interval", 1, 10, &m->keyframe_interval_s, error) ||
+      !sc_keyfile_get_uint(kf, p, "video", "keyframe-interval", 1, 10, &m->keyframe_interval_s,
+                           error) ||
       !sc_keyfile_get_uint(kf, p, "video", "b-frames", 0, 4, &m->bframes, error) ||
       !sc_keyfile_get_choice(kf, p, "video", "x264-preset", x264_presets, &preset, error) ||
       !sc_keyfile_get_string(kf, p, "video", "device", &c->video_device, error))
@@ -113,7 +115,8 @@ read_audio(GKeyFile *kf, ScConfig *c, GError **error)
   guint rate = G_MAXUINT;
   if (!sc_keyfile_get_choice(kf, c->path, "audio", "sample-rate", sample_rates, &rate, error) ||
       !sc_keyfile_get_uint(kf, c->path, "audio", "channels", 1, 2, &m->audio_channels, error) ||
-      !sc_keyfile_get_uint(kf, c->path, "audio", "bitrate", 64, 320, &m->audio_bitrate_kbps, error) ||
+      !sc_keyfile_get_uint(kf, c->path, "audio", "bitrate", 64, 320, &m->audio_bitrate_kbps,
+                           error) ||
       !sc_keyfile_get_string(kf, c->path, "audio", "device", &c->audio_device, error))
     return FALSE;
   if (rate != G_MAXUINT)
@@ -159,7 +162,8 @@ check_destination(const ScConfig *c, const char *group, ScDestination *d, GError
     return FALSE;
   }
   if (d->tls_ca_file && !g_file_test(d->tls_ca_file, G_FILE_TEST_IS_REGULAR)) {
-    sc_keyfile_value_error(error, c->path, group, "tls-ca-file", "no such file: %s", d->tls_ca_file);
+    sc_keyfile_value_error(error, c->path, group, "tls-ca-file", "no such file: %s",
+                           d->tls_ca_file);
     return FALSE;
   }
   return TRUE;

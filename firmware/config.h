@@ -30,7 +30,7 @@ typedef struct {
   ScLogLevel log_level;
   char *video_device; /* NULL: the board's default */
   char *audio_device;
-  ScMediaSpec media; /* after sc_config_apply_board: complete */
+  ScMediaSpec media;       /* after sc_config_apply_board: complete */
   GPtrArray *destinations; /* ScDestination*, in file order */
 } ScConfig;
 

@@ -7,7 +7,7 @@
 #include <systemd/sd-daemon.h>
 
 /* How long the end of stream may take to reach the platforms at shutdown. */
-#define EOS_TIMEOUT_MS 3000
+#define EOS_TIMEOUT_MS           3000
 #define OUTPUT_FINISH_TIMEOUT_MS 2000
 
 struct _ScDaemon {
@@ -79,9 +79,9 @@ add_output(ScDaemon *self, const ScDestination *d)
   sc_output_set_keyframe_func(output, keyframe_request, self->pipeline);
   sc_pipeline_add_program_sink(self->pipeline, sc_output_push, output);
   g_ptr_array_add(self->outputs, output);
-  g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "DEST", d->name, "URL", sc_output_describe(output),
-                   "PLATFORM", d->platform ? d->platform : "", "MESSAGE", "destination %s: %s", d->name,
-                   sc_output_describe(output));
+  g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "DEST", d->name, "URL",
+                   sc_output_describe(output), "PLATFORM", d->platform ? d->platform : "",
+                   "MESSAGE", "destination %s: %s", d->name, sc_output_describe(output));
 }
 
 ScDaemon *
@@ -140,7 +140,8 @@ sc_daemon_start(ScDaemon *self, GError **error)
 static void
 log_totals(ScDaemon *self)
 {
-  g_autofree char *frames = g_strdup_printf("%" G_GUINT64_FORMAT, sc_pipeline_get_frame_count(self->pipeline));
+  g_autofree char *frames =
+      g_strdup_printf("%" G_GUINT64_FORMAT, sc_pipeline_get_frame_count(self->pipeline));
   g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "EVENT", "totals", "FRAMES", frames, "MESSAGE",
                    "program: %s frames encoded", frames);
   for (guint i = 0; i < self->outputs->len; i++) {
@@ -151,9 +152,10 @@ log_totals(ScDaemon *self)
     g_autofree char *dropped = g_strdup_printf("%" G_GUINT64_FORMAT, st.tags_dropped);
     g_autofree char *bytes = g_strdup_printf("%" G_GUINT64_FORMAT, st.bytes_sent);
     g_autofree char *connections = g_strdup_printf("%" G_GUINT64_FORMAT, st.connections);
-    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "EVENT", "totals", "DEST", sc_output_get_name(output),
-                     "TAGS_SENT", sent, "TAGS_DROPPED", dropped, "BYTES_SENT", bytes, "CONNECTIONS",
-                     connections, "MESSAGE", "destination %s: totals", sc_output_get_name(output));
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "EVENT", "totals", "DEST",
+                     sc_output_get_name(output), "TAGS_SENT", sent, "TAGS_DROPPED", dropped,
+                     "BYTES_SENT", bytes, "CONNECTIONS", connections, "MESSAGE",
+                     "destination %s: totals", sc_output_get_name(output));
   }
 }
 

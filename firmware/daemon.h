@@ -11,10 +11,10 @@
 G_BEGIN_DECLS
 
 /* sysexits(3) codes shopcastd exits with. */
-#define SC_EXIT_USAGE 64
+#define SC_EXIT_USAGE       64
 #define SC_EXIT_UNAVAILABLE 69 /* the machine lacks what the board needs (no encoder) */
-#define SC_EXIT_SOFTWARE 70    /* the pipeline failed while running */
-#define SC_EXIT_CONFIG 78
+#define SC_EXIT_SOFTWARE    70 /* the pipeline failed while running */
+#define SC_EXIT_CONFIG      78
 
 typedef struct _ScDaemon ScDaemon;
 

@@ -7,7 +7,7 @@
 /* Config files are written by people; anything this large is a mistake. */
 #define MAX_FILE_BYTES (256 * 1024)
 
-G_DEFINE_QUARK(sc-keyfile-error-quark, sc_keyfile_error)
+G_DEFINE_QUARK(sc - keyfile - error - quark, sc_keyfile_error)
 
 void
 sc_keyfile_value_error(GError **error, const char *path, const char *group, const char *key,
@@ -32,14 +32,14 @@ sc_keyfile_load(const char *path, GError **error)
     return NULL;
   }
   if (len > MAX_FILE_BYTES) {
-    g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_READ, "%s: file is %zu bytes, the limit is %d",
-                path, len, MAX_FILE_BYTES);
+    g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_READ,
+                "%s: file is %zu bytes, the limit is %d", path, len, MAX_FILE_BYTES);
     return NULL;
   }
   g_autoptr(GKeyFile) kf = g_key_file_new();
   if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &local)) {
-    g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_SYNTAX, "%s: not a valid INI file: %s", path,
-                local->message);
+    g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_SYNTAX, "%s: not a valid INI file: %s",
+                path, local->message);
     return NULL;
   }
   return g_steal_pointer(&kf);
@@ -111,8 +111,8 @@ check_keys(GKeyFile *kf, const char *path, const char *group, const ScKeyfileGro
     if (g_strv_contains(spec->keys, *k))
       continue;
     g_autofree char *hint = describe_choices(spec->keys, *k);
-    g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_UNKNOWN, "%s: [%s] %s: unknown key; %s", path,
-                group, *k, hint);
+    g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_UNKNOWN, "%s: [%s] %s: unknown key; %s",
+                path, group, *k, hint);
     return FALSE;
   }
   return TRUE;
@@ -130,8 +130,8 @@ sc_keyfile_check(GKeyFile *kf, const char *path, const ScKeyfileGroup *schema, g
       for (gsize i = 0; i < n_groups; i++)
         names[i] = schema[i].group;
       g_autofree char *hint = describe_choices(names, *g);
-      g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_UNKNOWN, "%s: [%s]: unknown group; %s", path,
-                  *g, hint);
+      g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_UNKNOWN, "%s: [%s]: unknown group; %s",
+                  path, *g, hint);
       return FALSE;
     }
     if (!check_keys(kf, path, *g, spec, error))
@@ -169,8 +169,8 @@ sc_keyfile_require_string(GKeyFile *kf, const char *path, const char *group, con
   if (!sc_keyfile_get_string(kf, path, group, key, value, error))
     return FALSE;
   if (*value == NULL || **value == '\0') {
-    g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_MISSING, "%s: [%s] %s: required, and missing",
-                path, group, key);
+    g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_MISSING,
+                "%s: [%s] %s: required, and missing", path, group, key);
     return FALSE;
   }
   return TRUE;

@@ -35,13 +35,14 @@ typedef struct {
 GKeyFile *sc_keyfile_load(const char *path, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Checks that every group and key of @kf is in @schema. */
-gboolean sc_keyfile_check(GKeyFile *kf, const char *path, const ScKeyfileGroup *schema, gsize n_groups,
-                          GError **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean sc_keyfile_check(GKeyFile *kf, const char *path, const ScKeyfileGroup *schema,
+                          gsize n_groups, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 gboolean sc_keyfile_get_string(GKeyFile *kf, const char *path, const char *group, const char *key,
                                char **value, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean sc_keyfile_get_uint(GKeyFile *kf, const char *path, const char *group, const char *key,
-                             guint min, guint max, guint *value, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+                             guint min, guint max, guint *value,
+                             GError **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean sc_keyfile_get_bool(GKeyFile *kf, const char *path, const char *group, const char *key,
                              gboolean *value, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* @value becomes the index of the value in @choices (NULL-terminated). */
@@ -49,8 +50,9 @@ gboolean sc_keyfile_get_choice(GKeyFile *kf, const char *path, const char *group
                                const char *const *choices, guint *value,
                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* A required string: absent or empty is SC_KEYFILE_ERROR_MISSING. */
-gboolean sc_keyfile_require_string(GKeyFile *kf, const char *path, const char *group, const char *key,
-                                   char **value, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean sc_keyfile_require_string(GKeyFile *kf, const char *path, const char *group,
+                                   const char *key, char **value,
+                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Sets @error to SC_KEYFILE_ERROR_VALUE, "PATH: [GROUP] KEY: <message>". */
 void sc_keyfile_value_error(GError **error, const char *path, const char *group, const char *key,

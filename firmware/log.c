@@ -120,7 +120,7 @@ writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer d
   /* one write per line so lines from several threads never interleave */
   g_autofree char *with_nl = g_strconcat(line, "\n", NULL);
   return write(STDERR_FILENO, with_nl, strlen(with_nl)) < 0 ? G_LOG_WRITER_UNHANDLED
-                                                           : G_LOG_WRITER_HANDLED;
+                                                            : G_LOG_WRITER_HANDLED;
 }
 
 void

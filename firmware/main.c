@@ -22,13 +22,17 @@ static int
 parse_options(int *argc, char ***argv, Options *o)
 {
   GOptionEntry entries[] = {
-      {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config_path, "Configuration file (default " DEFAULT_CONFIG ")", "FILE"},
-      {"check-config", 0, 0, G_OPTION_ARG_NONE, &o->check_config, "Check the configuration and the board, print a summary, exit", NULL},
-      {"log-level", 0, 0, G_OPTION_ARG_STRING, &o->log_level, "error, warning, info or debug (overrides the config)", "LEVEL"},
+      {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config_path,
+       "Configuration file (default " DEFAULT_CONFIG ")", "FILE"},
+      {"check-config", 0, 0, G_OPTION_ARG_NONE, &o->check_config,
+       "Check the configuration and the board, print a summary, exit", NULL},
+      {"log-level", 0, 0, G_OPTION_ARG_STRING, &o->log_level,
+       "error, warning, info or debug (overrides the config)", "LEVEL"},
       {"version", 0, 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL},
       G_OPTION_ENTRY_NULL,
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("- the shopcast live-commerce streaming daemon");
+  g_autoptr(GOptionContext) ctx =
+      g_option_context_new("- the shopcast live-commerce streaming daemon");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(ctx, argc, argv, &error) || *argc > 1) {
@@ -55,7 +59,8 @@ load(const Options *o, ScConfig **config, ScBoard **board, int *status)
   }
   ScLogLevel level = c->log_level;
   if (o->log_level && !sc_log_level_parse(o->log_level, &level)) {
-    fprintf(stderr, "shopcastd: --log-level: '%s' is not error, warning, info or debug\n", o->log_level);
+    fprintf(stderr, "shopcastd: --log-level: '%s' is not error, warning, info or debug\n",
+            o->log_level);
     *status = SC_EXIT_USAGE;
     return FALSE;
   }
@@ -69,8 +74,9 @@ load(const Options *o, ScConfig **config, ScBoard **board, int *status)
 static int
 status_for(const GError *error)
 {
-  return g_error_matches(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_NO_ENCODER) ? SC_EXIT_UNAVAILABLE
-                                                                                 : SC_EXIT_CONFIG;
+  return g_error_matches(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_NO_ENCODER)
+             ? SC_EXIT_UNAVAILABLE
+             : SC_EXIT_CONFIG;
 }
 
 static void
@@ -79,11 +85,12 @@ print_summary(const ScConfig *c, const ScBoard *b, ScPipeline *p)
   const ScMediaSpec *m = &c->media;
   printf("config ok: %s\n", c->path);
   printf("board: %s (%s)\n", sc_board_get_name(b), sc_board_get_description(b));
-  printf("video: %ux%u %u fps, H.264 %s %u kb/s CBR, keyframe every %u s, %u B-frames, encoder %s\n",
-         m->width, m->height, m->framerate, m->profile == SC_H264_PROFILE_HIGH ? "High" : "Main",
-         m->video_bitrate_kbps, m->keyframe_interval_s, m->bframes, sc_pipeline_get_video_encoder(p));
-  printf("audio: AAC-LC %u Hz, %u channel(s), %u kb/s, encoder %s\n", m->audio_rate, m->audio_channels,
-         m->audio_bitrate_kbps, sc_pipeline_get_audio_encoder(p));
+  printf(
+      "video: %ux%u %u fps, H.264 %s %u kb/s CBR, keyframe every %u s, %u B-frames, encoder %s\n",
+      m->width, m->height, m->framerate, m->profile == SC_H264_PROFILE_HIGH ? "High" : "Main",
+      m->video_bitrate_kbps, m->keyframe_interval_s, m->bframes, sc_pipeline_get_video_encoder(p));
+  printf("audio: AAC-LC %u Hz, %u channel(s), %u kb/s, encoder %s\n", m->audio_rate,
+         m->audio_channels, m->audio_bitrate_kbps, sc_pipeline_get_audio_encoder(p));
   for (guint i = 0; i < c->destinations->len; i++) {
     const ScDestination *d = g_ptr_array_index(c->destinations, i);
     g_autoptr(ScRtmpUrl) url = sc_rtmp_url_parse(d->url, NULL);
@@ -165,7 +172,8 @@ main(int argc, char **argv)
     sc_config_free(config);
     sc_board_free(board);
   } else {
-    g_info("shopcastd %s starting: config %s, board %s", SC_VERSION, config->path, sc_board_get_name(board));
+    g_info("shopcastd %s starting: config %s, board %s", SC_VERSION, config->path,
+           sc_board_get_name(board));
     status = run(config, board); /* the daemon owns config and board */
   }
 out:

@@ -3,7 +3,11 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK(sc-amf-error-quark, sc_amf_error)
+GQuark
+sc_amf_error_quark(void)
+{
+  return g_quark_from_static_string("sc-amf-error-quark");
+}
 
 enum {
   MARKER_NUMBER = 0x00,

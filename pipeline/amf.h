@@ -58,10 +58,11 @@ ScAmfValue *sc_amf_decode(const guint8 *data, gsize len, gsize *consumed,
                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Decodes every value in @data (an RTMP command is a sequence of values);
  * the array owns its values. Empty input gives an empty array. */
-GPtrArray *sc_amf_decode_all(const guint8 *data, gsize len, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+GPtrArray *sc_amf_decode_all(const guint8 *data, gsize len,
+                             GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void sc_amf_value_free(ScAmfValue *value);
 
-ScAmfType sc_amf_value_get_type(const ScAmfValue *value); /* UNDEFINED for NULL */
+ScAmfType sc_amf_value_get_type(const ScAmfValue *value);     /* UNDEFINED for NULL */
 double sc_amf_value_get_number(const ScAmfValue *value);      /* 0 unless a number */
 gboolean sc_amf_value_get_boolean(const ScAmfValue *value);   /* FALSE unless a boolean */
 const char *sc_amf_value_get_string(const ScAmfValue *value); /* NULL unless a string; the

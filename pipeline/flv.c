@@ -1,6 +1,6 @@
 #include "pipeline/flv.h"
 
-G_DEFINE_QUARK(sc-flv-error-quark, sc_flv_error)
+G_DEFINE_QUARK(sc - flv - error - quark, sc_flv_error)
 
 #define FLV_CODEC_AVC 7
 #define FLV_SOUND_AAC 10
@@ -21,8 +21,8 @@ gsize
 sc_flv_parse_tag(const guint8 *data, gsize len, ScFlvTag *tag, GError **error)
 {
   if (len < SC_FLV_TAG_HEADER_SIZE) {
-    g_set_error(error, SC_FLV_ERROR, SC_FLV_ERROR_TRUNCATED, "FLV tag header needs 11 bytes, have %zu",
-                len);
+    g_set_error(error, SC_FLV_ERROR, SC_FLV_ERROR_TRUNCATED,
+                "FLV tag header needs 11 bytes, have %zu", len);
     return 0;
   }
   guint8 type = data[0] & 0x1f; /* the top bits are reserved/filter flags */

@@ -14,7 +14,7 @@ typedef enum {
   SC_FLV_ERROR_INVALID,   /* not an FLV tag */
 } ScFlvError;
 
-#define SC_FLV_HEADER_SIZE 13 /* "FLV", version, flags, header size, PreviousTagSize0 */
+#define SC_FLV_HEADER_SIZE     13 /* "FLV", version, flags, header size, PreviousTagSize0 */
 #define SC_FLV_TAG_HEADER_SIZE 11
 
 typedef enum {

@@ -10,7 +10,7 @@
  * after an overflow, so a struggling destination cannot flood the shared
  * encode with keyframes. */
 #define KEYFRAME_REQUEST_INTERVAL_US (1 * G_USEC_PER_SEC)
-#define POP_TIMEOUT_US (100 * 1000)
+#define POP_TIMEOUT_US               (100 * 1000)
 
 typedef struct {
   GstBuffer *buffer; /* NULL marks the end of the stream */
@@ -34,8 +34,8 @@ struct _ScOutput {
   GCond cond;
   GQueue queue; /* Item* */
   GstCaps *caps;
-  gboolean accepting; /* publishing: push queues tags */
-  gboolean resync;    /* drop until the next keyframe */
+  gboolean accepting;  /* publishing: push queues tags */
+  gboolean resync;     /* drop until the next keyframe */
   gboolean overflowed; /* the resync follows an overflow: its drops are losses */
   gboolean eos, stopping, retry_now, finished, detached;
   gint64 last_keyframe_request;
@@ -108,7 +108,8 @@ sc_output_new(const ScOutputParams *params, ScOutputStateFunc on_state, gpointer
   self->params.connect_timeout_ms = or_default(params->connect_timeout_ms, 5000);
   self->params.send_timeout_ms = or_default(params->send_timeout_ms, 3000);
   g_autoptr(ScRtmpUrl) url = sc_rtmp_url_parse(params->url, NULL);
-  self->description = url ? sc_rtmp_url_describe(url, params->stream_key) : g_strdup("(invalid URL)");
+  self->description =
+      url ? sc_rtmp_url_describe(url, params->stream_key) : g_strdup("(invalid URL)");
   self->ctx = g_main_context_ref_thread_default();
   self->on_state = on_state;
   self->user_data = user_data;
@@ -192,7 +193,8 @@ queued_span_ms(ScOutput *self)
 {
   Item *head = g_queue_peek_head(&self->queue);
   Item *tail = g_queue_peek_tail(&self->queue);
-  return head && tail && head->buffer && tail->buffer && tail->ts > head->ts ? tail->ts - head->ts : 0;
+  return head && tail && head->buffer && tail->buffer && tail->ts > head->ts ? tail->ts - head->ts
+                                                                             : 0;
 }
 
 /* Called with the lock held. TRUE when the caller should ask for a keyframe. */
@@ -291,7 +293,8 @@ send_buffer(ScOutput *self, ScRtmp *rtmp, GstBuffer *buffer, guint32 ts, gboolea
     return TRUE;
   ScFlvTag tag;
   gboolean ok = TRUE;
-  if (!sc_flv_is_file_header(map.data, map.size) && sc_flv_parse_tag(map.data, map.size, &tag, NULL)) {
+  if (!sc_flv_is_file_header(map.data, map.size) &&
+      sc_flv_parse_tag(map.data, map.size, &tag, NULL)) {
     ok = sc_rtmp_send(rtmp, tag.type, keep_ts ? tag.timestamp_ms : ts, tag.body, tag.body_len,
                       self->cancel, error);
     if (ok) {
@@ -314,8 +317,8 @@ send_headers(ScOutput *self, ScRtmp *rtmp, GError **error)
   g_mutex_unlock(&self->lock);
   const GValue *headers =
       caps ? gst_structure_get_value(gst_caps_get_structure(caps, 0), "streamheader") : NULL;
-  for (guint i = 0; headers && GST_VALUE_HOLDS_ARRAY(headers) && i < gst_value_array_get_size(headers);
-       i++) {
+  for (guint i = 0;
+       headers && GST_VALUE_HOLDS_ARRAY(headers) && i < gst_value_array_get_size(headers); i++) {
     GstBuffer *buffer = gst_value_get_buffer(gst_value_array_get_value(headers, i));
     if (!send_buffer(self, rtmp, buffer, 0, FALSE, error))
       return FALSE;

@@ -56,7 +56,8 @@ typedef void (*ScOutputStateFunc)(ScOutput *output, ScOutputState state, const G
 /* Asks the encoder for a keyframe; called from the output's thread. */
 typedef void (*ScKeyframeFunc)(gpointer user_data);
 
-ScOutput *sc_output_new(const ScOutputParams *params, ScOutputStateFunc on_state, gpointer user_data);
+ScOutput *sc_output_new(const ScOutputParams *params, ScOutputStateFunc on_state,
+                        gpointer user_data);
 void sc_output_set_keyframe_func(ScOutput *self, ScKeyframeFunc func, gpointer user_data);
 void sc_output_start(ScOutput *self);
 

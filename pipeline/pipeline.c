@@ -5,7 +5,7 @@
 #include <gst/app/gstappsink.h>
 #include <string.h>
 
-G_DEFINE_QUARK(sc-pipeline-error-quark, sc_pipeline_error)
+G_DEFINE_QUARK(sc - pipeline - error - quark, sc_pipeline_error)
 
 typedef struct {
   ScProgramFunc func;
@@ -34,9 +34,9 @@ struct _ScPipeline {
 };
 
 static const char *const variables[] = {
-    "width",         "height",         "framerate",         "bitrate_kbps", "bitrate_bps",
-    "keyint_frames", "bframes",        "preset",            "audio_rate",   "audio_channels",
-    "audio_bitrate_bps", "video_device", "audio_device", NULL};
+    "width",        "height", "framerate",  "bitrate_kbps",   "bitrate_bps",       "keyint_frames",
+    "bframes",      "preset", "audio_rate", "audio_channels", "audio_bitrate_bps", "video_device",
+    "audio_device", NULL};
 
 const char *const *
 sc_pipeline_variables(void)
@@ -107,8 +107,8 @@ static gboolean
 try_fragment(const char *text, const char *element_name, GError **error)
 {
   g_autoptr(GError) local = NULL;
-  g_autoptr(GstElement) bin = gst_parse_bin_from_description_full(
-      text, TRUE, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &local);
+  g_autoptr(GstElement) bin =
+      gst_parse_bin_from_description_full(text, TRUE, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &local);
   if (bin == NULL) {
     gboolean missing = g_error_matches(local, GST_PARSE_ERROR, GST_PARSE_ERROR_NO_SUCH_ELEMENT);
     g_set_error(error, SC_PIPELINE_ERROR,
@@ -119,13 +119,15 @@ try_fragment(const char *text, const char *element_name, GError **error)
   g_autoptr(GstElement) named = gst_bin_get_by_name(GST_BIN(bin), element_name);
   if (named == NULL) {
     g_set_error(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_FRAGMENT,
-                "has no element named \"%s\" (add name=%s to its encoder)", element_name, element_name);
+                "has no element named \"%s\" (add name=%s to its encoder)", element_name,
+                element_name);
     return FALSE;
   }
   gboolean ready = gst_element_set_state(bin, GST_STATE_READY) != GST_STATE_CHANGE_FAILURE;
   gst_element_set_state(bin, GST_STATE_NULL);
   if (!ready) {
-    g_set_error(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_NO_ENCODER, "does not open on this machine");
+    g_set_error(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_NO_ENCODER,
+                "does not open on this machine");
     return FALSE;
   }
   return TRUE;
@@ -154,8 +156,8 @@ choose_encoder(GPtrArray *candidates, const char *element_name, GHashTable *vars
     g_info("%s encoder %s unavailable: %s", kind, c->name, local->message);
     g_string_append_printf(tried, "%s%s (%s)", tried->len ? "; " : "", c->name, local->message);
   }
-  g_set_error(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_NO_ENCODER, "no usable %s encoder: %s", kind,
-              tried->len ? tried->str : "the board lists none");
+  g_set_error(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_NO_ENCODER, "no usable %s encoder: %s",
+              kind, tried->len ? tried->str : "the board lists none");
   return NULL;
 }
 
@@ -213,8 +215,9 @@ run_overlay(ScPipeline *self, GstPad *pad, GstPadProbeInfo *info, ScOverlayFunc 
   GstEvent *seg_event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
   if (seg_event)
     gst_event_parse_segment(seg_event, (const GstSegment **)&segment);
-  GstClockTime rt = segment ? gst_segment_to_running_time(segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buf))
-                            : GST_BUFFER_PTS(buf);
+  GstClockTime rt = segment
+                        ? gst_segment_to_running_time(segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buf))
+                        : GST_BUFFER_PTS(buf);
   func(&frame, rt, data);
   gst_video_frame_unmap(&frame);
   if (seg_event)
@@ -277,8 +280,8 @@ report_error(ScPipeline *self, GstMessage *msg)
   g_autofree char *debug = NULL;
   gst_message_parse_error(msg, &err, &debug);
   g_autofree char *path = gst_object_get_path_string(GST_MESSAGE_SRC(msg));
-  g_autoptr(GError) error = g_error_new(SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_STREAM, "%s: %s", path,
-                                        err->message);
+  g_autoptr(GError) error =
+      g_error_new(SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_STREAM, "%s: %s", path, err->message);
   g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "ELEMENT", path, "DETAIL", debug ? debug : "",
                    "MESSAGE", "pipeline error: %s", err->message);
   emit(self, SC_PIPELINE_EVENT_ERROR, error);
@@ -356,9 +359,11 @@ build_graph_text(ScPipeline *self, const ScPipelineParams *params, GError **erro
   g_autofree char *asrc = vsrc ? expand_source("audio", params->audio_source, vars, error) : NULL;
   if (asrc == NULL)
     return NULL;
-  g_autofree char *venc = choose_encoder(params->video_encoders, "venc", vars, &self->video_encoder, error);
+  g_autofree char *venc =
+      choose_encoder(params->video_encoders, "venc", vars, &self->video_encoder, error);
   g_autofree char *aenc =
-      venc ? choose_encoder(params->audio_encoders, "aenc", vars, &self->audio_encoder, error) : NULL;
+      venc ? choose_encoder(params->audio_encoders, "aenc", vars, &self->audio_encoder, error)
+           : NULL;
   if (aenc == NULL)
     return NULL;
   return build_description(params, vsrc, venc, asrc, aenc);
@@ -377,17 +382,19 @@ sc_pipeline_new(const ScPipelineParams *params, ScPipelineEventFunc on_event, gp
   if (self->description == NULL)
     return NULL;
   g_autoptr(GError) local = NULL;
-  self->pipeline = gst_parse_launch_full(self->description, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &local);
+  self->pipeline =
+      gst_parse_launch_full(self->description, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &local);
   if (self->pipeline == NULL) {
-    g_set_error(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_FRAGMENT, "cannot build the pipeline: %s",
-                local->message);
+    g_set_error(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_FRAGMENT,
+                "cannot build the pipeline: %s", local->message);
     return NULL;
   }
   gst_object_ref_sink(self->pipeline);
   gst_element_set_name(self->pipeline, "program");
   if (!wire_up(self, error))
     return NULL;
-  g_info("pipeline built: video encoder %s, audio encoder %s", self->video_encoder, self->audio_encoder);
+  g_info("pipeline built: video encoder %s, audio encoder %s", self->video_encoder,
+         self->audio_encoder);
   return g_steal_pointer(&self);
 }
 
@@ -479,7 +486,8 @@ sc_pipeline_request_keyframe(ScPipeline *self)
 {
   g_autoptr(GstPad) pad = gst_element_get_static_pad(self->venc, "src");
   if (pad)
-    gst_pad_send_event(pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+    gst_pad_send_event(pad,
+                       gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
 }
 
 guint64

@@ -56,12 +56,12 @@ typedef struct {
 } ScFragment;
 
 typedef struct {
-  const char *video_source;     /* produces raw video */
-  const char *audio_source;     /* produces raw audio */
-  GPtrArray *video_encoders;    /* ScFragment*, in order of preference; element "venc" */
-  GPtrArray *audio_encoders;    /* ScFragment*, element "aenc" */
-  const char *video_device;     /* ${video_device}, may be NULL */
-  const char *audio_device;     /* ${audio_device}, may be NULL */
+  const char *video_source;  /* produces raw video */
+  const char *audio_source;  /* produces raw audio */
+  GPtrArray *video_encoders; /* ScFragment*, in order of preference; element "venc" */
+  GPtrArray *audio_encoders; /* ScFragment*, element "aenc" */
+  const char *video_device;  /* ${video_device}, may be NULL */
+  const char *audio_device;  /* ${audio_device}, may be NULL */
   const ScMediaSpec *spec;
 } ScPipelineParams;
 
@@ -73,8 +73,8 @@ typedef enum {
   SC_PIPELINE_EVENT_ERROR,   /* a fatal error; @error says which element and why */
 } ScPipelineEvent;
 
-typedef void (*ScPipelineEventFunc)(ScPipeline *pipeline, ScPipelineEvent event, const GError *error,
-                                    gpointer user_data);
+typedef void (*ScPipelineEventFunc)(ScPipeline *pipeline, ScPipelineEvent event,
+                                    const GError *error, gpointer user_data);
 
 /* Receives each FLV tag of the program (one per buffer, with its caps, whose
  * "streamheader" holds the FLV header, metadata and codec headers), and NULL
@@ -90,7 +90,8 @@ typedef void (*ScOverlayFunc)(GstVideoFrame *frame, GstClockTime running_time, g
 const char *const *sc_pipeline_variables(void);
 /* Replaces each ${name} in @fragment by its value in @vars (char* -> char*);
  * an unknown name is an SC_PIPELINE_ERROR_FRAGMENT naming it. */
-char *sc_pipeline_expand(const char *fragment, GHashTable *vars, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+char *sc_pipeline_expand(const char *fragment, GHashTable *vars,
+                         GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Builds the pipeline (not started), choosing the first encoder candidate of
  * each kind whose elements exist and open. */

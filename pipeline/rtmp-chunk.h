@@ -14,9 +14,9 @@
 
 G_BEGIN_DECLS
 
-#define SC_RTMP_MAX_MESSAGE_SIZE (1024 * 1024) /* largest message accepted from a server */
-#define SC_RTMP_MAX_CHUNK_SIZE   (1024 * 1024) /* largest chunk size a server may set */
-#define SC_RTMP_MAX_CHUNK_STREAMS 32           /* distinct chunk stream ids from a server */
+#define SC_RTMP_MAX_MESSAGE_SIZE   (1024 * 1024) /* largest message accepted from a server */
+#define SC_RTMP_MAX_CHUNK_SIZE     (1024 * 1024) /* largest chunk size a server may set */
+#define SC_RTMP_MAX_CHUNK_STREAMS  32            /* distinct chunk stream ids from a server */
 #define SC_RTMP_DEFAULT_CHUNK_SIZE 128
 
 enum {

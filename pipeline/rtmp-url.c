@@ -7,7 +7,11 @@
 #include <gio/gio.h>
 #include <string.h>
 
-G_DEFINE_QUARK(sc-rtmp-url-error-quark, sc_rtmp_url_error)
+GQuark
+sc_rtmp_url_error_quark(void)
+{
+  return g_quark_from_static_string("sc-rtmp-url-error-quark");
+}
 
 #define EXPECTED "expected rtmp://host[:port]/app or rtmps://host[:port]/app"
 

@@ -22,7 +22,7 @@ typedef struct {
   gboolean tls; /* rtmps:// */
   char *host;   /* host name or address literal (IPv6 without brackets) */
   guint16 port; /* explicit port, or 1935 (rtmp) / 443 (rtmps) */
-  char *app;    /* application path after the host, without the leading '/', e.g. "live" or "live/x" */
+  char *app; /* application path after the host, without the leading '/', e.g. "live" or "live/x" */
   char *tc_url; /* the tcUrl sent in the RTMP connect command: scheme://host[:port]/app */
 } ScRtmpUrl;
 

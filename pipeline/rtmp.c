@@ -1,11 +1,10 @@
-/* rtmp.c - an RTMP/RTMPS publishing client on a socket it owns.
+/* rtmp.c - an RTMP/RTMPS publishing client: handshake, commands, media.
  *
- * The TCP socket is made by hand (bind, SO_BINDTODEVICE and TCP options must
- * precede connect()), then wrapped in GIO so that rtmps:// can layer
- * GTlsClientConnection on it. All I/O afterwards is non-blocking on GIO's
- * pollable streams; waits run on a private GMainContext with a timer, so each
- * one is bounded and cancellable. GSocket sends with MSG_NOSIGNAL, so a dead
- * peer is an EPIPE error here, never a SIGPIPE.
+ * The socket and TLS live in rtmp-transport.c, the chunk framing in
+ * rtmp-chunk.c, AMF0 in amf.c. Errors are named after the stage that failed
+ * (connect, handshake, commands, publishing), so that a closed connection
+ * during "publish" reads as a refused key and during publishing as a lost
+ * link.
  */
 #define G_LOG_DOMAIN "shopcast-rtmp"
 
@@ -13,25 +12,23 @@
 
 #include "pipeline/amf.h"
 #include "pipeline/rtmp-chunk.h"
+#include "pipeline/rtmp-transport.h"
 #include "pipeline/rtmp-url.h"
 
-#include <errno.h>
-#include <math.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-G_DEFINE_QUARK(sc-rtmp-error-quark, sc_rtmp_error)
+GQuark
+sc_rtmp_error_quark(void)
+{
+  return g_quark_from_static_string("sc-rtmp-error-quark");
+}
 
 #define OUT_CHUNK_SIZE    4096
 #define HANDSHAKE_SIZE    1536
 #define CLOSE_TIMEOUT_MS  200
 #define READ_SIZE         16384
-#define MAX_WAKEUPS       100000 /* wake-ups in one bounded wait (time bounds it first) */
-#define MAX_DRAIN_READS   64     /* reads before one send: up to 1 MiB of server chatter */
-#define MAX_WAIT_MESSAGES 1000   /* server messages while waiting for one answer */
+#define MAX_DRAIN_READS   64   /* reads before one send: up to 1 MiB of server chatter */
+#define MAX_WAIT_MESSAGES 1000 /* server messages while waiting for one answer */
 #define FLASH_VERSION     "FMLE/3.0 (compatible; shopcast)"
 
 enum {
@@ -71,11 +68,7 @@ struct _ScRtmp {
   char *peer; /* "host:port", for messages */
   guint connect_timeout_ms;
   guint send_timeout_ms;
-  GMainContext *ctx; /* private: runs the bounded waits */
-  GSocket *socket;
-  GIOStream *io; /* the GSocketConnection, or the GTlsConnection over it */
-  GPollableInputStream *in;
-  GPollableOutputStream *out;
+  ScRtmpTransport *transport;
   ScRtmpChunkReader *reader;
   GByteArray *wbuf;
   Stage stage;
@@ -86,33 +79,6 @@ struct _ScRtmp {
   guint64 bytes_sent;
   gboolean broken; /* a send failed: the chunk stream is out of step */
 };
-
-/* How long an I/O step may take. */
-typedef struct {
-  gint64 deadline; /* monotonic microseconds */
-  gint64 stall_us; /* > 0: the deadline moves on by this much whenever bytes move */
-} Bound;
-
-static Bound
-bound_in(guint ms, gboolean stall)
-{
-  gint64 us = (gint64)ms * 1000;
-  return (Bound){g_get_monotonic_time() + us, stall ? us : 0};
-}
-
-static void
-progress(Bound *b)
-{
-  if (b->stall_us > 0)
-    b->deadline = g_get_monotonic_time() + b->stall_us;
-}
-
-static gboolean
-timed_out(GError **error)
-{
-  g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "timed out");
-  return FALSE;
-}
 
 static guint32
 read_be32(const guint8 *p)
@@ -129,178 +95,14 @@ write_be32(guint8 *p, guint32 v)
   p[3] = v & 0xff;
 }
 
-/* ---- bounded waits on the private context ---- */
-
-static gboolean
-on_flag(gpointer data)
-{
-  *(gboolean *)data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_pollable(GObject *stream, gpointer data)
-{
-  return on_flag(data);
-}
-
-static GSource *
-attach_timer(GMainContext *ctx, gint64 deadline, GSourceFunc func, gpointer data)
-{
-  gint64 left = MAX(0, deadline - g_get_monotonic_time());
-  GSource *timer = g_timeout_source_new((guint)MIN((left + 999) / 1000, G_MAXUINT));
-  g_source_set_callback(timer, func, data, NULL);
-  g_source_attach(timer, ctx);
-  return timer;
-}
-
-/* Waits until the connection can be read (G_IO_IN) or written (G_IO_OUT). */
-static gboolean
-wait_ready(ScRtmp *self, GIOCondition cond, const Bound *b, GCancellable *c, GError **error)
-{
-  if (g_get_monotonic_time() >= b->deadline)
-    return timed_out(error);
-  gboolean ready = FALSE, expired = FALSE;
-  g_autoptr(GSource) src = cond == G_IO_IN ? g_pollable_input_stream_create_source(self->in, c)
-                                           : g_pollable_output_stream_create_source(self->out, c);
-  g_source_set_callback(src, G_SOURCE_FUNC(on_pollable), &ready, NULL);
-  g_source_attach(src, self->ctx);
-  g_autoptr(GSource) timer = attach_timer(self->ctx, b->deadline, on_flag, &expired);
-  while (!ready && !expired) /* the timer ends it */
-    g_main_context_iteration(self->ctx, TRUE);
-  g_source_destroy(src);
-  g_source_destroy(timer);
-  if (g_cancellable_set_error_if_cancelled(c, error))
-    return FALSE;
-  return ready ? TRUE : timed_out(error);
-}
-
-typedef void (*StartAsync)(gpointer op, GCancellable *c, GAsyncReadyCallback done, gpointer data);
-
-typedef struct {
-  GAsyncResult *result;
-  GCancellable *cancel;
-  gboolean expired;
-} Pending;
-
-static void
-on_async_done(GObject *source, GAsyncResult *result, gpointer data)
-{
-  ((Pending *)data)->result = g_object_ref(result);
-}
-
-static gboolean
-on_async_deadline(gpointer data)
-{
-  Pending *p = data;
-  p->expired = TRUE;
-  g_cancellable_cancel(p->cancel);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-forward_cancel(GCancellable *user, gpointer data)
-{
-  g_cancellable_cancel(data);
-}
-
-/* Runs one GIO async call on the private context, cancelling it at the
- * deadline. GIO always completes a cancelled call, so the loop ends. */
-static GAsyncResult *
-run_bounded(ScRtmp *self, StartAsync start, gpointer op, const Bound *b, GCancellable *user,
-            gboolean *expired)
-{
-  Pending p = {.cancel = g_cancellable_new()};
-  gulong link = user ? g_cancellable_connect(user, G_CALLBACK(forward_cancel), p.cancel, NULL) : 0;
-  g_main_context_push_thread_default(self->ctx);
-  start(op, p.cancel, on_async_done, &p);
-  g_autoptr(GSource) timer = attach_timer(self->ctx, b->deadline, on_async_deadline, &p);
-  while (p.result == NULL)
-    g_main_context_iteration(self->ctx, TRUE);
-  g_source_destroy(timer);
-  g_main_context_pop_thread_default(self->ctx);
-  if (user)
-    g_cancellable_disconnect(user, link);
-  g_object_unref(p.cancel);
-  *expired = p.expired;
-  return p.result;
-}
-
-/* ---- byte I/O ---- */
-
-/* Reads at least one byte (0: the peer closed). With @b NULL it does not
- * wait: no data is G_IO_ERROR_WOULD_BLOCK. */
-static gssize
-read_some(ScRtmp *self, guint8 *buf, gsize size, Bound *b, GCancellable *c, GError **error)
-{
-  for (guint i = 0; i < MAX_WAKEUPS; i++) {
-    GError *local = NULL;
-    gssize n = g_pollable_input_stream_read_nonblocking(self->in, buf, size, c, &local);
-    if (n >= 0) {
-      if (b)
-        progress(b);
-      return n;
-    }
-    if (b == NULL || !g_error_matches(local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
-      g_propagate_error(error, local);
-      return -1;
-    }
-    g_error_free(local);
-    if (!wait_ready(self, G_IO_IN, b, c, error))
-      return -1;
-  }
-  timed_out(error);
-  return -1;
-}
-
-static gboolean
-read_exact(ScRtmp *self, guint8 *buf, gsize len, Bound *b, GCancellable *c, GError **error)
-{
-  for (gsize off = 0; off < len;) { /* each pass reads a byte or fails */
-    gssize n = read_some(self, buf + off, len - off, b, c, error);
-    if (n < 0)
-      return FALSE;
-    if (n == 0) {
-      g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
-                          "the peer closed the connection");
-      return FALSE;
-    }
-    off += n;
-  }
-  return TRUE;
-}
-
-static gboolean
-write_all(ScRtmp *self, const guint8 *data, gsize len, Bound *b, GCancellable *c, GError **error)
-{
-  gsize off = 0;
-  for (guint i = 0; off < len && i < MAX_WAKEUPS; i++) {
-    GError *local = NULL;
-    gssize n = g_pollable_output_stream_write_nonblocking(self->out, data + off, len - off, c,
-                                                          &local);
-    if (n > 0) {
-      off += n;
-      progress(b);
-      continue;
-    }
-    if (n < 0 && !g_error_matches(local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
-      g_propagate_error(error, local);
-      return FALSE;
-    }
-    g_clear_error(&local);
-    if (!wait_ready(self, G_IO_OUT, b, c, error))
-      return FALSE;
-  }
-  return off == len ? TRUE : timed_out(error);
-}
-
 static gboolean
 send_message(ScRtmp *self, guint32 csid, guint8 type, guint32 stream_id, guint32 timestamp,
-             const guint8 *body, gsize len, Bound *b, GCancellable *c, GError **error)
+             const guint8 *body, gsize len, ScRtmpBound *b, GCancellable *c, GError **error)
 {
   g_byte_array_set_size(self->wbuf, 0);
   sc_rtmp_chunk_write(self->wbuf, OUT_CHUNK_SIZE, csid, type, stream_id, timestamp, body, len);
-  return write_all(self, self->wbuf->data, self->wbuf->len, b, c, error);
+  return sc_rtmp_transport_write_all(self->transport, self->wbuf->data, self->wbuf->len, b, c,
+                                     error);
 }
 
 /* ---- errors ---- */
@@ -348,7 +150,8 @@ set_stage_error(ScRtmp *self, GError *cause, GError **error)
                 self->peer, self->connect_timeout_ms);
   else if (self->stage == STAGE_HANDSHAKE)
     g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_HANDSHAKE,
-                "the RTMP handshake with %s failed: %s", self->peer, cause->message);
+                "the RTMP handshake with %s failed: %s (not an RTMP server, or an rtmps:// port?)",
+                self->peer, cause->message);
   else if (self->stage == STAGE_COMMANDS && timeout)
     g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_TIMEOUT,
                 "the ingest %s did not answer %s within %u ms", self->peer, self->step,
@@ -359,8 +162,8 @@ set_stage_error(ScRtmp *self, GError *cause, GError **error)
                 closed_hint(self));
   else if (timeout)
     g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_TIMEOUT,
-                "the ingest %s took no data for %u ms (network down or ingest stalled)",
-                self->peer, self->send_timeout_ms);
+                "the ingest %s took no data for %u ms (network down or ingest stalled)", self->peer,
+                self->send_timeout_ms);
   else
     g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_IO, "the connection to %s was lost: %s",
                 self->peer, cause->message);
@@ -387,250 +190,10 @@ malformed(ScRtmp *self, const char *what, GError **error)
   return FALSE;
 }
 
-/* ---- TCP ---- */
-
-static gboolean
-set_option(int fd, int level, int name, const void *value, socklen_t len, const char *what,
-           GError **error)
-{
-  if (setsockopt(fd, level, name, value, len) == 0)
-    return TRUE;
-  int saved = errno;
-  g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_CONNECT, "cannot set %s: %s", what,
-              g_strerror(saved));
-  return FALSE;
-}
-
-static gboolean
-bind_local(int fd, GInetAddress *local, GError **error)
-{
-  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(local, 0);
-  struct sockaddr_storage native;
-  if (g_socket_address_to_native(addr, &native, sizeof native, NULL) &&
-      bind(fd, (struct sockaddr *)&native, g_socket_address_get_native_size(addr)) == 0)
-    return TRUE;
-  int saved = errno;
-  g_autofree char *text = g_inet_address_to_string(local);
-  g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_CONNECT, "cannot use the local address %s: %s",
-              text, g_strerror(saved));
-  return FALSE;
-}
-
-/* Everything that must be set before connect(). */
-static gboolean
-prepare_socket(ScRtmp *self, int fd, const ScRtmpParams *p, GInetAddress *local, GError **error)
-{
-  int one = 1;
-  unsigned int user_timeout = self->send_timeout_ms;
-  int sndbuf = (int)MIN(p->send_buffer_bytes, G_MAXINT / 2);
-  if (!set_option(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one, "TCP_NODELAY", error) ||
-      !set_option(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout,
-                  "TCP_USER_TIMEOUT", error))
-    return FALSE;
-  if (sndbuf > 0 && !set_option(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf, "SO_SNDBUF", error))
-    return FALSE;
-  if (p->bind_interface &&
-      setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, p->bind_interface, strlen(p->bind_interface)) != 0) {
-    int saved = errno;
-    g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_CONNECT,
-                "cannot bind to the interface '%s': %s", p->bind_interface, g_strerror(saved));
-    return FALSE;
-  }
-  return local == NULL || bind_local(fd, local, error);
-}
-
-static gboolean
-connect_error(ScRtmp *self, GError *cause, GError **error)
-{
-  if (g_error_matches(cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_propagate_error(error, g_error_copy(cause));
-  else if (g_error_matches(cause, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_CONNECT,
-                "cannot connect to %s within %u ms (host down or port filtered?)", self->peer,
-                self->connect_timeout_ms);
-  else
-    g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_CONNECT, "cannot connect to %s: %s",
-                self->peer, cause->message);
-  return FALSE;
-}
-
-static gboolean
-finish_connect(GSocket *sock, GSocketAddress *remote, const Bound *b, GCancellable *c,
-               GError **error)
-{
-  GError *local = NULL;
-  if (g_socket_connect(sock, remote, c, &local))
-    return TRUE;
-  if (!g_error_matches(local, G_IO_ERROR, G_IO_ERROR_PENDING)) {
-    g_propagate_error(error, local);
-    return FALSE;
-  }
-  g_error_free(local);
-  gint64 wait_us = MAX(1, b->deadline - g_get_monotonic_time());
-  return g_socket_condition_timed_wait(sock, G_IO_OUT, wait_us, c, error) &&
-         g_socket_check_connect_result(sock, error);
-}
-
-/* A connected, non-blocking socket to @addr, or NULL. */
-static GSocket *
-connect_one(ScRtmp *self, const ScRtmpParams *p, GInetAddress *addr, GInetAddress *local,
-            const Bound *b, GCancellable *c, GError **error)
-{
-  int family = g_inet_address_get_family(addr) == G_SOCKET_FAMILY_IPV6 ? AF_INET6 : AF_INET;
-  int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-  if (fd < 0) {
-    int saved = errno;
-    g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_CONNECT, "cannot create a socket: %s",
-                g_strerror(saved));
-    return NULL;
-  }
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GSocket) sock = g_socket_new_from_fd(fd, &local_error);
-  if (sock == NULL) {
-    close(fd);
-    connect_error(self, local_error, error);
-    return NULL;
-  }
-  /* non-blocking, so that connect() returns at once and the wait below is bounded */
-  g_socket_set_blocking(sock, FALSE);
-  if (!prepare_socket(self, fd, p, local, error))
-    return NULL;
-  g_autoptr(GSocketAddress) remote = g_inet_socket_address_new(addr, self->url->port);
-  if (!finish_connect(sock, remote, b, c, &local_error)) {
-    connect_error(self, local_error, error);
-    return NULL;
-  }
-  return g_steal_pointer(&sock);
-}
-
-static void
-start_lookup(gpointer op, GCancellable *c, GAsyncReadyCallback done, gpointer data)
-{
-  ScRtmp *self = op;
-  g_autoptr(GResolver) resolver = g_resolver_get_default();
-  g_resolver_lookup_by_name_async(resolver, self->url->host, c, done, data);
-}
-
-/* The host's addresses. GResolver runs getaddrinfo() on a worker thread, which
- * keeps a slow DNS server inside the connect deadline. */
-static GList *
-resolve(ScRtmp *self, const Bound *b, GCancellable *c, GError **error)
-{
-  gboolean expired = FALSE;
-  g_autoptr(GAsyncResult) result = run_bounded(self, start_lookup, self, b, c, &expired);
-  g_autoptr(GResolver) resolver = g_resolver_get_default();
-  g_autoptr(GError) local = NULL;
-  GList *addrs = g_resolver_lookup_by_name_finish(resolver, result, &local);
-  if (addrs)
-    return addrs;
-  if (expired)
-    g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_CONNECT, "cannot resolve %s within %u ms",
-                self->url->host, self->connect_timeout_ms);
-  else if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_propagate_error(error, g_steal_pointer(&local));
-  else
-    g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_CONNECT, "cannot resolve %s: %s",
-                self->url->host, local->message);
-  return NULL;
-}
-
-static gboolean
-connect_tcp(ScRtmp *self, const ScRtmpParams *p, const Bound *b, GCancellable *c, GError **error)
-{
-  g_autoptr(GInetAddress) local = p->local_address ? g_inet_address_new_from_string(p->local_address) : NULL;
-  if (p->local_address && local == NULL) {
-    g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_CONNECT,
-                "the local address '%s' is not an IP address", p->local_address);
-    return FALSE;
-  }
-  g_autolist(GInetAddress) addrs = resolve(self, b, c, error);
-  GError *last = NULL;
-  for (GList *l = addrs; l && self->socket == NULL; l = l->next) {
-    if (local && g_inet_address_get_family(local) != g_inet_address_get_family(l->data))
-      continue; /* a source address only works with its own family */
-    g_clear_error(&last);
-    self->socket = connect_one(self, p, l->data, local, b, c, &last);
-    if (g_get_monotonic_time() >= b->deadline || g_cancellable_is_cancelled(c))
-      break;
-  }
-  if (self->socket)
-    return TRUE;
-  if (addrs && last == NULL)
-    g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_CONNECT,
-                "%s has no address of the local address %s's family", self->url->host,
-                p->local_address);
-  if (last)
-    g_propagate_error(error, last);
-  return FALSE;
-}
-
-/* ---- TLS ---- */
-
-static void
-start_handshake(gpointer op, GCancellable *c, GAsyncReadyCallback done, gpointer data)
-{
-  g_tls_connection_handshake_async(op, G_PRIORITY_DEFAULT, c, done, data);
-}
-
-static gboolean
-tls_error(ScRtmp *self, GError *cause, gboolean expired, GError **error)
-{
-  if (expired)
-    g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_CONNECT,
-                "no TLS handshake with %s within %u ms", self->peer, self->connect_timeout_ms);
-  else if (g_error_matches(cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_propagate_error(error, g_error_copy(cause));
-  else if (g_error_matches(cause, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
-    g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_CONNECT,
-                "the TLS certificate of %s is not trusted: %s (wrong host name, or set a CA file)",
-                self->peer, cause->message);
-  else if (g_error_matches(cause, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS))
-    g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_CONNECT,
-                "%s does not speak TLS (rtmps:// to a plain RTMP port?): %s", self->peer,
-                cause->message);
-  else
-    g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_CONNECT, "TLS with %s failed: %s", self->peer,
-                cause->message);
-  return FALSE;
-}
-
-static gboolean
-start_tls(ScRtmp *self, const ScRtmpParams *p, const Bound *b, GCancellable *c, GError **error)
-{
-  g_autoptr(GError) local = NULL;
-  g_autoptr(GSocketConnectable) identity = g_network_address_new(self->url->host, self->url->port);
-  g_autoptr(GIOStream) tls = g_tls_client_connection_new(self->io, identity, &local);
-  if (tls == NULL)
-    return tls_error(self, local, FALSE, error);
-  if (p->tls_ca_file) {
-    g_autoptr(GTlsDatabase) db = g_tls_file_database_new(p->tls_ca_file, &local);
-    if (db == NULL) {
-      g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_CONNECT, "cannot load the CA file %s: %s",
-                  p->tls_ca_file, local->message);
-      return FALSE;
-    }
-    g_tls_connection_set_database(G_TLS_CONNECTION(tls), db);
-  }
-  gboolean expired = FALSE;
-  g_autoptr(GAsyncResult) result = run_bounded(self, start_handshake, tls, b, c, &expired);
-  if (!g_tls_connection_handshake_finish(G_TLS_CONNECTION(tls), result, &local))
-    return tls_error(self, local, expired, error);
-  g_object_unref(self->io);
-  self->io = g_steal_pointer(&tls);
-  return TRUE;
-}
-
-static void
-use_stream(ScRtmp *self)
-{
-  self->in = G_POLLABLE_INPUT_STREAM(g_io_stream_get_input_stream(self->io));
-  self->out = G_POLLABLE_OUTPUT_STREAM(g_io_stream_get_output_stream(self->io));
-}
-
 /* ---- RTMP handshake ---- */
 
 static gboolean
-rtmp_handshake(ScRtmp *self, Bound *b, GCancellable *c, GError **error)
+rtmp_handshake(ScRtmp *self, ScRtmpBound *b, GCancellable *c, GError **error)
 {
   guint8 c0c1[1 + HANDSHAKE_SIZE], s0, s1s2[2 * HANDSHAKE_SIZE];
   c0c1[0] = 3; /* RTMP version */
@@ -638,30 +201,33 @@ rtmp_handshake(ScRtmp *self, Bound *b, GCancellable *c, GError **error)
   memset(c0c1 + 5, 0, 4);
   for (gsize i = 9; i < sizeof c0c1; i++)
     c0c1[i] = (guint8)g_random_int();
-  if (!write_all(self, c0c1, sizeof c0c1, b, c, error) || !read_exact(self, &s0, 1, b, c, error))
+  if (!sc_rtmp_transport_write_all(self->transport, c0c1, sizeof c0c1, b, c, error) ||
+      !sc_rtmp_transport_read_exact(self->transport, &s0, 1, b, c, error))
     return FALSE;
   if (s0 != 3) {
-    g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_HANDSHAKE,
-                "%s answered with RTMP version %u, not 3 (not an RTMP server, or an rtmps:// port?)",
-                self->peer, s0);
+    g_set_error(
+        error, SC_RTMP_ERROR, SC_RTMP_ERROR_HANDSHAKE,
+        "%s answered with RTMP version %u, not 3 (not an RTMP server, or an rtmps:// port?)",
+        self->peer, s0);
     return FALSE;
   }
-  if (!read_exact(self, s1s2, sizeof s1s2, b, c, error))
+  if (!sc_rtmp_transport_read_exact(self->transport, s1s2, sizeof s1s2, b, c, error))
     return FALSE;
-  return write_all(self, s1s2, HANDSHAKE_SIZE, b, c, error); /* C2 echoes S1 */
+  /* C2 echoes S1; S2 (our C1 echoed) is not checked, as no server checks C2 strictly either */
+  return sc_rtmp_transport_write_all(self->transport, s1s2, HANDSHAKE_SIZE, b, c, error);
 }
 
 /* ---- messages from the server ---- */
 
 static gboolean
-send_control(ScRtmp *self, guint8 type, const guint8 *body, gsize len, Bound *b, GCancellable *c,
-             GError **error)
+send_control(ScRtmp *self, guint8 type, const guint8 *body, gsize len, ScRtmpBound *b,
+             GCancellable *c, GError **error)
 {
   return send_message(self, CSID_CONTROL, type, 0, 0, body, len, b, c, error);
 }
 
 static gboolean
-handle_user_control(ScRtmp *self, const guint8 *d, gsize len, Bound *b, GCancellable *c,
+handle_user_control(ScRtmp *self, const guint8 *d, gsize len, ScRtmpBound *b, GCancellable *c,
                     GError **error)
 {
   if (len < 2)
@@ -677,7 +243,7 @@ handle_user_control(ScRtmp *self, const guint8 *d, gsize len, Bound *b, GCancell
 
 /* Acknowledges once the bytes received since the last acknowledgement fill the window. */
 static gboolean
-acknowledge(ScRtmp *self, Bound *b, GCancellable *c, GError **error)
+acknowledge(ScRtmp *self, ScRtmpBound *b, GCancellable *c, GError **error)
 {
   guint64 in = sc_rtmp_chunk_reader_get_bytes_in(self->reader);
   if (self->window == 0 || in - self->acked < self->window)
@@ -708,7 +274,7 @@ decode_command(ScRtmp *self, const guint8 *d, gsize len, GError **error)
 
 /* Handles one server message; a command is decoded into *command for the caller. */
 static gboolean
-handle_message(ScRtmp *self, ScRtmpMessage *m, GPtrArray **command, Bound *b, GCancellable *c,
+handle_message(ScRtmp *self, ScRtmpMessage *m, GPtrArray **command, ScRtmpBound *b, GCancellable *c,
                GError **error)
 {
   gsize len;
@@ -739,7 +305,7 @@ handle_message(ScRtmp *self, ScRtmpMessage *m, GPtrArray **command, Bound *b, GC
 
 /* Handles the messages already received, stopping after the first command. */
 static gboolean
-process_pending(ScRtmp *self, Bound *b, GCancellable *c, GPtrArray **command, GError **error)
+process_pending(ScRtmp *self, ScRtmpBound *b, GCancellable *c, GPtrArray **command, GError **error)
 {
   *command = NULL;
   for (guint i = 0; i < MAX_WAIT_MESSAGES && *command == NULL; i++) {
@@ -758,15 +324,16 @@ process_pending(ScRtmp *self, Bound *b, GCancellable *c, GPtrArray **command, GE
   return TRUE;
 }
 
-/* Reads once into the chunk reader; with @b NULL only what is already there. */
+/* Reads once into the chunk reader: with @wait, until data comes (within
+ * @b), else only what is already there. @b also bounds an acknowledgement. */
 static gboolean
-pump(ScRtmp *self, Bound *b, GCancellable *c, gboolean *got, GError **error)
+pump(ScRtmp *self, gboolean wait, ScRtmpBound *b, GCancellable *c, gboolean *got, GError **error)
 {
   guint8 buf[READ_SIZE];
   GError *local = NULL;
-  gssize n = read_some(self, buf, sizeof buf, b, c, &local);
+  gssize n = sc_rtmp_transport_read(self->transport, buf, sizeof buf, wait ? b : NULL, c, &local);
   *got = n > 0;
-  if (n < 0 && b == NULL && g_error_matches(local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+  if (n < 0 && !wait && g_error_matches(local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
     g_error_free(local);
     return TRUE;
   }
@@ -785,7 +352,7 @@ pump(ScRtmp *self, Bound *b, GCancellable *c, gboolean *got, GError **error)
 
 /* Reads and handles server messages until a command arrives. */
 static GPtrArray *
-next_command(ScRtmp *self, Bound *b, GCancellable *c, GError **error)
+next_command(ScRtmp *self, ScRtmpBound *b, GCancellable *c, GError **error)
 {
   for (guint i = 0; i < MAX_WAIT_MESSAGES; i++) {
     GPtrArray *command = NULL;
@@ -794,7 +361,7 @@ next_command(ScRtmp *self, Bound *b, GCancellable *c, GError **error)
       return NULL;
     if (command)
       return command;
-    if (!pump(self, b, c, &got, error))
+    if (!pump(self, TRUE, b, c, &got, error))
       return NULL;
   }
   malformed(self, "flood of messages without a command", error);
@@ -878,7 +445,7 @@ rejected(ScRtmp *self, GPtrArray *command, GError **error)
 
 /* Waits for the answer to @txn (with @want_status: NetStream.Publish.Start). */
 static GPtrArray *
-await_reply(ScRtmp *self, double txn, gboolean want_status, Bound *b, GCancellable *c,
+await_reply(ScRtmp *self, double txn, gboolean want_status, ScRtmpBound *b, GCancellable *c,
             GError **error)
 {
   for (guint i = 0; i < MAX_WAIT_MESSAGES; i++) {
@@ -914,7 +481,7 @@ put_string_property(GByteArray *out, const char *name, const char *value)
 }
 
 static gboolean
-send_command(ScRtmp *self, GByteArray *command, guint32 stream_id, Bound *b, GCancellable *c,
+send_command(ScRtmp *self, GByteArray *command, guint32 stream_id, ScRtmpBound *b, GCancellable *c,
              GError **error)
 {
   return send_message(self, CSID_COMMAND, SC_RTMP_MSG_COMMAND_AMF0, stream_id, 0, command->data,
@@ -922,7 +489,7 @@ send_command(ScRtmp *self, GByteArray *command, guint32 stream_id, Bound *b, GCa
 }
 
 static gboolean
-send_connect(ScRtmp *self, Bound *b, GCancellable *c, GError **error)
+send_connect(ScRtmp *self, ScRtmpBound *b, GCancellable *c, GError **error)
 {
   guint8 chunk_size[4];
   write_be32(chunk_size, OUT_CHUNK_SIZE);
@@ -942,7 +509,7 @@ send_connect(ScRtmp *self, Bound *b, GCancellable *c, GError **error)
 /* name, txn, null, the key[, @extra] */
 static gboolean
 send_key_command(ScRtmp *self, const char *name, double txn, guint32 stream_id, const char *extra,
-                 Bound *b, GCancellable *c, GError **error)
+                 ScRtmpBound *b, GCancellable *c, GError **error)
 {
   g_autoptr(GByteArray) command = command_new(name, txn);
   sc_amf_write_null(command);
@@ -954,7 +521,7 @@ send_key_command(ScRtmp *self, const char *name, double txn, guint32 stream_id, 
 
 /* name, txn, null[, the stream id] */
 static gboolean
-send_stream_command(ScRtmp *self, const char *name, double txn, gboolean with_id, Bound *b,
+send_stream_command(ScRtmp *self, const char *name, double txn, gboolean with_id, ScRtmpBound *b,
                     GCancellable *c, GError **error)
 {
   g_autoptr(GByteArray) command = command_new(name, txn);
@@ -969,14 +536,14 @@ read_stream_id(ScRtmp *self, GPtrArray *reply, GError **error)
 {
   double id = reply->len > 3 ? sc_amf_value_get_number(reply->pdata[3]) : 0;
   if (sc_amf_value_get_type(reply->len > 3 ? reply->pdata[3] : NULL) != SC_AMF_NUMBER ||
-      !isfinite(id) || id < 1 || id > G_MAXUINT32 || id != floor(id))
+      !(id >= 1 && id <= G_MAXUINT32) || id != (double)(guint32)id)
     return malformed(self, "createStream answer (no valid stream id)", error);
   self->stream_id = (guint32)id;
   return TRUE;
 }
 
 static gboolean
-create_stream(ScRtmp *self, Bound *b, GCancellable *c, GError **error)
+create_stream(ScRtmp *self, ScRtmpBound *b, GCancellable *c, GError **error)
 {
   self->step = "createStream";
   if (!send_key_command(self, "releaseStream", TXN_RELEASE, 0, NULL, b, c, error) ||
@@ -988,7 +555,7 @@ create_stream(ScRtmp *self, Bound *b, GCancellable *c, GError **error)
 }
 
 static gboolean
-start_publishing(ScRtmp *self, Bound *b, GCancellable *c, GError **error)
+start_publishing(ScRtmp *self, ScRtmpBound *b, GCancellable *c, GError **error)
 {
   self->stage = STAGE_COMMANDS;
   self->step = "connect";
@@ -1030,7 +597,6 @@ rtmp_new(const ScRtmpParams *params, GError **error)
   self->key = g_strdup(params->stream_key);
   self->connect_timeout_ms = params->connect_timeout_ms ? params->connect_timeout_ms : 5000;
   self->send_timeout_ms = params->send_timeout_ms ? params->send_timeout_ms : 3000;
-  self->ctx = g_main_context_new();
   self->reader = sc_rtmp_chunk_reader_new();
   self->wbuf = g_byte_array_new();
   self->step = "connect";
@@ -1044,13 +610,22 @@ sc_rtmp_connect(const ScRtmpParams *params, GCancellable *cancellable, GError **
   g_autoptr(ScRtmp) self = rtmp_new(params, error);
   if (self == NULL)
     return NULL;
-  Bound b = bound_in(self->connect_timeout_ms, FALSE);
-  if (!connect_tcp(self, params, &b, cancellable, error))
+  ScRtmpBound b = sc_rtmp_bound_in(self->connect_timeout_ms, FALSE);
+  ScRtmpTransportParams tp = {
+      .host = self->url->host,
+      .port = self->url->port,
+      .peer = self->peer,
+      .tls = self->url->tls,
+      .local_address = params->local_address,
+      .bind_interface = params->bind_interface,
+      .tls_ca_file = params->tls_ca_file,
+      .user_timeout_ms = self->send_timeout_ms,
+      .send_buffer_bytes = params->send_buffer_bytes,
+      .connect_timeout_ms = self->connect_timeout_ms,
+  };
+  self->transport = sc_rtmp_transport_connect(&tp, &b, cancellable, error);
+  if (self->transport == NULL)
     return NULL;
-  self->io = G_IO_STREAM(g_socket_connection_factory_create_connection(self->socket));
-  if (self->url->tls && !start_tls(self, params, &b, cancellable, error))
-    return NULL;
-  use_stream(self);
   self->stage = STAGE_HANDSHAKE;
   GError *local = NULL;
   if (!rtmp_handshake(self, &b, cancellable, &local) ||
@@ -1064,10 +639,12 @@ sc_rtmp_connect(const ScRtmpParams *params, GCancellable *cancellable, GError **
 }
 
 static gboolean
-send_media(ScRtmp *self, guint8 type, guint32 timestamp, const guint8 *body, gsize len, Bound *b,
-           GCancellable *c, GError **error)
+send_media(ScRtmp *self, guint8 type, guint32 timestamp, const guint8 *body, gsize len,
+           ScRtmpBound *b, GCancellable *c, GError **error)
 {
-  guint32 csid = type == SC_RTMP_MSG_AUDIO ? CSID_AUDIO : type == SC_RTMP_MSG_VIDEO ? CSID_VIDEO : CSID_DATA;
+  guint32 csid = type == SC_RTMP_MSG_AUDIO   ? CSID_AUDIO
+                 : type == SC_RTMP_MSG_VIDEO ? CSID_VIDEO
+                                             : CSID_DATA;
   g_autoptr(GByteArray) data = NULL;
   if (type == SC_RTMP_MSG_DATA_AMF0) {
     /* "@setDataFrame" makes the server keep the metadata for players that join later */
@@ -1082,11 +659,11 @@ send_media(ScRtmp *self, guint8 type, guint32 timestamp, const guint8 *body, gsi
 
 /* Handles what the server sent since the last send, without waiting. */
 static gboolean
-drain(ScRtmp *self, Bound *b, GCancellable *c, GError **error)
+drain(ScRtmp *self, ScRtmpBound *b, GCancellable *c, GError **error)
 {
   for (guint i = 0; i < MAX_DRAIN_READS; i++) {
     gboolean got = FALSE;
-    if (!pump(self, NULL, c, &got, error))
+    if (!pump(self, FALSE, b, c, &got, error))
       return FALSE;
     for (guint j = 0; j < MAX_WAIT_MESSAGES; j++) {
       g_autoptr(GPtrArray) command = NULL;
@@ -1117,7 +694,7 @@ sc_rtmp_send(ScRtmp *self, guint8 type, guint32 timestamp_ms, const guint8 *body
                 "the connection to %s failed earlier: close it and connect again", self->peer);
     return FALSE;
   }
-  Bound b = bound_in(self->send_timeout_ms, TRUE);
+  ScRtmpBound b = sc_rtmp_bound_in(self->send_timeout_ms, TRUE);
   GError *local = NULL;
   if (!drain(self, &b, cancellable, &local) ||
       !send_media(self, type, timestamp_ms, body, len, &b, cancellable, &local)) {
@@ -1131,7 +708,7 @@ sc_rtmp_send(ScRtmp *self, guint8 type, guint32 timestamp_ms, const guint8 *body
 int
 sc_rtmp_get_fd(ScRtmp *self)
 {
-  return self && self->socket ? g_socket_get_fd(self->socket) : -1;
+  return self && self->transport ? sc_rtmp_transport_get_fd(self->transport) : -1;
 }
 
 guint64
@@ -1146,14 +723,14 @@ sc_rtmp_get_bytes_sent(ScRtmp *self)
 static void
 unpublish(ScRtmp *self)
 {
-  Bound b = bound_in(CLOSE_TIMEOUT_MS, FALSE);
+  ScRtmpBound b = sc_rtmp_bound_in(CLOSE_TIMEOUT_MS, FALSE);
   if (!send_key_command(self, "FCUnpublish", TXN_FCUNPUBLISH, 0, NULL, &b, NULL, NULL) ||
       !send_stream_command(self, "deleteStream", TXN_DELETE, TRUE, &b, NULL, NULL) ||
-      !g_socket_shutdown(self->socket, FALSE, TRUE, NULL))
+      !sc_rtmp_transport_shutdown_write(self->transport))
     return;
   for (guint i = 0; i < MAX_DRAIN_READS; i++) {
     guint8 buf[READ_SIZE];
-    if (read_some(self, buf, sizeof buf, &b, NULL, NULL) <= 0)
+    if (sc_rtmp_transport_read(self->transport, buf, sizeof buf, &b, NULL, NULL) <= 0)
       return;
   }
 }
@@ -1165,16 +742,11 @@ sc_rtmp_close(ScRtmp *self)
     return;
   if (self->stage == STAGE_PUBLISHING && !self->broken)
     unpublish(self);
-  /* closing the socket first keeps a TLS close from blocking on a dead peer */
-  if (self->socket)
-    g_socket_close(self->socket, NULL);
-  g_clear_object(&self->io);
-  g_clear_object(&self->socket);
+  sc_rtmp_transport_close(self->transport);
   sc_rtmp_chunk_reader_free(self->reader);
   g_byte_array_unref(self->wbuf);
   sc_rtmp_url_free(self->url);
   g_free(self->key);
   g_free(self->peer);
-  g_main_context_unref(self->ctx);
   g_free(self);
 }

@@ -32,15 +32,15 @@ typedef enum {
 } ScRtmpError;
 
 typedef struct {
-  const char *url;        /* rtmp://host[:port]/app[/instance] or rtmps://... */
-  const char *stream_key; /* the publish name, may hold a ?query; secret: never logged */
-  const char *local_address;   /* NULL, or the source address to bind before connecting */
-  const char *bind_interface;  /* NULL, or an interface name for SO_BINDTODEVICE */
-  const char *tls_ca_file;     /* NULL: the system trust store; else a PEM file of trusted CAs */
-  guint connect_timeout_ms;    /* whole connect: TCP, TLS, handshake, connect, publish; 0 = 5000 */
-  guint send_timeout_ms;       /* how long sent data may stay unacknowledged, and how long one
-                                  send may block (TCP_USER_TIMEOUT and poll); 0 = 3000 */
-  guint send_buffer_bytes;     /* SO_SNDBUF; 0 leaves the kernel's default */
+  const char *url;            /* rtmp://host[:port]/app[/instance] or rtmps://... */
+  const char *stream_key;     /* the publish name, may hold a ?query; secret: never logged */
+  const char *local_address;  /* NULL, or the source address to bind before connecting */
+  const char *bind_interface; /* NULL, or an interface name for SO_BINDTODEVICE */
+  const char *tls_ca_file;    /* NULL: the system trust store; else a PEM file of trusted CAs */
+  guint connect_timeout_ms;   /* whole connect: TCP, TLS, handshake, connect, publish; 0 = 5000 */
+  guint send_timeout_ms;      /* how long sent data may stay unacknowledged, and how long one
+                                 send may block (TCP_USER_TIMEOUT and poll); 0 = 3000 */
+  guint send_buffer_bytes;    /* SO_SNDBUF; 0 leaves the kernel's default */
 } ScRtmpParams;
 
 typedef struct _ScRtmp ScRtmp;
@@ -57,7 +57,8 @@ ScRtmp *sc_rtmp_connect(const ScRtmpParams *params, GCancellable *cancellable,
  * the server sent meanwhile (acknowledgements, pings, window size, onStatus
  * errors, close) without blocking. */
 gboolean sc_rtmp_send(ScRtmp *self, guint8 type, guint32 timestamp_ms, const guint8 *body,
-                      gsize len, GCancellable *cancellable, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+                      gsize len, GCancellable *cancellable,
+                      GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The connected TCP socket, for reading its send queue (SIOCOUTQ, TCP_INFO). */
 int sc_rtmp_get_fd(ScRtmp *self);

@@ -59,10 +59,10 @@ test_wire_format(void **state)
   sc_amf_write_ecma_array_begin(out, 2);
   sc_amf_write_object_end(out);
   static const guint8 expected[] = {
-      0x00, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0,    /* number 1.0, big-endian double */
-      0x02, 0x00, 0x02, 'a', 'b',            /* string */
-      0x03, 0x00, 0x01, 'x', 0x05, 0, 0, 0x09, /* object {x: null} */
-      0x08, 0, 0, 0, 2, 0, 0, 0x09,          /* ECMA array, count 2, empty */
+      0x00, 0x3f, 0xf0, 0,   0,    0, 0, 0,    0, /* number 1.0, big-endian double */
+      0x02, 0x00, 0x02, 'a', 'b',                 /* string */
+      0x03, 0x00, 0x01, 'x', 0x05, 0, 0, 0x09,    /* object {x: null} */
+      0x08, 0,    0,    0,   2,    0, 0, 0x09,    /* ECMA array, count 2, empty */
   };
   assert_int_equal(out->len, sizeof expected);
   assert_memory_equal(out->data, expected, sizeof expected);
@@ -138,15 +138,15 @@ static void
 test_server_on_status(void **state)
 {
   static const guint8 wire[] = {
-      0x02, 0x00, 0x08, 'o', 'n', 'S', 't', 'a', 't', 'u', 's', /* "onStatus" */
-      0x00, 0, 0, 0, 0, 0, 0, 0, 0,                              /* 0 */
-      0x05,                                                      /* null */
-      0x03,                                                      /* { */
-      0x00, 0x05, 'l', 'e', 'v', 'e', 'l', 0x02, 0x00, 0x05, 'e', 'r', 'r', 'o', 'r',
-      0x00, 0x04, 'c', 'o', 'd', 'e', 0x02, 0x00, 0x07, 'B', 'a', 'd', 'N', 'a', 'm', 'e',
-      0x00, 0x0b, 'd', 'e', 's', 'c', 'r', 'i', 'p', 't', 'i', 'o', 'n', 0x02, 0x00, 0x12,
-      'A', 'l', 'r', 'e', 'a', 'd', 'y', ' ', 'p', 'u', 'b', 'l', 'i', 's', 'h', 'i', 'n', 'g',
-      0x00, 0x00, 0x09, /* } */
+      0x02, 0x00, 0x08, 'o',  'n',  'S', 't', 'a',  't',  'u',  's', /* "onStatus" */
+      0x00, 0,    0,    0,    0,    0,   0,   0,    0,               /* 0 */
+      0x05,                                                          /* null */
+      0x03,                                                          /* { */
+      0x00, 0x05, 'l',  'e',  'v',  'e', 'l', 0x02, 0x00, 0x05, 'e',  'r',  'r', 'o',
+      'r',  0x00, 0x04, 'c',  'o',  'd', 'e', 0x02, 0x00, 0x07, 'B',  'a',  'd', 'N',
+      'a',  'm',  'e',  0x00, 0x0b, 'd', 'e', 's',  'c',  'r',  'i',  'p',  't', 'i',
+      'o',  'n',  0x02, 0x00, 0x12, 'A', 'l', 'r',  'e',  'a',  'd',  'y',  ' ', 'p',
+      'u',  'b',  'l',  'i',  's',  'h', 'i', 'n',  'g',  0x00, 0x00, 0x09, /* } */
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) v = sc_amf_decode_all(wire, sizeof wire, &error);
@@ -155,8 +155,7 @@ test_server_on_status(void **state)
   assert_string_equal(sc_amf_value_get_string(v->pdata[0]), "onStatus");
   assert_int_equal(sc_amf_value_get_type(v->pdata[2]), SC_AMF_NULL);
   assert_string_equal(sc_amf_value_lookup_string(v->pdata[3], "level"), "error");
-  assert_string_equal(sc_amf_value_lookup_string(v->pdata[3], "description"),
-                      "Already publishing");
+  assert_string_equal(sc_amf_value_lookup_string(v->pdata[3], "description"), "Already publishing");
 }
 
 static void
@@ -231,8 +230,9 @@ test_size_limits(void **state)
     sc_amf_write_object_end(out);
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) v = sc_amf_decode_all(out->data, out->len, &error);
-    assert_true(n == SC_AMF_MAX_PROPERTIES ? v != NULL
-                                           : g_error_matches(error, SC_AMF_ERROR, SC_AMF_ERROR_LIMIT));
+    assert_true(n == SC_AMF_MAX_PROPERTIES
+                    ? v != NULL
+                    : g_error_matches(error, SC_AMF_ERROR, SC_AMF_ERROR_LIMIT));
   }
   guint8 nulls[SC_AMF_MAX_VALUES + 1];
   memset(nulls, 0x05, sizeof nulls);
@@ -298,7 +298,8 @@ test_every_truncation(void **state)
   for (gsize len = 0; len < full->len; len++) {
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) v = decode_copy(full->data, len, &error);
-    gboolean at_boundary = len == 0 || (boundary < ends->len && len == g_array_index(ends, gsize, boundary));
+    gboolean at_boundary =
+        len == 0 || (boundary < ends->len && len == g_array_index(ends, gsize, boundary));
     if (len > 0 && at_boundary)
       boundary++;
     if (at_boundary) {
@@ -357,18 +358,12 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_scalars_round_trip),
-      cmocka_unit_test(test_wire_format),
-      cmocka_unit_test(test_object_round_trip),
-      cmocka_unit_test(test_ecma_array_round_trip),
-      cmocka_unit_test(test_long_string),
-      cmocka_unit_test(test_server_on_status),
-      cmocka_unit_test(test_malformed),
-      cmocka_unit_test(test_nesting_limit),
-      cmocka_unit_test(test_size_limits),
-      cmocka_unit_test(test_every_truncation),
-      cmocka_unit_test(test_every_mutation),
-      cmocka_unit_test(test_random_input),
+      cmocka_unit_test(test_scalars_round_trip), cmocka_unit_test(test_wire_format),
+      cmocka_unit_test(test_object_round_trip),  cmocka_unit_test(test_ecma_array_round_trip),
+      cmocka_unit_test(test_long_string),        cmocka_unit_test(test_server_on_status),
+      cmocka_unit_test(test_malformed),          cmocka_unit_test(test_nesting_limit),
+      cmocka_unit_test(test_size_limits),        cmocka_unit_test(test_every_truncation),
+      cmocka_unit_test(test_every_mutation),     cmocka_unit_test(test_random_input),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,9 +63,9 @@ make_board(const char *dir, const char *name, const char *text)
 }
 
 #define GOOD_BOARD                                                                                 \
-  "[board]\ndescription = test board\nvideo-source = videotestsrc\naudio-source = audiotestsrc\n" \
-  "video-encoders = mine\naudio-encoders = mine\n"                                                \
-  "[video-encoder mine]\npipeline = x264enc name=venc bitrate=${bitrate_kbps}\n"                  \
+  "[board]\ndescription = test board\nvideo-source = videotestsrc\naudio-source = audiotestsrc\n"  \
+  "video-encoders = mine\naudio-encoders = mine\n"                                                 \
+  "[video-encoder mine]\npipeline = x264enc name=venc bitrate=${bitrate_kbps}\n"                   \
   "[audio-encoder mine]\npipeline = avenc_aac name=aenc\n"
 
 typedef struct {
@@ -77,13 +77,16 @@ typedef struct {
 static const BadBoard bad_boards[] = {
     {"unknown key", GOOD_BOARD "[defaults]\nwidht = 1280\n", "[defaults] widht"},
     {"unknown group", GOOD_BOARD "[pins]\nx = 1\n", "[pins]"},
-    {"unknown variable", "[board]\ndescription = d\nvideo-source = videotestsrc pattern=${patern}\n"
-                         "audio-source = a\nvideo-encoders = x\naudio-encoders = y\n",
+    {"unknown variable",
+     "[board]\ndescription = d\nvideo-source = videotestsrc pattern=${patern}\n"
+     "audio-source = a\nvideo-encoders = x\naudio-encoders = y\n",
      "${patern}"},
-    {"undefined encoder", "[board]\ndescription = d\nvideo-source = v\naudio-source = a\n"
-                          "video-encoders = nosuch\naudio-encoders = nosuch\n",
+    {"undefined encoder",
+     "[board]\ndescription = d\nvideo-source = v\naudio-source = a\n"
+     "video-encoders = nosuch\naudio-encoders = nosuch\n",
      "no [video-encoder nosuch] group"},
-    {"no encoders", "[board]\ndescription = d\nvideo-source = v\naudio-source = a\n", "video-encoders"},
+    {"no encoders", "[board]\ndescription = d\nvideo-source = v\naudio-source = a\n",
+     "video-encoders"},
     {"no source", "[board]\ndescription = d\naudio-source = a\n", "video-source"},
     {"bad default", GOOD_BOARD "[defaults]\nframerate = 500\n", "[defaults] framerate"},
 };
@@ -98,7 +101,8 @@ test_bad_boards(void **state)
     g_autoptr(ScBoard) b = sc_board_load(dir, "bad", &error);
     if (b != NULL)
       fail_msg("%s: loaded", bad_boards[i].what);
-    if (strstr(error->message, bad_boards[i].needle) == NULL || strstr(error->message, "board.ini") == NULL)
+    if (strstr(error->message, bad_boards[i].needle) == NULL ||
+        strstr(error->message, "board.ini") == NULL)
       fail_msg("%s: message \"%s\" does not name \"%s\" and the file", bad_boards[i].what,
                error->message, bad_boards[i].needle);
   }
@@ -136,8 +140,10 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_shipped_boards_load),      cmocka_unit_test(test_encoder_preferences),
-      cmocka_unit_test(test_bad_boards),               cmocka_unit_test(test_unknown_board_lists_known),
+      cmocka_unit_test(test_shipped_boards_load),
+      cmocka_unit_test(test_encoder_preferences),
+      cmocka_unit_test(test_bad_boards),
+      cmocka_unit_test(test_unknown_board_lists_known),
       cmocka_unit_test(test_board_name_cannot_escape),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,11 +10,11 @@
 
 /* A video keyframe tag: AVC NALU, timestamp 0x01020304 (extended byte 0x01). */
 static const guint8 keyframe_tag[] = {
-    0x09, 0x00, 0x00, 0x05,      /* video, body of 5 bytes */
-    0x02, 0x03, 0x04, 0x01,      /* timestamp 0x020304, extended 0x01 */
-    0x00, 0x00, 0x00,            /* stream id */
+    0x09, 0x00, 0x00, 0x05,       /* video, body of 5 bytes */
+    0x02, 0x03, 0x04, 0x01,       /* timestamp 0x020304, extended 0x01 */
+    0x00, 0x00, 0x00,             /* stream id */
     0x17, 0x01, 0x00, 0x00, 0x00, /* keyframe | AVC, NALU, composition time 0 */
-    0x00, 0x00, 0x00, 0x10,      /* previous tag size */
+    0x00, 0x00, 0x00, 0x10,       /* previous tag size */
 };
 
 static void
@@ -47,7 +47,8 @@ test_sequence_headers(void **state)
   assert_true(sc_flv_tag_is_sequence_header(&tag));
   assert_int_equal(sc_flv_parse_tag(aac_frame, sizeof aac_frame, &tag, NULL), sizeof aac_frame);
   assert_false(sc_flv_tag_is_sequence_header(&tag));
-  assert_int_equal(sc_flv_parse_tag(inter_frame, sizeof inter_frame, &tag, NULL), sizeof inter_frame);
+  assert_int_equal(sc_flv_parse_tag(inter_frame, sizeof inter_frame, &tag, NULL),
+                   sizeof inter_frame);
   assert_false(sc_flv_tag_is_keyframe(&tag));
 }
 
@@ -94,8 +95,10 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_parse_keyframe),          cmocka_unit_test(test_sequence_headers),
-      cmocka_unit_test(test_every_truncation_refused), cmocka_unit_test(test_invalid_type),
+      cmocka_unit_test(test_parse_keyframe),
+      cmocka_unit_test(test_sequence_headers),
+      cmocka_unit_test(test_every_truncation_refused),
+      cmocka_unit_test(test_invalid_type),
       cmocka_unit_test(test_file_header),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

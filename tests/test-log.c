@@ -53,7 +53,10 @@ test_levels_and_quoting(void **state)
 static void
 test_control_characters_escaped(void **state)
 {
-  GLogField fields[] = {{"MESSAGE", "a\x01" "b\tc", -1}};
+  GLogField fields[] = {{"MESSAGE",
+                         "a\x01"
+                         "b\tc",
+                         -1}};
   g_autofree char *line = format(G_LOG_LEVEL_MESSAGE, fields, 1);
   assert_non_null(strstr(line, "msg=\"a\\x01b\\x09c\""));
 }

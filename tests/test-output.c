@@ -29,8 +29,8 @@ ingest_start(Ingest *in)
   g_autofree char *port = g_strdup_printf("%u", in->port);
   g_autofree char *auth = g_strdup_printf("%u", sc_test_free_port());
   g_autoptr(GError) error = NULL;
-  const char *argv[] = {script, "--dir", in->dir, "--port", port, "--key", in->key,
-                        "--auth-port", auth, NULL};
+  const char *argv[] = {script,  "--dir", in->dir,       "--port", port,
+                        "--key", in->key, "--auth-port", auth,     NULL};
   if (in->key == NULL)
     argv[5] = NULL;
   in->proc = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
@@ -124,8 +124,13 @@ watch_clear(Watch *w)
 static ScPipeline *
 small_program(void)
 {
-  static ScMediaSpec spec = {.width = 320, .height = 240, .framerate = 30, .video_bitrate_kbps = 400,
-                             .keyframe_interval_s = 2, .audio_rate = 48000, .audio_channels = 2,
+  static ScMediaSpec spec = {.width = 320,
+                             .height = 240,
+                             .framerate = 30,
+                             .video_bitrate_kbps = 400,
+                             .keyframe_interval_s = 2,
+                             .audio_rate = 48000,
+                             .audio_channels = 2,
                              .audio_bitrate_kbps = 64};
   ScFragment venc = {"x264", "x264enc name=venc tune=zerolatency speed-preset=ultrafast "
                              "bitrate=${bitrate_kbps} key-int-max=${keyint_frames}"};
@@ -136,7 +141,9 @@ small_program(void)
   g_ptr_array_add(a, &aenc);
   ScPipelineParams p = {.video_source = "videotestsrc is-live=true",
                         .audio_source = "audiotestsrc is-live=true",
-                        .video_encoders = v, .audio_encoders = a, .spec = &spec};
+                        .video_encoders = v,
+                        .audio_encoders = a,
+                        .spec = &spec};
   g_autoptr(GError) error = NULL;
   ScPipeline *pipeline = sc_pipeline_new(&p, NULL, NULL, &error);
   assert_non_null(pipeline);
@@ -153,7 +160,10 @@ static ScOutput *
 make_output(Ingest *in, const char *key, Watch *w, ScPipeline *program)
 {
   g_autofree char *url = g_strdup_printf("rtmp://127.0.0.1:%u/live", in->port);
-  ScOutputParams p = {.name = "test", .url = url, .stream_key = key, .connect_timeout_ms = 2000,
+  ScOutputParams p = {.name = "test",
+                      .url = url,
+                      .stream_key = key,
+                      .connect_timeout_ms = 2000,
                       .send_timeout_ms = 2000};
   ScOutput *o = sc_output_new(&p, on_state, w);
   if (program) {

@@ -140,7 +140,7 @@ test_mask_key(void **state)
   check_mask("", "");
   check_mask("a", "****");
   check_mask("abcd", "****");
-  check_mask("live_123456", "****");  /* 11 characters: entirely masked */
+  check_mask("live_123456", "****");      /* 11 characters: entirely masked */
   check_mask("live_1234567", "****4567"); /* 12: keeps the last 4 */
   check_mask("live_8f2c91e07f3a", "****7f3a");
   check_mask("k3y?token=0123456789ab", "****89ab");
@@ -177,12 +177,9 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_valid_urls),
-      cmocka_unit_test(test_invalid_urls),
-      cmocka_unit_test(test_null_url),
-      cmocka_unit_test(test_error_does_not_echo_url),
-      cmocka_unit_test(test_mask_key),
-      cmocka_unit_test(test_mask_key_utf8),
+      cmocka_unit_test(test_valid_urls), cmocka_unit_test(test_invalid_urls),
+      cmocka_unit_test(test_null_url),   cmocka_unit_test(test_error_does_not_echo_url),
+      cmocka_unit_test(test_mask_key),   cmocka_unit_test(test_mask_key_utf8),
       cmocka_unit_test(test_describe),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -117,15 +117,44 @@ test_streams_to_spec_and_stops_cleanly(void **state)
 
   g_autofree char *base = sc_test_ingest_url(f->ingest, FALSE);
   g_autofree char *play = g_strconcat(base, "/" TEST_KEY, NULL);
-  char *argv[] = {f->probe, "--duration", "8", "--timeout", "15",
-                  "--expect-video-codec", "h264", "--expect-profile", "main",
-                  "--expect-pix-fmt", "yuv420p", "--expect-width", "1280", "--expect-height", "720",
-                  "--expect-fps", "30", "--expect-keyint", "2", "--expect-no-bframes",
-                  "--expect-video-bitrate", "2500", "--expect-audio-codec", "aac",
-                  "--expect-audio-profile", "LC", "--expect-audio-rate", "48000",
-                  "--expect-audio-channels", "2", "--expect-audio-bitrate", "128",
-                  "--expect-monotonic", "--expect-no-gaps", "--expect-max-drift", "150",
-                  play, NULL};
+  char *argv[] = {f->probe,
+                  "--duration",
+                  "8",
+                  "--timeout",
+                  "15",
+                  "--expect-video-codec",
+                  "h264",
+                  "--expect-profile",
+                  "main",
+                  "--expect-pix-fmt",
+                  "yuv420p",
+                  "--expect-width",
+                  "1280",
+                  "--expect-height",
+                  "720",
+                  "--expect-fps",
+                  "30",
+                  "--expect-keyint",
+                  "2",
+                  "--expect-no-bframes",
+                  "--expect-video-bitrate",
+                  "2500",
+                  "--expect-audio-codec",
+                  "aac",
+                  "--expect-audio-profile",
+                  "LC",
+                  "--expect-audio-rate",
+                  "48000",
+                  "--expect-audio-channels",
+                  "2",
+                  "--expect-audio-bitrate",
+                  "128",
+                  "--expect-monotonic",
+                  "--expect-no-gaps",
+                  "--expect-max-drift",
+                  "150",
+                  play,
+                  NULL};
   g_autofree char *out = NULL, *err = NULL;
   int probe_status = sc_test_run(argv, 40, &out, &err);
   g_print("probe after %.1f s: %s%s", (g_get_monotonic_time() - started) / 1e6, out, err);
@@ -199,7 +228,8 @@ main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_command_line, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_typo_in_config_exits_78_before_starting, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_typo_in_config_exits_78_before_starting, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_streams_to_spec_and_stops_cleanly, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,8 +41,8 @@ sc_test_rmtree(const char *path)
   if (path == NULL)
     return;
   g_autoptr(GFile) file = g_file_new_for_path(path);
-  g_autoptr(GFileEnumerator) children =
-      g_file_enumerate_children(file, G_FILE_ATTRIBUTE_STANDARD_NAME, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  g_autoptr(GFileEnumerator) children = g_file_enumerate_children(
+      file, G_FILE_ATTRIBUTE_STANDARD_NAME, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
   GFileInfo *info;
   while (children && (info = g_file_enumerator_next_file(children, NULL, NULL)) != NULL) {
     g_autofree char *child = g_build_filename(path, g_file_info_get_name(info), NULL);
@@ -145,8 +145,8 @@ gboolean
 sc_test_wait_port(guint16 port, guint timeout_ms)
 {
   gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  struct sockaddr_in addr = {
+      .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   while (g_get_monotonic_time() < deadline) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     gboolean ok = fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0;
