@@ -73,6 +73,8 @@ sc_rtmp_chunk_write(GByteArray *out, guint32 chunk_size, guint32 csid, guint8 ty
   do {
     if (off > 0) {
       put_basic_header(out, 3, csid);
+      /* continuation chunks repeat the extended timestamp, as Flash did and
+       * nginx-rtmp (publish_time_fix) and FFmpeg expect */
       if (extended)
         put_be(out, timestamp, 4);
     }
@@ -134,7 +136,10 @@ sc_rtmp_chunk_reader_get_chunk_size(ScRtmpChunkReader *reader)
   return reader->chunk_size;
 }
 
-static ChunkResult G_GNUC_PRINTF(2, 3) protocol_error(GError **error, const char *format, ...)
+static ChunkResult protocol_error(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
+
+static ChunkResult
+protocol_error(GError **error, const char *format, ...)
 {
   va_list args;
   va_start(args, format);
@@ -227,8 +232,8 @@ parse_message_header(Cursor *c, guint fmt, gboolean known, ChunkStream *h, GErro
     ts_field = get_be(ext, 4);
   }
   /* A type 3 header that starts a message repeats the last delta; after a
-   * type 0 header that delta is 0 (as nginx-rtmp and librtmp read it). A
-   * publisher only receives commands, so their timestamps matter little. */
+   * type 0 header that delta is 0 (nginx-rtmp reads it so). A publisher only
+   * receives commands, so their timestamps matter little. */
   if (fmt == 0) {
     h->timestamp = ts_field;
     h->delta = 0;

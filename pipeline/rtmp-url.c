@@ -15,7 +15,10 @@ sc_rtmp_url_error_quark(void)
 
 #define EXPECTED "expected rtmp://host[:port]/app or rtmps://host[:port]/app"
 
-static gpointer G_GNUC_PRINTF(2, 3) invalid(GError **error, const char *format, ...)
+static gpointer invalid(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
+
+static gpointer
+invalid(GError **error, const char *format, ...)
 {
   va_list args;
   va_start(args, format);

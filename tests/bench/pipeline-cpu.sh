@@ -19,17 +19,21 @@ font=$(fc-match -f '%{file}' 'Noto Sans CJK SC' 2>/dev/null || true)
 
 ingest_pid=""
 cleanup() {
+	[ ! -s "$work/daemon.pid" ] || kill -TERM "$(cat "$work/daemon.pid")" 2>/dev/null || true
 	[ -z "$ingest_pid" ] || { kill -TERM "$ingest_pid" 2>/dev/null; wait "$ingest_pid" 2>/dev/null || true; }
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 "$top/tools/shopcast-ingest" --dir "$work/ingest" --port "$port" 2>/dev/null &
 ingest_pid=$!
 for _ in $(seq 50); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
 
-# CPU seconds (user+system) of the children of a subshell, from bash's `times`.
+# CPU seconds (user+system) of the children of the calling (sub)shell, from
+# bash's `times`; it must not run in a pipeline, whose subshell has no children.
 child_cpu() {
-	times | tail -1 | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); print u[1] * 60 + u[2] + s[1] * 60 + s[2] }'
+	times > "$work/times"
+	awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); print u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$work/times"
 }
 
 run_shopcast() { # width height bitrate -> "cpu_seconds frames"
@@ -52,9 +56,11 @@ run_shopcast() { # width height bitrate -> "cpu_seconds frames"
 	(
 		"$build/firmware/shopcastd" --config "$conf" 2> "$log" &
 		pid=$!
+		echo "$pid" > "$work/daemon.pid"
 		sleep "$seconds"
 		kill -TERM "$pid"
-		wait "$pid"
+		wait "$pid" || echo "pipeline-cpu: shopcastd exited with $?" >&2
+		: > "$work/daemon.pid"
 		child_cpu
 	) > "$work/cpu"
 	local frames
@@ -73,14 +79,15 @@ run_ffmpeg() { # width height bitrate text(0/1) -> "cpu_seconds frames"
 			-c:v libx264 -preset veryfast -tune zerolatency -pix_fmt yuv420p -profile:v main \
 			-b:v "${kbps}k" -minrate "${kbps}k" -maxrate "${kbps}k" -bufsize "${kbps}k" \
 			-x264-params nal-hrd=cbr:force-cfr=1 -g 60 -bf 0 \
-			-c:a aac -b:a 128k -ac 2 -f flv "rtmp://127.0.0.1:$port/live/ffmpeg-$w-$text"
+			-c:a aac -b:a 128k -ac 2 -f flv "rtmp://127.0.0.1:$port/live/ffmpeg-$w-$text" ||
+			echo "pipeline-cpu: ffmpeg exited with $?" >&2
 		child_cpu
 	) > "$work/cpu"
 	echo "$(cat "$work/cpu") $frames"
 }
 
-per_1000() { awk -v c="$1" -v f="$2" 'BEGIN { printf "%.2f", f > 0 ? c * 1000 / f : 0 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }'; }
+per_1000() { awk -v c="$1" -v f="$2" 'BEGIN { printf "%.2f", (f > 0 ? c * 1000 / f : 0) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 for spec in "1280 720 2500 720p30" "1920 1080 4500 1080p30"; do
 	set -- $spec
