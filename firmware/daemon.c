@@ -18,6 +18,7 @@ struct _ScDaemon {
   GMainLoop *loop;
   guint stop_timer;
   gboolean stopping;
+  gboolean finished; /* outputs finished, pipeline stopped, loop told to quit */
   int exit_code;
 };
 
@@ -163,6 +164,9 @@ static void
 finish_and_quit(ScDaemon *self, guint output_timeout_ms)
 {
   g_clear_handle_id(&self->stop_timer, g_source_remove);
+  if (self->finished) /* the end of stream can arrive just after the stop timer fired */
+    return;
+  self->finished = TRUE;
   gint64 deadline = g_get_monotonic_time() + (gint64)output_timeout_ms * 1000;
   for (guint i = 0; i < self->outputs->len; i++) {
     ScOutput *output = g_ptr_array_index(self->outputs, i);

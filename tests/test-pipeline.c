@@ -78,7 +78,7 @@ test_sim_description(void **state)
   assert_contains(d, "identity name=overlay-stage");
   assert_contains(d, "x264enc name=venc speed-preset=veryfast tune=zerolatency bitrate=2500");
   assert_contains(d, "key-int-max=60 bframes=0");
-  assert_contains(d, "nal-hrd=cbr:force-cfr=1:cabac=1:8x8dct=1");
+  assert_contains(d, "nal-hrd=cbr:force-cfr=1:cabac=1:8x8dct=1:scenecut=0");
   assert_contains(d, "video/x-h264,profile=main");
   assert_contains(d, "audio/x-raw,rate=48000,channels=2");
   assert_contains(d, "avenc_aac name=aenc bitrate=128000");

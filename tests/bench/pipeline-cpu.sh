@@ -3,9 +3,11 @@
 # beside an equivalent ffmpeg command measured in the same run, at 720p30 and
 # 1080p30. Both are paced in real time, encode H.264 (x264, same preset, CBR
 # bitrate, 2 s GOP, no B-frames) and AAC 128 kb/s, and push FLV over RTMP to the
-# same local ingest. The ffmpeg peer draws one line of text (drawtext) on a
-# flat background with a moving box, the nearest lavfi match to the sim board's
-# moving ball; a second ffmpeg line without the text is printed for reference.
+# same local ingest. Both sources are the same kind of picture: colour bars
+# scrolling 4 pixels a frame (videotestsrc smpte75 horizontal-speed=4; ffmpeg
+# smptebars + scroll). The ffmpeg peer also draws one line of text (drawtext),
+# as the product's comparison asks; a second line without the text is printed
+# for reference.
 #
 #   tests/bench/pipeline-cpu.sh BUILD_DIR [SECONDS]
 set -euo pipefail
@@ -70,15 +72,15 @@ run_shopcast() { # width height bitrate -> "cpu_seconds frames"
 
 run_ffmpeg() { # width height bitrate text(0/1) -> "cpu_seconds frames"
 	local w=$1 h=$2 kbps=$3 text=$4 frames=$((seconds * 30 - 30))
-	local vf="drawbox=x='(w-80)*abs(sin(t/2))':y='(h-80)/2':w=80:h=80:color=white:t=fill"
+	local vf="scroll=horizontal=$(awk -v w="$w" 'BEGIN { print 4 / w }')"
 	[ "$text" = 1 ] && vf="$vf,drawtext=fontfile=$font:text='shopcast 限时秒杀 ¥99':fontsize=48:fontcolor=white:x=40:y=40"
 	(
-		ffmpeg -nostdin -v error -re -f lavfi -i "color=c=0x203050:s=${w}x${h}:r=30" \
+		ffmpeg -nostdin -v error -re -f lavfi -i "smptebars=size=${w}x${h}:rate=30" \
 			-re -f lavfi -i "sine=frequency=1000:sample_rate=48000" \
 			-vf "$vf" -frames:v "$frames" \
 			-c:v libx264 -preset veryfast -tune zerolatency -pix_fmt yuv420p -profile:v main \
 			-b:v "${kbps}k" -minrate "${kbps}k" -maxrate "${kbps}k" -bufsize "${kbps}k" \
-			-x264-params nal-hrd=cbr:force-cfr=1 -g 60 -bf 0 \
+			-x264-params nal-hrd=cbr:force-cfr=1:scenecut=0 -g 60 -bf 0 \
 			-c:a aac -b:a 128k -ac 2 -f flv "rtmp://127.0.0.1:$port/live/ffmpeg-$w-$text" ||
 			echo "pipeline-cpu: ffmpeg exited with $?" >&2
 		child_cpu
