@@ -259,3 +259,18 @@ sc_config_count_enabled(const ScConfig *c)
     n += ((ScDestination *)g_ptr_array_index(c->destinations, i))->enabled ? 1 : 0;
   return n;
 }
+
+ScPipelineParams
+sc_config_pipeline_params(const ScConfig *c, const ScBoard *board)
+{
+  ScPipelineParams params = {
+      .video_source = sc_board_get_video_source(board),
+      .audio_source = sc_board_get_audio_source(board),
+      .video_encoders = sc_board_get_video_encoders(board),
+      .audio_encoders = sc_board_get_audio_encoders(board),
+      .video_device = c->video_device,
+      .audio_device = c->audio_device,
+      .spec = &c->media,
+  };
+  return params;
+}

@@ -43,6 +43,10 @@ void sc_config_free(ScConfig *config);
  * AAC-LC 48 kHz stereo 128 kb/s). */
 void sc_config_apply_board(ScConfig *config, const ScBoard *board);
 
+/* What the program pipeline is built from: the board's fragments and the
+ * config's spec and devices. Borrows from both; valid while they live. */
+ScPipelineParams sc_config_pipeline_params(const ScConfig *config, const ScBoard *board);
+
 /* Enabled destinations only. */
 guint sc_config_count_enabled(const ScConfig *config);
 

@@ -93,15 +93,7 @@ sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
   self->board = board;
   self->loop = g_main_loop_ref(loop);
   self->outputs = g_ptr_array_new_with_free_func((GDestroyNotify)sc_output_free);
-  ScPipelineParams params = {
-      .video_source = sc_board_get_video_source(board),
-      .audio_source = sc_board_get_audio_source(board),
-      .video_encoders = sc_board_get_video_encoders(board),
-      .audio_encoders = sc_board_get_audio_encoders(board),
-      .video_device = config->video_device,
-      .audio_device = config->audio_device,
-      .spec = &config->media,
-  };
+  ScPipelineParams params = sc_config_pipeline_params(config, board);
   self->pipeline = sc_pipeline_new(&params, on_pipeline_event, self, error);
   if (self->pipeline == NULL)
     return NULL;

@@ -103,15 +103,7 @@ static int
 check_config(ScConfig *config, ScBoard *board)
 {
   g_autoptr(GError) error = NULL;
-  ScPipelineParams params = {
-      .video_source = sc_board_get_video_source(board),
-      .audio_source = sc_board_get_audio_source(board),
-      .video_encoders = sc_board_get_video_encoders(board),
-      .audio_encoders = sc_board_get_audio_encoders(board),
-      .video_device = config->video_device,
-      .audio_device = config->audio_device,
-      .spec = &config->media,
-  };
+  ScPipelineParams params = sc_config_pipeline_params(config, board);
   g_autoptr(ScPipeline) pipeline = sc_pipeline_new(&params, NULL, NULL, &error);
   if (pipeline == NULL) {
     fprintf(stderr, "shopcastd: board %s: %s\n", sc_board_get_name(board), error->message);

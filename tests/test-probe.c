@@ -17,7 +17,8 @@ static char *probe;
 
 /* ffmpeg -f lavfi sources: @vf and @extra are added to a common command. */
 static char *
-make_fixture(const char *name, const char *size, const char *vopts, const char *aopts, const char *vf)
+make_fixture(const char *name, const char *size, const char *vopts, const char *aopts,
+             const char *vf)
 {
   g_autofree char *path = g_build_filename(dir, name, NULL);
   g_autofree char *video = g_strdup_printf("testsrc2=size=%s:rate=30", size);
@@ -61,17 +62,18 @@ assert_has(const char *text, const char *needle)
 static void
 test_spec_file_meets_expectations(void **state)
 {
-  g_autofree char *f = make_fixture("main.flv", "1280x720",
-                                    "-profile:v main -g 60 -bf 0 -b:v 2500k -maxrate 2500k -bufsize 2500k",
-                                    "-c:a aac -b:a 128k -ac 2 -ar 48000", NULL);
+  g_autofree char *f =
+      make_fixture("main.flv", "1280x720",
+                   "-profile:v main -g 60 -bf 0 -b:v 2500k -maxrate 2500k -bufsize 2500k",
+                   "-c:a aac -b:a 128k -ac 2 -ar 48000", NULL);
   g_autofree char *out = NULL, *err = NULL;
-  int status = run_probe(&out, &err, "--expect-video-codec", "h264", "--expect-profile", "main",
-                         "--expect-pix-fmt", "yuv420p", "--expect-width", "1280", "--expect-height", "720",
-                         "--expect-fps", "30", "--expect-keyint", "2", "--expect-no-bframes",
-                         "--expect-audio-codec", "aac", "--expect-audio-profile", "LC",
-                         "--expect-audio-rate", "48000", "--expect-audio-channels", "2",
-                         "--expect-audio-bitrate", "128", "--expect-max-drift", "100",
-                         "--expect-no-gaps", "--expect-monotonic", "--expect-min-frames", "140", f, NULL);
+  int status = run_probe(
+      &out, &err, "--expect-video-codec", "h264", "--expect-profile", "main", "--expect-pix-fmt",
+      "yuv420p", "--expect-width", "1280", "--expect-height", "720", "--expect-fps", "30",
+      "--expect-keyint", "2", "--expect-no-bframes", "--expect-audio-codec", "aac",
+      "--expect-audio-profile", "LC", "--expect-audio-rate", "48000", "--expect-audio-channels",
+      "2", "--expect-audio-bitrate", "128", "--expect-max-drift", "100", "--expect-no-gaps",
+      "--expect-monotonic", "--expect-min-frames", "140", f, NULL);
   if (status != 0)
     fail_msg("status %d: %s %s", status, out, err);
   assert_has(out, "\"codec\": \"h264\"");
@@ -90,10 +92,12 @@ test_spec_file_meets_expectations(void **state)
 static void
 test_failed_expectations_are_named(void **state)
 {
-  g_autofree char *f = make_fixture("high.flv", "720x1280", "-profile:v high -g 30 -bf 2", NULL, NULL);
+  g_autofree char *f =
+      make_fixture("high.flv", "720x1280", "-profile:v high -g 30 -bf 2", NULL, NULL);
   g_autofree char *out = NULL, *err = NULL;
-  int status = run_probe(&out, &err, "--expect-width", "1280", "--expect-profile", "main",
-                         "--expect-no-bframes", "--expect-keyint", "1", "--expect-height", "1280", f, NULL);
+  int status =
+      run_probe(&out, &err, "--expect-width", "1280", "--expect-profile", "main",
+                "--expect-no-bframes", "--expect-keyint", "1", "--expect-height", "1280", f, NULL);
   assert_int_equal(status, 1);
   assert_has(err, "expectation failed: width: expected 1280, got 720");
   assert_has(err, "expectation failed: profile: expected main, got High");
@@ -140,16 +144,17 @@ test_unreadable_and_usage(void **state)
 static void
 test_rtmp_stream(void **state)
 {
-  g_autofree char *f = make_fixture("live.flv", "640x360", "-g 30 -bf 0", "-c:a aac -b:a 96k", NULL);
+  g_autofree char *f =
+      make_fixture("live.flv", "640x360", "-g 30 -bf 0", "-c:a aac -b:a 96k", NULL);
   g_autoptr(GError) error = NULL;
   ScTestIngestOptions opts = {0};
   g_autoptr(ScTestIngest) ingest = sc_test_ingest_start(&opts, &error);
   assert_non_null(ingest);
   g_autofree char *base = sc_test_ingest_url(ingest, FALSE);
   g_autofree char *url = g_strconcat(base, "/probe-test-key-1234", NULL);
-  g_autoptr(GSubprocess) publisher = g_subprocess_new(
-      G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, "ffmpeg", "-nostdin", "-re", "-stream_loop", "-1", "-i",
-      f, "-c", "copy", "-f", "flv", url, NULL);
+  g_autoptr(GSubprocess) publisher =
+      g_subprocess_new(G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, "ffmpeg", "-nostdin", "-re",
+                       "-stream_loop", "-1", "-i", f, "-c", "copy", "-f", "flv", url, NULL);
   assert_non_null(publisher);
   g_autofree char *out = NULL, *err = NULL;
   int status = run_probe(&out, &err, "--duration", "3", "--timeout", "10", "--expect-width", "640",

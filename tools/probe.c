@@ -159,7 +159,9 @@ read_tracks(const Options *o, AVFormatContext *fmt, Watchdog *w, Track *video, T
     err = av_read_frame(fmt, pkt);
     if (err < 0)
       break;
-    Track *t = pkt->stream_index == video->index ? video : pkt->stream_index == audio->index ? audio : NULL;
+    Track *t = pkt->stream_index == video->index   ? video
+               : pkt->stream_index == audio->index ? audio
+                                                   : NULL;
     if (t)
       track_packet(t, pkt);
     av_packet_unref(pkt);
@@ -198,7 +200,8 @@ keyframe_intervals(const Track *t, double *median, double *max)
     return;
   g_autoptr(GArray) steps = g_array_sized_new(FALSE, FALSE, sizeof(double), n - 1);
   for (guint i = 1; i < n; i++) {
-    double step = g_array_index(t->keyframe_pts, double, i) - g_array_index(t->keyframe_pts, double, i - 1);
+    double step =
+        g_array_index(t->keyframe_pts, double, i) - g_array_index(t->keyframe_pts, double, i - 1);
     g_array_append_val(steps, step);
     *max = MAX(*max, step);
   }
@@ -392,7 +395,8 @@ static void
 check_num(GPtrArray *checks, const char *name, double want, double got, double tolerance)
 {
   if (!isnan(want))
-    add_check(checks, name, g_strdup_printf("%g", want), g_strdup_printf("%g", round(got * 1000) / 1000),
+    add_check(checks, name, g_strdup_printf("%g", want),
+              g_strdup_printf("%g", round(got * 1000) / 1000),
               fabs(got - want) <= tolerance + 1e-9);
 }
 
@@ -423,7 +427,8 @@ run_checks(const Expect *e, const Report *r, GPtrArray *checks)
   check_num(checks, "audio_rate", e->audio_rate, r->audio_rate, 0);
   check_num(checks, "audio_channels", e->audio_channels, r->audio_channels, 0);
   check_num(checks, "audio_bitrate_kbps", e->audio_kbps, r->audio_kbps, e->audio_kbps * 0.25);
-  check_num(checks, "max_drift_ms", e->max_drift, MIN(fabs(r->drift_ms), e->max_drift), e->max_drift);
+  check_num(checks, "max_drift_ms", e->max_drift, MIN(fabs(r->drift_ms), e->max_drift),
+            e->max_drift);
   guint64 gaps = r->video->gaps + r->audio->gaps;
   g_autofree char *gap_text = g_strdup_printf("%" G_GUINT64_FORMAT, gaps);
   check_flag(checks, "gaps", e->no_gaps, "0", gap_text, gaps == 0);
@@ -506,33 +511,49 @@ parse_options(int argc, char **argv, Options *o, NumberArgs *a, gboolean *versio
 {
   Expect *e = &o->expect;
   GOptionEntry entries[] = {
-      {"duration", 0, 0, G_OPTION_ARG_STRING, &a->duration, "Seconds of media to read (default 10)", "S"},
-      {"timeout", 0, 0, G_OPTION_ARG_STRING, &a->timeout, "Give up after this long without data (default 10)", "S"},
-      {"expect-video-codec", 0, 0, G_OPTION_ARG_STRING, &e->video_codec, "Video codec, e.g. h264", "NAME"},
-      {"expect-profile", 0, 0, G_OPTION_ARG_STRING, &e->profile, "H.264 profile: baseline, main, high", "NAME"},
-      {"expect-pix-fmt", 0, 0, G_OPTION_ARG_STRING, &e->pix_fmt, "Pixel format, e.g. yuv420p", "NAME"},
+      {"duration", 0, 0, G_OPTION_ARG_STRING, &a->duration, "Seconds of media to read (default 10)",
+       "S"},
+      {"timeout", 0, 0, G_OPTION_ARG_STRING, &a->timeout,
+       "Give up after this long without data (default 10)", "S"},
+      {"expect-video-codec", 0, 0, G_OPTION_ARG_STRING, &e->video_codec, "Video codec, e.g. h264",
+       "NAME"},
+      {"expect-profile", 0, 0, G_OPTION_ARG_STRING, &e->profile,
+       "H.264 profile: baseline, main, high", "NAME"},
+      {"expect-pix-fmt", 0, 0, G_OPTION_ARG_STRING, &e->pix_fmt, "Pixel format, e.g. yuv420p",
+       "NAME"},
       {"expect-width", 0, 0, G_OPTION_ARG_STRING, &a->width, "Width in pixels", "N"},
       {"expect-height", 0, 0, G_OPTION_ARG_STRING, &a->height, "Height in pixels", "N"},
       {"expect-fps", 0, 0, G_OPTION_ARG_STRING, &a->fps, "Frame rate, within 2%", "N"},
-      {"expect-keyint", 0, 0, G_OPTION_ARG_STRING, &a->keyint, "Keyframe interval in seconds, within 10% or a frame", "S"},
-      {"expect-no-bframes", 0, 0, G_OPTION_ARG_NONE, &e->no_bframes, "No B-frames (no reordering)", NULL},
-      {"expect-video-bitrate", 0, 0, G_OPTION_ARG_STRING, &a->vkbps, "Video bitrate in kb/s, within 25%", "KBPS"},
-      {"expect-min-frames", 0, 0, G_OPTION_ARG_STRING, &a->min_frames, "At least this many video frames", "N"},
-      {"expect-audio-codec", 0, 0, G_OPTION_ARG_STRING, &e->audio_codec, "Audio codec, e.g. aac", "NAME"},
-      {"expect-audio-profile", 0, 0, G_OPTION_ARG_STRING, &e->audio_profile, "Audio profile, e.g. LC", "NAME"},
+      {"expect-keyint", 0, 0, G_OPTION_ARG_STRING, &a->keyint,
+       "Keyframe interval in seconds, within 10% or a frame", "S"},
+      {"expect-no-bframes", 0, 0, G_OPTION_ARG_NONE, &e->no_bframes, "No B-frames (no reordering)",
+       NULL},
+      {"expect-video-bitrate", 0, 0, G_OPTION_ARG_STRING, &a->vkbps,
+       "Video bitrate in kb/s, within 25%", "KBPS"},
+      {"expect-min-frames", 0, 0, G_OPTION_ARG_STRING, &a->min_frames,
+       "At least this many video frames", "N"},
+      {"expect-audio-codec", 0, 0, G_OPTION_ARG_STRING, &e->audio_codec, "Audio codec, e.g. aac",
+       "NAME"},
+      {"expect-audio-profile", 0, 0, G_OPTION_ARG_STRING, &e->audio_profile,
+       "Audio profile, e.g. LC", "NAME"},
       {"expect-audio-rate", 0, 0, G_OPTION_ARG_STRING, &a->rate, "Sample rate in Hz", "HZ"},
       {"expect-audio-channels", 0, 0, G_OPTION_ARG_STRING, &a->channels, "Audio channels", "N"},
-      {"expect-audio-bitrate", 0, 0, G_OPTION_ARG_STRING, &a->akbps, "Audio bitrate in kb/s, within 25%", "KBPS"},
-      {"expect-max-drift", 0, 0, G_OPTION_ARG_STRING, &a->drift, "Largest |audio/video drift| at the end, ms", "MS"},
+      {"expect-audio-bitrate", 0, 0, G_OPTION_ARG_STRING, &a->akbps,
+       "Audio bitrate in kb/s, within 25%", "KBPS"},
+      {"expect-max-drift", 0, 0, G_OPTION_ARG_STRING, &a->drift,
+       "Largest |audio/video drift| at the end, ms", "MS"},
       {"expect-no-gaps", 0, 0, G_OPTION_ARG_NONE, &e->no_gaps, "No timestamp gaps", NULL},
-      {"expect-monotonic", 0, 0, G_OPTION_ARG_NONE, &e->monotonic, "No timestamps going backwards", NULL},
+      {"expect-monotonic", 0, 0, G_OPTION_ARG_NONE, &e->monotonic, "No timestamps going backwards",
+       NULL},
       {"version", 0, 0, G_OPTION_ARG_NONE, version, "Print the version and exit", NULL},
       G_OPTION_ENTRY_NULL,
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("URL-OR-FILE - what a platform would see in a stream");
+  g_autoptr(GOptionContext) ctx =
+      g_option_context_new("URL-OR-FILE - what a platform would see in a stream");
   g_option_context_add_main_entries(ctx, entries, NULL);
-  g_option_context_set_description(ctx, "Exit status: 0 all expectations met, 1 an expectation failed, "
-                                        "2 the stream could not be read, 64 usage error.");
+  g_option_context_set_description(ctx,
+                                   "Exit status: 0 all expectations met, 1 an expectation failed, "
+                                   "2 the stream could not be read, 64 usage error.");
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(ctx, &argc, &argv, &error) || !parse_numbers(a, o, &error)) {
     fprintf(stderr, "shopcast-probe: %s\n", error->message);
@@ -556,9 +577,11 @@ find_tracks(AVFormatContext *fmt, Track *video, Track *audio)
   video->index = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
   audio->index = av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
   if (video->index >= 0)
-    track_init(video, video->index, fmt->streams[video->index], video_nominal(fmt->streams[video->index]));
+    track_init(video, video->index, fmt->streams[video->index],
+               video_nominal(fmt->streams[video->index]));
   if (audio->index >= 0)
-    track_init(audio, audio->index, fmt->streams[audio->index], audio_nominal(fmt->streams[audio->index]));
+    track_init(audio, audio->index, fmt->streams[audio->index],
+               audio_nominal(fmt->streams[audio->index]));
 }
 
 static void
@@ -652,10 +675,11 @@ main(int argc, char **argv)
     status = probe(&o);
     avformat_network_deinit();
   }
-  char **strings[] = {&args.duration, &args.timeout, &args.width, &args.height, &args.fps,
-                      &args.keyint, &args.vkbps, &args.akbps, &args.rate, &args.channels,
-                      &args.drift, &args.min_frames, &e->video_codec, &e->profile, &e->pix_fmt,
-                      &e->audio_codec, &e->audio_profile};
+  char **strings[] = {&args.duration,   &args.timeout,  &args.width, &args.height,
+                      &args.fps,        &args.keyint,   &args.vkbps, &args.akbps,
+                      &args.rate,       &args.channels, &args.drift, &args.min_frames,
+                      &e->video_codec,  &e->profile,    &e->pix_fmt, &e->audio_codec,
+                      &e->audio_profile};
   for (gsize i = 0; i < G_N_ELEMENTS(strings); i++)
     g_free(*strings[i]);
   return status;
