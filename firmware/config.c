@@ -12,7 +12,7 @@ static const char *const video_keys[] = {
     "width",    "height",      "framerate", "bitrate", "profile", "keyframe-interval",
     "b-frames", "x264-preset", "device",    NULL};
 static const char *const audio_keys[] = {"sample-rate", "channels", "bitrate", "device", NULL};
-static const char *const destination_keys[] = {"platform", "url",         "key",
+static const char *const destination_keys[] = {"platform", "url",         "backup-url", "key",
                                                "enabled",  "tls-ca-file", NULL};
 
 static const ScKeyfileGroup schema[] = {
@@ -35,6 +35,7 @@ destination_free(gpointer p)
   g_free(d->name);
   g_free(d->platform);
   g_free(d->url);
+  g_free(d->backup_url);
   if (d->stream_key)
     memset(d->stream_key, 0, strlen(d->stream_key)); /* do not leave it in freed memory */
   g_free(d->stream_key);
@@ -148,14 +149,23 @@ valid_stream_key(const char *key)
 }
 
 static gboolean
-check_destination(const ScConfig *c, const char *group, ScDestination *d, GError **error)
+check_url(const ScConfig *c, const char *group, const char *key, const char *text, GError **error)
 {
   g_autoptr(GError) url_error = NULL;
-  g_autoptr(ScRtmpUrl) url = sc_rtmp_url_parse(d->url, &url_error);
-  if (url == NULL) {
-    sc_keyfile_value_error(error, c->path, group, "url", "%s", url_error->message);
+  g_autoptr(ScRtmpUrl) url = text ? sc_rtmp_url_parse(text, &url_error) : NULL;
+  if (text && url == NULL) {
+    sc_keyfile_value_error(error, c->path, group, key, "%s", url_error->message);
     return FALSE;
   }
+  return TRUE;
+}
+
+static gboolean
+check_destination(const ScConfig *c, const char *group, ScDestination *d, GError **error)
+{
+  if (!check_url(c, group, "url", d->url, error) ||
+      !check_url(c, group, "backup-url", d->backup_url, error))
+    return FALSE;
   if (!valid_stream_key(d->stream_key)) {
     sc_keyfile_value_error(error, c->path, group, "key",
                            "must not hold spaces or control characters (at most 512 bytes)");
@@ -185,6 +195,7 @@ read_destination(GKeyFile *kf, const ScConfig *c, const char *group, GError **er
   d->enabled = TRUE;
   if (!sc_keyfile_get_string(kf, c->path, group, "platform", &d->platform, error) ||
       !sc_keyfile_require_string(kf, c->path, group, "url", &d->url, error) ||
+      !sc_keyfile_get_string(kf, c->path, group, "backup-url", &d->backup_url, error) ||
       !sc_keyfile_require_string(kf, c->path, group, "key", &d->stream_key, error) ||
       !sc_keyfile_get_bool(kf, c->path, group, "enabled", &d->enabled, error) ||
       !sc_keyfile_get_string(kf, c->path, group, "tls-ca-file", &d->tls_ca_file, error) ||

@@ -18,6 +18,7 @@ typedef struct {
   char *name;        /* from the group name: [destination NAME] */
   char *platform;    /* a label for people ("douyin", "youtube"), may be NULL */
   char *url;         /* rtmp:// or rtmps:// ingest URL, without the key */
+  char *backup_url;  /* the platform's backup ingest, may be NULL */
   char *stream_key;  /* secret */
   char *tls_ca_file; /* NULL: the system's trusted CAs */
   gboolean enabled;

@@ -33,6 +33,8 @@ on_output_state(ScOutput *output, ScOutputState state, const GError *reason, gpo
   g_autofree char *failures = g_strdup_printf("%" G_GUINT64_FORMAT, stats.failures);
   g_log_structured(G_LOG_DOMAIN, level, "EVENT", "output-state", "DEST", sc_output_get_name(output),
                    "STATE", sc_output_state_name(state), "URL", sc_output_describe(output),
+                   "INGEST",
+                   sc_output_get_ingest(output) == SC_OUTPUT_INGEST_BACKUP ? "backup" : "primary",
                    "FAILURES", failures, "REASON", reason ? reason->message : "", "MESSAGE",
                    "destination %s: %s", sc_output_get_name(output), sc_output_state_name(state));
 }
@@ -73,6 +75,7 @@ add_output(ScDaemon *self, const ScDestination *d)
   ScOutputParams p = {
       .name = d->name,
       .url = d->url,
+      .backup_url = d->backup_url,
       .stream_key = d->stream_key,
       .tls_ca_file = d->tls_ca_file,
   };

@@ -20,7 +20,9 @@ typedef struct {
 } Item;
 
 struct _ScOutput {
-  char *name, *url, *key, *ca_file, *description;
+  char *name, *key, *ca_file;
+  char *urls[2];         /* primary, backup (NULL without one) */
+  char *descriptions[2]; /* the same, key masked */
   ScOutputParams params; /* timeouts; strings above */
   GMainContext *ctx;
   ScOutputStateFunc on_state;
@@ -41,6 +43,7 @@ struct _ScOutput {
   gint64 last_keyframe_request;
   ScOutputState state;
   ScOutputStats stats;
+  ScOutputIngest ingest; /* the one in use or tried next */
 };
 
 const char *
@@ -63,10 +66,12 @@ static void
 output_clear(ScOutput *self)
 {
   g_free(self->name);
-  g_free(self->url);
+  for (int i = 0; i < 2; i++) {
+    g_free(self->urls[i]);
+    g_free(self->descriptions[i]);
+  }
   g_free(self->key);
   g_free(self->ca_file);
-  g_free(self->description);
   g_queue_clear_full(&self->queue, item_free);
   gst_caps_replace(&self->caps, NULL);
   g_clear_object(&self->cancel);
@@ -93,12 +98,22 @@ or_default(guint value, guint fallback)
   return value ? value : fallback;
 }
 
+static char *
+describe(const char *text, const char *key)
+{
+  if (text == NULL)
+    return NULL;
+  g_autoptr(ScRtmpUrl) url = sc_rtmp_url_parse(text, NULL);
+  return url ? sc_rtmp_url_describe(url, key) : g_strdup("(invalid URL)");
+}
+
 ScOutput *
 sc_output_new(const ScOutputParams *params, ScOutputStateFunc on_state, gpointer user_data)
 {
   ScOutput *self = g_atomic_rc_box_new0(ScOutput);
   self->name = g_strdup(params->name);
-  self->url = g_strdup(params->url);
+  self->urls[0] = g_strdup(params->url);
+  self->urls[1] = g_strdup(params->backup_url);
   self->key = g_strdup(params->stream_key);
   self->ca_file = g_strdup(params->tls_ca_file);
   self->params = *params;
@@ -107,9 +122,8 @@ sc_output_new(const ScOutputParams *params, ScOutputStateFunc on_state, gpointer
   self->params.retry_max_ms = or_default(params->retry_max_ms, 30000);
   self->params.connect_timeout_ms = or_default(params->connect_timeout_ms, 5000);
   self->params.send_timeout_ms = or_default(params->send_timeout_ms, 3000);
-  g_autoptr(ScRtmpUrl) url = sc_rtmp_url_parse(params->url, NULL);
-  self->description =
-      url ? sc_rtmp_url_describe(url, params->stream_key) : g_strdup("(invalid URL)");
+  for (int i = 0; i < 2; i++)
+    self->descriptions[i] = describe(self->urls[i], params->stream_key);
   self->ctx = g_main_context_ref_thread_default();
   self->on_state = on_state;
   self->user_data = user_data;
@@ -398,8 +412,11 @@ stream(ScOutput *self, ScRtmp *rtmp, GError **error)
 static ScRtmp *
 open_connection(ScOutput *self, GError **error)
 {
+  g_mutex_lock(&self->lock);
+  const char *url = self->urls[self->ingest];
+  g_mutex_unlock(&self->lock);
   ScRtmpParams p = {
-      .url = self->url,
+      .url = url,
       .stream_key = self->key,
       .tls_ca_file = self->ca_file,
       .connect_timeout_ms = self->params.connect_timeout_ms,
@@ -423,6 +440,18 @@ wait_before_retry(ScOutput *self, guint attempt)
     if (!g_cond_wait_until(&self->cond, &self->lock, deadline))
       break;
   self->retry_now = FALSE;
+  g_mutex_unlock(&self->lock);
+}
+
+/* With a backup ingest, the next attempt goes to the other one: an ingest
+ * that refuses, resets or vanishes is left at once, not after the backoff. */
+static void
+switch_ingest(ScOutput *self)
+{
+  g_mutex_lock(&self->lock);
+  if (self->urls[SC_OUTPUT_INGEST_BACKUP])
+    self->ingest = self->ingest == SC_OUTPUT_INGEST_PRIMARY ? SC_OUTPUT_INGEST_BACKUP
+                                                            : SC_OUTPUT_INGEST_PRIMARY;
   g_mutex_unlock(&self->lock);
 }
 
@@ -459,6 +488,7 @@ run(gpointer data)
     self->stats.failures++;
     g_mutex_unlock(&self->lock);
     set_state(self, SC_OUTPUT_STATE_RETRYING, error);
+    switch_ingest(self);
     wait_before_retry(self, attempt++);
   }
   g_mutex_lock(&self->lock);
@@ -535,10 +565,19 @@ sc_output_get_name(ScOutput *self)
   return self->name;
 }
 
+ScOutputIngest
+sc_output_get_ingest(ScOutput *self)
+{
+  g_mutex_lock(&self->lock);
+  ScOutputIngest ingest = self->ingest;
+  g_mutex_unlock(&self->lock);
+  return ingest;
+}
+
 const char *
 sc_output_describe(ScOutput *self)
 {
-  return self->description;
+  return self->descriptions[sc_output_get_ingest(self)];
 }
 
 ScOutputState

@@ -8,7 +8,9 @@
  * On any failure it reconnects by itself with capped, jittered backoff
  * (first retry within retry_first_ms, then doubling up to retry_max_ms),
  * sending the stream headers and asking for a keyframe on every new
- * connection, so a platform decodes at once.
+ * connection, so a platform decodes at once. When the destination has a
+ * backup ingest, every failed attempt or lost connection moves the next
+ * attempt to the other ingest, so a refusing or dead ingest is left at once.
  *
  * Threading: create, start, finish and free on the main thread. State changes
  * are reported on the main context of the thread that created the output.
@@ -31,6 +33,7 @@ typedef enum {
 typedef struct {
   const char *name;
   const char *url;
+  const char *backup_url; /* NULL, or the platform's backup ingest (same key) */
   const char *stream_key; /* secret: never logged */
   const char *tls_ca_file;
   guint queue_ms;           /* media that may wait for the network; 0 = 2000 */
@@ -47,6 +50,11 @@ typedef struct {
   guint64 connections;  /* successful publishes since start */
   guint64 failures;     /* failed attempts and lost connections */
 } ScOutputStats;
+
+typedef enum {
+  SC_OUTPUT_INGEST_PRIMARY,
+  SC_OUTPUT_INGEST_BACKUP,
+} ScOutputIngest;
 
 typedef struct _ScOutput ScOutput;
 
@@ -76,8 +84,11 @@ gboolean sc_output_finish(ScOutput *self, guint timeout_ms);
 void sc_output_free(ScOutput *self);
 
 const char *sc_output_get_name(ScOutput *self);
-/* The URL with the key masked (sc_rtmp_url_describe): safe to log and show. */
+/* The URL of the ingest in use, with the key masked (sc_rtmp_url_describe):
+ * safe to log and show. Any thread; the string lives as long as the output. */
 const char *sc_output_describe(ScOutput *self);
+/* Which ingest the output uses (or will try next). Any thread. */
+ScOutputIngest sc_output_get_ingest(ScOutput *self);
 ScOutputState sc_output_get_state(ScOutput *self);
 void sc_output_get_stats(ScOutput *self, ScOutputStats *stats);
 const char *sc_output_state_name(ScOutputState state);

@@ -45,6 +45,7 @@ test_full_config(void **state)
                                     "[audio]\nsample-rate = 44100\nchannels = 1\nbitrate = 96\n"
                                     "[destination douyin]\nplatform = douyin\n"
                                     "url = rtmp://push.example.com/live\nkey = abcdef0123456789\n"
+                                    "backup-url = rtmp://backup.example.com/live\n"
                                     "[destination yt]\nurl = rtmps://a.rtmp.youtube.com:443/live2\n"
                                     "key = k-1\nenabled = false\n",
                                     &error);
@@ -68,6 +69,7 @@ test_full_config(void **state)
   ScDestination *d = g_ptr_array_index(c->destinations, 0);
   assert_string_equal(d->name, "douyin");
   assert_string_equal(d->stream_key, "abcdef0123456789");
+  assert_string_equal(d->backup_url, "rtmp://backup.example.com/live");
   assert_true(d->enabled);
   d = g_ptr_array_index(c->destinations, 1);
   assert_false(d->enabled);
@@ -209,6 +211,10 @@ static const BadCase bad_cases[] = {
      "[destination a]\nurl = rtmp://example.com:99999/live\nkey = k\n",
      SC_KEYFILE_ERROR_VALUE,
      {"[destination a] url"}},
+    {"bad backup url",
+     "[destination a]\nurl = rtmp://h/live\nbackup-url = rtmp://\nkey = k\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[destination a] backup-url"}},
     {"url missing",
      "[destination a]\nkey = k\n",
      SC_KEYFILE_ERROR_MISSING,

@@ -157,11 +157,14 @@ keyframe(gpointer p)
 }
 
 static ScOutput *
-make_output(Ingest *in, const char *key, Watch *w, ScPipeline *program)
+make_output_with_backup(Ingest *in, Ingest *backup, const char *key, Watch *w, ScPipeline *program)
 {
   g_autofree char *url = g_strdup_printf("rtmp://127.0.0.1:%u/live", in->port);
+  g_autofree char *backup_url =
+      backup ? g_strdup_printf("rtmp://127.0.0.1:%u/live", backup->port) : NULL;
   ScOutputParams p = {.name = "test",
                       .url = url,
+                      .backup_url = backup_url,
                       .stream_key = key,
                       .connect_timeout_ms = 2000,
                       .send_timeout_ms = 2000};
@@ -171,6 +174,49 @@ make_output(Ingest *in, const char *key, Watch *w, ScPipeline *program)
     sc_pipeline_add_program_sink(program, sc_output_push, o);
   }
   return o;
+}
+
+static ScOutput *
+make_output(Ingest *in, const char *key, Watch *w, ScPipeline *program)
+{
+  return make_output_with_backup(in, NULL, key, w, program);
+}
+
+/* The primary ingest refuses the key: the next attempt goes to the backup
+ * ingest, which takes the stream, without waiting out a long backoff. */
+static void
+test_backup_ingest_used_when_primary_refuses(void **state)
+{
+  Ingest primary = {.dir = sc_test_tmpdir(), .port = sc_test_free_port(), .key = "another-key"};
+  Ingest backup = {.dir = sc_test_tmpdir(), .port = sc_test_free_port()};
+  ingest_start(&primary);
+  ingest_start(&backup);
+  Watch w = {.loop = g_main_loop_new(NULL, FALSE)};
+  g_autoptr(ScPipeline) program = small_program();
+  g_autoptr(ScOutput) out =
+      make_output_with_backup(&primary, &backup, "backup-test-key", &w, program);
+  assert_int_equal(sc_output_get_ingest(out), SC_OUTPUT_INGEST_PRIMARY);
+  gint64 start = g_get_monotonic_time();
+  sc_output_start(out);
+  assert_true(sc_pipeline_start(program, NULL));
+  assert_true(wait_state(&w, SC_OUTPUT_STATE_LIVE, 1, 5000));
+  assert_true(g_get_monotonic_time() - start < 1500 * 1000);
+  assert_int_equal(count_state(&w, SC_OUTPUT_STATE_RETRYING), 1);
+  assert_int_equal(sc_output_get_ingest(out), SC_OUTPUT_INGEST_BACKUP);
+  g_autofree char *port = g_strdup_printf(":%u/live/", backup.port);
+  assert_non_null(strstr(sc_output_describe(out), port));
+  g_usleep(500 * 1000);
+  g_autofree char *log = ingest_log(&backup);
+  assert_non_null(strstr(log, "publish: name='backup-test-key'"));
+  sc_pipeline_stop(program);
+  g_clear_pointer(&out, sc_output_free);
+  ingest_stop(&primary);
+  ingest_stop(&backup);
+  sc_test_rmtree(primary.dir);
+  sc_test_rmtree(backup.dir);
+  g_free(primary.dir);
+  g_free(backup.dir);
+  watch_clear(&w);
 }
 
 /* The ingest goes away mid-stream and comes back: the output reports the
@@ -298,6 +344,7 @@ main(void)
       cmocka_unit_test(test_wrong_key_backs_off),
       cmocka_unit_test(test_end_of_stream_closes_publication),
       cmocka_unit_test(test_reconnects_after_ingest_restart),
+      cmocka_unit_test(test_backup_ingest_used_when_primary_refuses),
   };
   return cmocka_run_group_tests(tests, init, NULL);
 }
