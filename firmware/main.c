@@ -141,36 +141,45 @@ run(ScConfig *config, ScBoard *board)
   return status;
 }
 
-int
-main(int argc, char **argv)
+static void
+options_clear(Options *o)
 {
-  Options o = {0};
-  int status = parse_options(&argc, &argv, &o);
-  if (status != 0 || o.version) {
-    if (o.version)
-      printf("shopcastd %s\n", SC_VERSION);
-    return status;
-  }
+  g_free(o->config_path);
+  g_free(o->log_level);
+}
+
+static int
+run_options(Options *o)
+{
   /* Sockets report a dead peer as an error, never as a fatal signal. */
   signal(SIGPIPE, SIG_IGN);
   sc_log_init(SC_LOG_INFO);
   gst_init(NULL, NULL);
   ScConfig *config = NULL;
   ScBoard *board = NULL;
-  if (!load(&o, &config, &board, &status))
-    goto out;
-  if (o.check_config) {
+  int status = 0;
+  if (load(o, &config, &board, &status) && o->check_config) {
     status = check_config(config, board);
     sc_config_free(config);
     sc_board_free(board);
-  } else {
+  } else if (config) {
     g_info("shopcastd %s starting: config %s, board %s", SC_VERSION, config->path,
            sc_board_get_name(board));
     status = run(config, board); /* the daemon owns config and board */
   }
-out:
-  g_free(o.config_path);
-  g_free(o.log_level);
   gst_deinit();
+  return status;
+}
+
+int
+main(int argc, char **argv)
+{
+  Options o = {0};
+  int status = parse_options(&argc, &argv, &o);
+  if (status == 0 && o.version)
+    printf("shopcastd %s\n", SC_VERSION);
+  else if (status == 0)
+    status = run_options(&o);
+  options_clear(&o);
   return status;
 }

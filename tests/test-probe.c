@@ -86,7 +86,8 @@ test_spec_file_meets_expectations(void **state)
   assert_has(out, "\"video_gaps\": 0");
   assert_has(out, "\"non_monotonic\": 0");
   assert_has(out, "\"ok\": true}");
-  assert_has(out, g_strdup_printf("\"source\": \"%s\"", f));
+  g_autofree char *source = g_strdup_printf("\"source\": \"%s\"", f);
+  assert_has(out, source);
 }
 
 static void
