@@ -172,6 +172,14 @@ expand_source(const char *what, const char *fragment, GHashTable *vars, GError *
   return text;
 }
 
+/* The mux waits up to MUX_LATENCY_NS for a late stream before it writes what
+ * it has. flvmux keeps its timestamps non-decreasing across both streams, so a
+ * video frame written after audio that timed out ahead of it is stamped late:
+ * with no wait, an encoder that falls a frame behind (a busy CPU, a slow first
+ * keyframe) shifts video timestamps onto the audio's 21 ms grid and a platform
+ * sees jitter and gaps. The wait costs nothing while both streams flow. */
+#define MUX_LATENCY_NS "500000000"
+
 static char *
 build_description(const ScPipelineParams *params, const char *vsrc, const char *venc,
                   const char *asrc, const char *aenc)
@@ -185,7 +193,7 @@ build_description(const ScPipelineParams *params, const char *vsrc, const char *
       " ! queue name=video-mux-queue ! program-mux.video"
       " %s ! audioconvert ! audioresample ! audio/x-raw,rate=%u,channels=%u"
       " ! %s ! aacparse ! queue name=audio-mux-queue ! program-mux.audio"
-      " flvmux name=program-mux streamable=true"
+      " flvmux name=program-mux streamable=true latency=" MUX_LATENCY_NS
       " ! appsink name=program-sink sync=false async=false",
       vsrc, s->width, s->height, s->framerate, venc,
       s->profile == SC_H264_PROFILE_HIGH ? "high" : "main", asrc, s->audio_rate, s->audio_channels,

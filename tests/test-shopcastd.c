@@ -169,6 +169,9 @@ test_streams_to_spec_and_stops_cleanly(void **state)
   /* structured lines; the destination went live; the key never shown in full */
   assert_non_null(strstr(log, "level=info module=daemon msg=\"destination local: live\""));
   assert_non_null(strstr(log, "state=live"));
+  /* the box itself dropped nothing on the way to the ingest */
+  assert_non_null(strstr(log, "dest=local tags_sent="));
+  assert_non_null(strstr(log, " tags_dropped=0 "));
   assert_null(strstr(log, TEST_KEY));
   assert_null(strstr(out, TEST_KEY));
   /* the publication was ended politely, not dropped */
