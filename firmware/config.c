@@ -5,21 +5,27 @@
 #include "firmware/keyfile.h"
 #include "pipeline/rtmp-url.h"
 
+#include <arpa/inet.h>
+#include <net/if.h>
 #include <string.h>
 
-static const char *const box_keys[] = {"board", "board-dir", "log-level", NULL};
+#define DEFAULT_CONTROL_SOCKET "/run/shopcast/control"
+
+static const char *const box_keys[] = {"board", "board-dir", "log-level", "control-socket", NULL};
 static const char *const video_keys[] = {
     "width",    "height",      "framerate", "bitrate", "profile", "keyframe-interval",
     "b-frames", "x264-preset", "device",    NULL};
 static const char *const audio_keys[] = {"sample-rate", "channels", "bitrate", "device", NULL};
 static const char *const destination_keys[] = {"platform", "url",         "backup-url", "key",
                                                "enabled",  "tls-ca-file", NULL};
+static const char *const uplink_keys[] = {"interface", "probe-hosts", "probe-interval",
+                                          "fail-after", NULL};
+static const char *const failover_keys[] = {"hold-time", "stall-timeout", NULL};
 
 static const ScKeyfileGroup schema[] = {
-    {"box", box_keys},
-    {"video", video_keys},
-    {"audio", audio_keys},
-    {"destination *", destination_keys},
+    {"box", box_keys},         {"video", video_keys},
+    {"audio", audio_keys},     {"destination *", destination_keys},
+    {"uplink *", uplink_keys}, {"failover", failover_keys},
 };
 
 static const char *const profiles[] = {"main", "high", NULL};
@@ -27,6 +33,18 @@ static const char *const x264_presets[] = {"ultrafast", "superfast", "veryfast",
                                            "fast",      "medium",    NULL};
 static const char *const log_levels[] = {"error", "warning", "info", "debug", NULL};
 static const char *const sample_rates[] = {"44100", "48000", NULL};
+
+static void
+uplink_free(gpointer p)
+{
+  ScUplinkConfig *u = p;
+  g_free(u->name);
+  g_free(u->interface);
+  g_strfreev(u->probe_hosts);
+  g_free(u);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScUplinkConfig, uplink_free)
 
 static void
 destination_free(gpointer p)
@@ -55,6 +73,8 @@ sc_config_free(ScConfig *c)
   g_free(c->audio_device);
   g_free(c->media.x264_preset);
   g_clear_pointer(&c->destinations, g_ptr_array_unref);
+  g_clear_pointer(&c->uplinks, g_ptr_array_unref);
+  g_free(c->control_socket);
   g_free(c);
 }
 
@@ -66,8 +86,16 @@ read_box(GKeyFile *kf, ScConfig *c, GError **error)
   guint level = SC_LOG_INFO;
   if (!sc_keyfile_get_string(kf, c->path, "box", "board", &c->board, error) ||
       !sc_keyfile_get_string(kf, c->path, "box", "board-dir", &c->board_dir, error) ||
-      !sc_keyfile_get_choice(kf, c->path, "box", "log-level", log_levels, &level, error))
+      !sc_keyfile_get_choice(kf, c->path, "box", "log-level", log_levels, &level, error) ||
+      !sc_keyfile_get_string(kf, c->path, "box", "control-socket", &c->control_socket, error))
     return FALSE;
+  if (c->control_socket == NULL)
+    c->control_socket = g_strdup(DEFAULT_CONTROL_SOCKET);
+  if (!g_path_is_absolute(c->control_socket)) {
+    sc_keyfile_value_error(error, c->path, "box", "control-socket", "'%s' is not an absolute path",
+                           c->control_socket);
+    return FALSE;
+  }
   c->log_level = level;
   if (c->board == NULL)
     c->board = g_strdup("sim");
@@ -219,6 +247,118 @@ read_destinations(GKeyFile *kf, ScConfig *c, GError **error)
   return TRUE;
 }
 
+static gboolean
+valid_interface(const char *name)
+{
+  if (*name == '\0' || strlen(name) >= IFNAMSIZ)
+    return FALSE;
+  for (const char *q = name; *q; q++)
+    if ((guchar)*q <= ' ' || *q == '/' || *q == ':' || *q == 0x7f)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+read_probe_hosts(GKeyFile *kf, const ScConfig *c, const char *group, ScUplinkConfig *u,
+                 GError **error)
+{
+  g_autofree char *text = NULL;
+  if (!sc_keyfile_require_string(kf, c->path, group, "probe-hosts", &text, error))
+    return FALSE;
+  g_auto(GStrv) hosts = g_strsplit_set(text, ";, ", -1);
+  g_autoptr(GStrvBuilder) kept = g_strv_builder_new();
+  guint n = 0;
+  for (char **h = hosts; *h; h++) {
+    if (**h == '\0')
+      continue;
+    struct in_addr addr;
+    if (inet_pton(AF_INET, *h, &addr) != 1) {
+      sc_keyfile_value_error(error, c->path, group, "probe-hosts",
+                             "'%s' is not an IPv4 address; list addresses that answer ping, "
+                             "e.g. 223.5.5.5;119.29.29.29",
+                             *h);
+      return FALSE;
+    }
+    g_strv_builder_add(kept, *h);
+    n++;
+  }
+  if (n == 0 || n > 8) {
+    sc_keyfile_value_error(error, c->path, group, "probe-hosts",
+                           "give 1 to 8 IPv4 addresses that answer ping");
+    return FALSE;
+  }
+  u->probe_hosts = g_strv_builder_end(kept);
+  return TRUE;
+}
+
+static ScUplinkConfig *
+read_uplink(GKeyFile *kf, const ScConfig *c, const char *group, GError **error)
+{
+  const char *name = group + strlen("uplink ");
+  if (!valid_name(name)) {
+    g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_VALUE,
+                "%s: [%s]: the uplink's name may hold only letters, digits, '-' and '_' (at most "
+                "64)",
+                c->path, group);
+    return NULL;
+  }
+  g_autoptr(ScUplinkConfig) u = g_new0(ScUplinkConfig, 1);
+  u->name = g_strdup(name);
+  u->probe_interval_ms = 200;
+  u->fail_after_ms = 700;
+  if (!sc_keyfile_require_string(kf, c->path, group, "interface", &u->interface, error) ||
+      !read_probe_hosts(kf, c, group, u, error) ||
+      !sc_keyfile_get_uint(kf, c->path, group, "probe-interval", 50, 5000, &u->probe_interval_ms,
+                           error) ||
+      !sc_keyfile_get_uint(kf, c->path, group, "fail-after", 200, 30000, &u->fail_after_ms, error))
+    return NULL;
+  if (!valid_interface(u->interface)) {
+    sc_keyfile_value_error(error, c->path, group, "interface",
+                           "'%s' is not a network interface name (1 to %d characters, no spaces, "
+                           "'/' or ':')",
+                           u->interface, IFNAMSIZ - 1);
+    return NULL;
+  }
+  if (u->fail_after_ms < 2 * u->probe_interval_ms) {
+    sc_keyfile_value_error(error, c->path, group, "fail-after",
+                           "%u ms is less than two probe intervals (%u ms): one late reply "
+                           "would fail the uplink",
+                           u->fail_after_ms, 2 * u->probe_interval_ms);
+    return NULL;
+  }
+  return g_steal_pointer(&u);
+}
+
+static gboolean
+read_uplinks(GKeyFile *kf, ScConfig *c, GError **error)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+  for (char **g = groups; *g; g++) {
+    if (!g_str_has_prefix(*g, "uplink "))
+      continue;
+    ScUplinkConfig *u = read_uplink(kf, c, *g, error);
+    if (u == NULL)
+      return FALSE;
+    for (guint i = 0; i < c->uplinks->len; i++) {
+      const ScUplinkConfig *other = g_ptr_array_index(c->uplinks, i);
+      if (g_str_equal(other->interface, u->interface)) {
+        sc_keyfile_value_error(error, c->path, *g, "interface",
+                               "%s is already the interface of [uplink %s]", u->interface,
+                               other->name);
+        uplink_free(u);
+        return FALSE;
+      }
+    }
+    g_ptr_array_add(c->uplinks, u);
+  }
+  c->hold_time_s = 30;
+  c->stall_timeout_ms = 1500;
+  return sc_keyfile_get_uint(kf, c->path, "failover", "hold-time", 0, 3600, &c->hold_time_s,
+                             error) &&
+         sc_keyfile_get_uint(kf, c->path, "failover", "stall-timeout", 500, 30000,
+                             &c->stall_timeout_ms, error);
+}
+
 ScConfig *
 sc_config_load(const char *path, GError **error)
 {
@@ -228,8 +368,10 @@ sc_config_load(const char *path, GError **error)
   g_autoptr(ScConfig) c = g_new0(ScConfig, 1);
   c->path = g_strdup(path);
   c->destinations = g_ptr_array_new_with_free_func(destination_free);
+  c->uplinks = g_ptr_array_new_with_free_func(uplink_free);
   if (!sc_keyfile_check(kf, path, schema, G_N_ELEMENTS(schema), error) || !read_box(kf, c, error) ||
-      !read_video(kf, c, error) || !read_audio(kf, c, error) || !read_destinations(kf, c, error))
+      !read_video(kf, c, error) || !read_audio(kf, c, error) || !read_destinations(kf, c, error) ||
+      !read_uplinks(kf, c, error))
     return NULL;
   return g_steal_pointer(&c);
 }

@@ -24,6 +24,15 @@ typedef struct {
   gboolean enabled;
 } ScDestination;
 
+/* A network path the box can stream over, in the order of preference. */
+typedef struct {
+  char *name;         /* from the group name: [uplink NAME] */
+  char *interface;    /* "eth0", "wwan0" */
+  char **probe_hosts; /* IPv4 literals the health probes go to */
+  guint probe_interval_ms;
+  guint fail_after_ms;
+} ScUplinkConfig;
+
 typedef struct {
   char *path;
   char *board;     /* profile name */
@@ -33,6 +42,10 @@ typedef struct {
   char *audio_device;
   ScMediaSpec media;       /* after sc_config_apply_board: complete */
   GPtrArray *destinations; /* ScDestination*, in file order */
+  GPtrArray *uplinks;      /* ScUplinkConfig*, in file order (= preference); may be empty */
+  char *control_socket;    /* the local control socket (shopcastctl) */
+  guint hold_time_s;       /* [failover] hold-time: healthy this long before failing back */
+  guint stall_timeout_ms;  /* [failover] stall-timeout: unacknowledged data ends a connection */
 } ScConfig;
 
 /* Reads and checks @path. Errors are SC_KEYFILE_ERROR. */

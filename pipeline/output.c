@@ -30,7 +30,6 @@ struct _ScOutput {
   ScKeyframeFunc keyframe_func;
   gpointer keyframe_data;
   GThread *thread;
-  GCancellable *cancel;
 
   GMutex lock; /* everything below */
   GCond cond;
@@ -40,6 +39,11 @@ struct _ScOutput {
   gboolean resync;     /* drop until the next keyframe */
   gboolean overflowed; /* the resync follows an overflow: its drops are losses */
   gboolean eos, stopping, retry_now, finished, detached;
+  GCancellable *attempt_cancel; /* the connection being opened or in use */
+  char *interface;              /* the uplink later connections leave by; NULL: routing */
+  char *attempt_interface;      /* the one the current connection left by */
+  gboolean move;                /* leave the current connection for @interface */
+  gboolean move_abrupt;         /* ... because its path failed */
   gint64 last_keyframe_request;
   ScOutputState state;
   ScOutputStats stats;
@@ -72,9 +76,11 @@ output_clear(ScOutput *self)
   }
   g_free(self->key);
   g_free(self->ca_file);
+  g_free(self->interface);
+  g_free(self->attempt_interface);
   g_queue_clear_full(&self->queue, item_free);
   gst_caps_replace(&self->caps, NULL);
-  g_clear_object(&self->cancel);
+  g_clear_object(&self->attempt_cancel);
   g_main_context_unref(self->ctx);
   g_mutex_clear(&self->lock);
   g_cond_clear(&self->cond);
@@ -127,7 +133,7 @@ sc_output_new(const ScOutputParams *params, ScOutputStateFunc on_state, gpointer
   self->ctx = g_main_context_ref_thread_default();
   self->on_state = on_state;
   self->user_data = user_data;
-  self->cancel = g_cancellable_new();
+  self->interface = g_strdup(params->bind_interface);
   g_mutex_init(&self->lock);
   g_cond_init(&self->cond);
   g_queue_init(&self->queue);
@@ -293,14 +299,15 @@ sc_output_push(GstBuffer *tag, GstCaps *caps, gpointer user_data)
 /* ---- the output's thread ---- */
 
 typedef struct {
+  GCancellable *cancel; /* the attempt's */
   gboolean headers_sent;
   gboolean have_base;
   guint32 base_ts; /* the first keyframe's timestamp: the connection starts at 0 */
 } Connection;
 
 static gboolean
-send_buffer(ScOutput *self, ScRtmp *rtmp, GstBuffer *buffer, guint32 ts, gboolean keep_ts,
-            GError **error)
+send_buffer(ScOutput *self, ScRtmp *rtmp, GCancellable *cancel, GstBuffer *buffer, guint32 ts,
+            gboolean keep_ts, GError **error)
 {
   GstMapInfo map;
   if (!gst_buffer_map(buffer, &map, GST_MAP_READ))
@@ -310,7 +317,7 @@ send_buffer(ScOutput *self, ScRtmp *rtmp, GstBuffer *buffer, guint32 ts, gboolea
   if (!sc_flv_is_file_header(map.data, map.size) &&
       sc_flv_parse_tag(map.data, map.size, &tag, NULL)) {
     ok = sc_rtmp_send(rtmp, tag.type, keep_ts ? tag.timestamp_ms : ts, tag.body, tag.body_len,
-                      self->cancel, error);
+                      cancel, error);
     if (ok) {
       g_mutex_lock(&self->lock);
       self->stats.tags_sent++;
@@ -324,7 +331,7 @@ send_buffer(ScOutput *self, ScRtmp *rtmp, GstBuffer *buffer, guint32 ts, gboolea
 
 /* Metadata and codec configuration, from the caps' streamheader, at time 0. */
 static gboolean
-send_headers(ScOutput *self, ScRtmp *rtmp, GError **error)
+send_headers(ScOutput *self, ScRtmp *rtmp, GCancellable *cancel, GError **error)
 {
   g_mutex_lock(&self->lock);
   g_autoptr(GstCaps) caps = self->caps ? gst_caps_ref(self->caps) : NULL;
@@ -334,7 +341,7 @@ send_headers(ScOutput *self, ScRtmp *rtmp, GError **error)
   for (guint i = 0;
        headers && GST_VALUE_HOLDS_ARRAY(headers) && i < gst_value_array_get_size(headers); i++) {
     GstBuffer *buffer = gst_value_get_buffer(gst_value_array_get_value(headers, i));
-    if (!send_buffer(self, rtmp, buffer, 0, FALSE, error))
+    if (!send_buffer(self, rtmp, cancel, buffer, 0, FALSE, error))
       return FALSE;
   }
   return TRUE;
@@ -344,7 +351,7 @@ static gboolean
 send_item(ScOutput *self, ScRtmp *rtmp, Connection *conn, Item *item, GError **error)
 {
   if (!conn->headers_sent) {
-    if (!send_headers(self, rtmp, error))
+    if (!send_headers(self, rtmp, conn->cancel, error))
       return FALSE;
     conn->headers_sent = TRUE;
   }
@@ -354,7 +361,8 @@ send_item(ScOutput *self, ScRtmp *rtmp, Connection *conn, Item *item, GError **e
   }
   if (item->ts < conn->base_ts) /* audio captured just before the first keyframe */
     return TRUE;
-  return send_buffer(self, rtmp, item->buffer, item->ts - conn->base_ts, FALSE, error);
+  return send_buffer(self, rtmp, conn->cancel, item->buffer, item->ts - conn->base_ts, FALSE,
+                     error);
 }
 
 static void
@@ -369,32 +377,39 @@ set_accepting(ScOutput *self, gboolean accepting)
   g_mutex_unlock(&self->lock);
 }
 
-/* Waits for the next item; NULL on timeout. *stop is set when asked to stop. */
+/* Waits for the next item; NULL on timeout. *stop is set when asked to stop,
+ * *move when asked to leave this connection for another uplink. */
 static Item *
-pop_item(ScOutput *self, gboolean *stop)
+pop_item(ScOutput *self, gboolean *stop, gboolean *move)
 {
   g_mutex_lock(&self->lock);
   gint64 deadline = g_get_monotonic_time() + POP_TIMEOUT_US;
-  while (g_queue_is_empty(&self->queue) && !self->stopping)
+  while (g_queue_is_empty(&self->queue) && !self->stopping && !self->move)
     if (!g_cond_wait_until(&self->cond, &self->lock, deadline))
       break;
   *stop = self->stopping;
-  Item *item = *stop ? NULL : g_queue_pop_head(&self->queue);
+  *move = self->move;
+  Item *item = *stop || *move ? NULL : g_queue_pop_head(&self->queue);
   g_mutex_unlock(&self->lock);
   return item;
 }
 
 /* Publishes until the end of the stream (TRUE) or a failure (FALSE). */
 static gboolean
-stream(ScOutput *self, ScRtmp *rtmp, GError **error)
+stream(ScOutput *self, ScRtmp *rtmp, GCancellable *cancel, GError **error)
 {
-  Connection conn = {0};
+  Connection conn = {.cancel = cancel};
   set_accepting(self, TRUE);
   request_keyframe(self);
   set_state(self, SC_OUTPUT_STATE_LIVE, NULL);
   for (;;) {
-    gboolean stop = FALSE;
-    Item *item = pop_item(self, &stop);
+    gboolean stop = FALSE, move = FALSE;
+    Item *item = pop_item(self, &stop, &move);
+    if (move) {
+      set_accepting(self, FALSE);
+      g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "moving to another uplink");
+      return FALSE;
+    }
     if (stop || (item && item->buffer == NULL)) {
       g_clear_pointer(&item, item_free);
       set_accepting(self, FALSE);
@@ -409,8 +424,26 @@ stream(ScOutput *self, ScRtmp *rtmp, GError **error)
   }
 }
 
+/* Starts an attempt: a cancellable that stopping or a move cancels, and the
+ * interface the attempt leaves by (a copy in *interface, NULL for routing). */
+static GCancellable *
+begin_attempt(ScOutput *self, char **interface)
+{
+  GCancellable *cancel = g_cancellable_new();
+  g_mutex_lock(&self->lock);
+  g_set_object(&self->attempt_cancel, cancel);
+  g_free(self->attempt_interface);
+  self->attempt_interface = g_strdup(self->interface);
+  *interface = g_strdup(self->interface);
+  self->move = FALSE;
+  if (self->stopping)
+    g_cancellable_cancel(cancel);
+  g_mutex_unlock(&self->lock);
+  return cancel;
+}
+
 static ScRtmp *
-open_connection(ScOutput *self, GError **error)
+open_connection(ScOutput *self, const char *interface, GCancellable *cancel, GError **error)
 {
   g_mutex_lock(&self->lock);
   const char *url = self->urls[self->ingest];
@@ -418,11 +451,39 @@ open_connection(ScOutput *self, GError **error)
   ScRtmpParams p = {
       .url = url,
       .stream_key = self->key,
+      .bind_interface = interface,
       .tls_ca_file = self->ca_file,
       .connect_timeout_ms = self->params.connect_timeout_ms,
       .send_timeout_ms = self->params.send_timeout_ms,
+      .send_buffer_bytes = self->params.send_buffer_bytes,
   };
-  return sc_rtmp_connect(&p, self->cancel, error);
+  return sc_rtmp_connect(&p, cancel, error);
+}
+
+/* TRUE when the attempt ended because of a move to another uplink; then the
+ * next attempt starts at once, on the backup ingest when the path failed
+ * (the platform may hold the lost path's publication for a while yet). */
+static gboolean
+take_move(ScOutput *self, gboolean *abrupt)
+{
+  g_mutex_lock(&self->lock);
+  gboolean move = self->move && !self->stopping && !self->eos;
+  *abrupt = self->move_abrupt;
+  if (move && self->move_abrupt && self->urls[SC_OUTPUT_INGEST_BACKUP])
+    self->ingest = SC_OUTPUT_INGEST_BACKUP;
+  self->move = FALSE;
+  self->move_abrupt = FALSE;
+  g_mutex_unlock(&self->lock);
+  return move;
+}
+
+static gboolean
+move_is_abrupt(ScOutput *self)
+{
+  g_mutex_lock(&self->lock);
+  gboolean abrupt = self->move && self->move_abrupt;
+  g_mutex_unlock(&self->lock);
+  return abrupt;
 }
 
 /* Capped exponential backoff with jitter: the wait is a random point in the
@@ -471,16 +532,28 @@ run(gpointer data)
   guint attempt = 0;
   while (!should_stop(self)) {
     g_autoptr(GError) error = NULL;
+    g_autofree char *interface = NULL;
+    g_autoptr(GCancellable) cancel = begin_attempt(self, &interface);
     set_state(self, SC_OUTPUT_STATE_CONNECTING, NULL);
-    ScRtmp *rtmp = open_connection(self, &error);
+    ScRtmp *rtmp = open_connection(self, interface, cancel, &error);
     gboolean ended = FALSE;
     if (rtmp) {
       attempt = 0;
       g_mutex_lock(&self->lock);
       self->stats.connections++;
       g_mutex_unlock(&self->lock);
-      ended = stream(self, rtmp, &error);
-      sc_rtmp_close(rtmp);
+      ended = stream(self, rtmp, cancel, &error);
+      if (move_is_abrupt(self))
+        sc_rtmp_abort(rtmp); /* its path is dead: a polite close would only wait */
+      else
+        sc_rtmp_close(rtmp);
+    }
+    gboolean abrupt = FALSE;
+    if (!ended && take_move(self, &abrupt)) {
+      g_mutex_lock(&self->lock);
+      self->stats.moves++;
+      g_mutex_unlock(&self->lock);
+      continue;
     }
     if (ended || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       break;
@@ -508,6 +581,38 @@ sc_output_start(ScOutput *self)
 }
 
 void
+sc_output_set_interface(ScOutput *self, const char *interface, gboolean path_failed)
+{
+  g_mutex_lock(&self->lock);
+  gboolean changed = g_strcmp0(self->interface, interface) != 0;
+  if (changed) {
+    g_free(self->interface);
+    self->interface = g_strdup(interface);
+  }
+  /* the connection in use (or being opened) leaves by another interface: drop it */
+  gboolean attempting = self->attempt_cancel && !g_cancellable_is_cancelled(self->attempt_cancel);
+  if (attempting && g_strcmp0(self->attempt_interface, interface) != 0) {
+    self->move = TRUE;
+    self->move_abrupt = path_failed;
+    if (path_failed || self->state != SC_OUTPUT_STATE_LIVE)
+      g_cancellable_cancel(self->attempt_cancel); /* a blocked send or connect returns now */
+  }
+  /* a backoff wait ends too: the new path deserves a try at once */
+  self->retry_now = self->retry_now || changed;
+  g_cond_broadcast(&self->cond);
+  g_mutex_unlock(&self->lock);
+}
+
+char *
+sc_output_dup_interface(ScOutput *self)
+{
+  g_mutex_lock(&self->lock);
+  char *interface = g_strdup(self->attempt_interface);
+  g_mutex_unlock(&self->lock);
+  return interface;
+}
+
+void
 sc_output_reconnect_now(ScOutput *self)
 {
   g_mutex_lock(&self->lock);
@@ -522,8 +627,9 @@ stop_thread(ScOutput *self)
   g_mutex_lock(&self->lock);
   self->stopping = TRUE;
   g_cond_broadcast(&self->cond);
+  if (self->attempt_cancel)
+    g_cancellable_cancel(self->attempt_cancel);
   g_mutex_unlock(&self->lock);
-  g_cancellable_cancel(self->cancel);
 }
 
 gboolean

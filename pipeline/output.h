@@ -36,11 +36,13 @@ typedef struct {
   const char *backup_url; /* NULL, or the platform's backup ingest (same key) */
   const char *stream_key; /* secret: never logged */
   const char *tls_ca_file;
-  guint queue_ms;           /* media that may wait for the network; 0 = 2000 */
-  guint retry_first_ms;     /* 0 = 500 */
-  guint retry_max_ms;       /* 0 = 30000 */
-  guint connect_timeout_ms; /* 0 = 5000 */
-  guint send_timeout_ms;    /* 0 = 3000 */
+  guint queue_ms;             /* media that may wait for the network; 0 = 2000 */
+  guint retry_first_ms;       /* 0 = 500 */
+  guint retry_max_ms;         /* 0 = 30000 */
+  guint connect_timeout_ms;   /* 0 = 5000 */
+  guint send_timeout_ms;      /* how long sent data may stay unacknowledged; 0 = 3000 */
+  guint send_buffer_bytes;    /* SO_SNDBUF; 0 leaves the kernel's default */
+  const char *bind_interface; /* the uplink to start on; NULL: the system's routing */
 } ScOutputParams;
 
 typedef struct {
@@ -49,6 +51,7 @@ typedef struct {
   guint64 tags_dropped; /* overflow while publishing */
   guint64 connections;  /* successful publishes since start */
   guint64 failures;     /* failed attempts and lost connections */
+  guint64 moves;        /* connections left for another uplink */
 } ScOutputStats;
 
 typedef enum {
@@ -72,6 +75,17 @@ void sc_output_start(ScOutput *self);
 /* An ScProgramFunc: @user_data is the ScOutput. NULL @tag ends the stream:
  * the output sends what it has queued and closes the publication. */
 void sc_output_push(GstBuffer *tag, GstCaps *caps, gpointer user_data);
+
+/* Puts later connections on @interface (NULL: the system's routing). If the
+ * connection in use or being opened leaves by another interface, the output
+ * leaves it and opens the next one at once, without backoff. With
+ * @path_failed (the old uplink is dead) it drops the old connection abruptly
+ * and goes to the destination's backup ingest when there is one, since the
+ * platform may still hold the lost path's publication for a while; without
+ * it (a planned fail-back) it closes the old publication politely first. */
+void sc_output_set_interface(ScOutput *self, const char *interface, gboolean path_failed);
+/* The interface of the connection in use or last tried (NULL: routing). */
+char *sc_output_dup_interface(ScOutput *self);
 
 /* Ask for an immediate reconnection attempt (cuts any backoff wait short). */
 void sc_output_reconnect_now(ScOutput *self);

@@ -736,6 +736,14 @@ unpublish(ScRtmp *self)
 }
 
 void
+sc_rtmp_abort(ScRtmp *self)
+{
+  if (self)
+    self->broken = TRUE;
+  sc_rtmp_close(self);
+}
+
+void
 sc_rtmp_close(ScRtmp *self)
 {
   if (self == NULL)

@@ -69,6 +69,9 @@ guint64 sc_rtmp_get_bytes_sent(ScRtmp *self);
 /* Ends the publication politely (FCUnpublish, deleteStream, bounded by a short
  * timeout) and closes the socket. NULL-safe. */
 void sc_rtmp_close(ScRtmp *self);
+/* Closes the socket at once, without a word to the server: for a connection
+ * whose path is known to be dead, where a polite close would only wait. */
+void sc_rtmp_abort(ScRtmp *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScRtmp, sc_rtmp_close)
 

@@ -247,7 +247,93 @@ static const BadCase bad_cases[] = {
      "[destination a]\nurl = rtmp://h/live\nkey = k\nplatform = \xff\xfe\n",
      SC_KEYFILE_ERROR_VALUE,
      {"[destination a] platform"}},
+    {"uplink without interface",
+     "[uplink wired]\nprobe-hosts = 198.18.0.1\n",
+     SC_KEYFILE_ERROR_MISSING,
+     {"[uplink wired] interface"}},
+    {"uplink without probe hosts",
+     "[uplink wired]\ninterface = eth0\n",
+     SC_KEYFILE_ERROR_MISSING,
+     {"[uplink wired] probe-hosts"}},
+    {"probe host not an address",
+     "[uplink wired]\ninterface = eth0\nprobe-hosts = 198.18.0.1;ingest.example.com\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[uplink wired] probe-hosts", "'ingest.example.com' is not an IPv4 address"}},
+    {"probe hosts only separators",
+     "[uplink wired]\ninterface = eth0\nprobe-hosts = ;;\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[uplink wired] probe-hosts", "1 to 8"}},
+    {"interface name too long",
+     "[uplink wired]\ninterface = enx0123456789abcdef\nprobe-hosts = 198.18.0.1\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[uplink wired] interface", "not a network interface name"}},
+    {"interface twice",
+     "[uplink a]\ninterface = eth0\nprobe-hosts = 198.18.0.1\n"
+     "[uplink b]\ninterface = eth0\nprobe-hosts = 198.18.0.1\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[uplink b] interface", "already the interface of [uplink a]"}},
+    {"probe interval out of range",
+     "[uplink a]\ninterface = eth0\nprobe-hosts = 198.18.0.1\nprobe-interval = 10\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[uplink a] probe-interval", "50..5000"}},
+    {"fail-after shorter than two probes",
+     "[uplink a]\ninterface = eth0\nprobe-hosts = 198.18.0.1\nprobe-interval = 500\n"
+     "fail-after = 600\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[uplink a] fail-after", "two probe intervals"}},
+    {"bad uplink name",
+     "[uplink lte 2]\ninterface = wwan0\nprobe-hosts = 198.18.0.1\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[uplink lte 2]", "letters, digits"}},
+    {"hold time out of range",
+     "[failover]\nhold-time = 7200\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[failover] hold-time", "0..3600"}},
+    {"unknown failover key",
+     "[failover]\nhold = 10\n",
+     SC_KEYFILE_ERROR_UNKNOWN,
+     {"[failover] hold", "known: hold-time"}},
+    {"relative control socket",
+     "[box]\ncontrol-socket = run/control\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[box] control-socket", "absolute"}},
 };
+
+/* Uplinks keep the file's order: it is the order of preference. */
+static void
+test_uplinks(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScConfig) c = load_text("[box]\ncontrol-socket = /run/sc/ctl\n"
+                                    "[uplink wired]\ninterface = eth0\n"
+                                    "probe-hosts = 198.18.0.1, 198.18.0.2\n"
+                                    "[uplink lte]\ninterface = wwan0\nprobe-hosts = 198.18.0.3\n"
+                                    "probe-interval = 500\nfail-after = 2000\n"
+                                    "[failover]\nhold-time = 10\nstall-timeout = 800\n",
+                                    &error);
+  assert_null(error);
+  assert_string_equal(c->control_socket, "/run/sc/ctl");
+  assert_int_equal(c->uplinks->len, 2);
+  const ScUplinkConfig *u = g_ptr_array_index(c->uplinks, 0);
+  assert_string_equal(u->name, "wired");
+  assert_string_equal(u->interface, "eth0");
+  assert_int_equal(g_strv_length(u->probe_hosts), 2);
+  assert_string_equal(u->probe_hosts[1], "198.18.0.2");
+  assert_int_equal(u->probe_interval_ms, 200);
+  assert_int_equal(u->fail_after_ms, 700);
+  u = g_ptr_array_index(c->uplinks, 1);
+  assert_string_equal(u->name, "lte");
+  assert_int_equal(u->probe_interval_ms, 500);
+  assert_int_equal(u->fail_after_ms, 2000);
+  assert_int_equal(c->hold_time_s, 10);
+  assert_int_equal(c->stall_timeout_ms, 800);
+
+  /* no uplinks: the system's routing, product defaults for failover */
+  g_autoptr(ScConfig) plain = load_text("", &error);
+  assert_int_equal(plain->uplinks->len, 0);
+  assert_int_equal(plain->hold_time_s, 30);
+  assert_string_equal(plain->control_socket, "/run/shopcast/control");
+}
 
 static void
 test_bad_input(void **state)
@@ -307,6 +393,7 @@ main(void)
       cmocka_unit_test_setup_teardown(test_defaults_from_board_and_product, setup, teardown),
       cmocka_unit_test_setup_teardown(test_file_overrides_board, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_uplinks, setup, teardown),
       cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
       cmocka_unit_test_setup_teardown(test_oversize_file, setup, teardown),
       cmocka_unit_test_setup_teardown(test_errors_do_not_show_the_key, setup, teardown),

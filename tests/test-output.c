@@ -48,6 +48,16 @@ ingest_stop(Ingest *in)
   g_clear_object(&in->proc);
 }
 
+/* Stops the ingest and removes its directory. */
+static void
+ingest_clear(Ingest *in)
+{
+  ingest_stop(in);
+  if (in->dir)
+    sc_test_rmtree(in->dir);
+  g_clear_pointer(&in->dir, g_free);
+}
+
 static char *
 ingest_log(Ingest *in)
 {
@@ -182,6 +192,15 @@ make_output(Ingest *in, const char *key, Watch *w, ScPipeline *program)
   return make_output_with_backup(in, NULL, key, w, program);
 }
 
+/* Starts @out and the program feeding it; TRUE once @out is live (at most 5 s). */
+static gboolean
+go_live(ScOutput *out, ScPipeline *program, Watch *w)
+{
+  sc_output_start(out);
+  assert_true(sc_pipeline_start(program, NULL));
+  return wait_state(w, SC_OUTPUT_STATE_LIVE, 1, 5000);
+}
+
 /* The primary ingest refuses the key: the next attempt goes to the backup
  * ingest, which takes the stream, without waiting out a long backoff. */
 static void
@@ -197,9 +216,7 @@ test_backup_ingest_used_when_primary_refuses(void **state)
       make_output_with_backup(&primary, &backup, "backup-test-key", &w, program);
   assert_int_equal(sc_output_get_ingest(out), SC_OUTPUT_INGEST_PRIMARY);
   gint64 start = g_get_monotonic_time();
-  sc_output_start(out);
-  assert_true(sc_pipeline_start(program, NULL));
-  assert_true(wait_state(&w, SC_OUTPUT_STATE_LIVE, 1, 5000));
+  assert_true(go_live(out, program, &w));
   assert_true(g_get_monotonic_time() - start < 1500 * 1000);
   assert_int_equal(count_state(&w, SC_OUTPUT_STATE_RETRYING), 1);
   assert_int_equal(sc_output_get_ingest(out), SC_OUTPUT_INGEST_BACKUP);
@@ -210,12 +227,8 @@ test_backup_ingest_used_when_primary_refuses(void **state)
   assert_non_null(strstr(log, "publish: name='backup-test-key'"));
   sc_pipeline_stop(program);
   g_clear_pointer(&out, sc_output_free);
-  ingest_stop(&primary);
-  ingest_stop(&backup);
-  sc_test_rmtree(primary.dir);
-  sc_test_rmtree(backup.dir);
-  g_free(primary.dir);
-  g_free(backup.dir);
+  ingest_clear(&primary);
+  ingest_clear(&backup);
   watch_clear(&w);
 }
 
@@ -229,9 +242,7 @@ test_reconnects_after_ingest_restart(void **state)
   Watch w = {.loop = g_main_loop_new(NULL, FALSE)};
   g_autoptr(ScPipeline) program = small_program();
   g_autoptr(ScOutput) out = make_output(&in, "restart-test", &w, program);
-  sc_output_start(out);
-  assert_true(sc_pipeline_start(program, NULL));
-  assert_true(wait_state(&w, SC_OUTPUT_STATE_LIVE, 1, 5000));
+  assert_true(go_live(out, program, &w));
   g_usleep(500 * 1000);
 
   ingest_stop(&in);
@@ -252,9 +263,56 @@ test_reconnects_after_ingest_restart(void **state)
 
   sc_pipeline_stop(program);
   g_clear_pointer(&out, sc_output_free);
-  ingest_stop(&in);
-  sc_test_rmtree(in.dir);
-  g_free(in.dir);
+  ingest_clear(&in);
+  watch_clear(&w);
+}
+
+/* Moving a push to another uplink: a failed path is left at once for the
+ * backup ingest; a planned move closes the old publication politely. Both
+ * reconnect without a backoff wait and count as moves, not failures. */
+static void
+test_moves_between_uplinks(void **state)
+{
+  Ingest primary = {.dir = sc_test_tmpdir(), .port = sc_test_free_port()};
+  Ingest backup = {.dir = sc_test_tmpdir(), .port = sc_test_free_port()};
+  ingest_start(&primary);
+  ingest_start(&backup);
+  Watch w = {.loop = g_main_loop_new(NULL, FALSE)};
+  g_autoptr(ScPipeline) program = small_program();
+  g_autoptr(ScOutput) out = make_output_with_backup(&primary, &backup, "move-key", &w, program);
+  sc_output_set_interface(out, "lo", FALSE);
+  assert_true(go_live(out, program, &w));
+  g_autofree char *bound = sc_output_dup_interface(out);
+  assert_string_equal(bound, "lo");
+
+  sc_output_set_interface(out, "lo", TRUE); /* the same uplink: nothing to do */
+  g_usleep(300 * 1000);
+  ScOutputStats stats;
+  sc_output_get_stats(out, &stats);
+  assert_int_equal(stats.moves, 0);
+
+  gint64 moved_at = g_get_monotonic_time();
+  sc_output_set_interface(out, NULL, TRUE); /* "lo" failed: over the system's routing now */
+  assert_true(wait_state(&w, SC_OUTPUT_STATE_LIVE, 2, 3000));
+  assert_true(g_get_monotonic_time() - moved_at < 1000 * 1000);
+  assert_int_equal(sc_output_get_ingest(out), SC_OUTPUT_INGEST_BACKUP);
+  g_autofree char *unbound = sc_output_dup_interface(out);
+  assert_null(unbound);
+
+  sc_output_set_interface(out, "lo", FALSE); /* a planned move back */
+  assert_true(wait_state(&w, SC_OUTPUT_STATE_LIVE, 3, 3000));
+  sc_output_get_stats(out, &stats);
+  assert_int_equal(stats.moves, 2);
+  assert_int_equal(stats.failures, 0);
+  assert_int_equal(count_state(&w, SC_OUTPUT_STATE_RETRYING), 0);
+  g_usleep(300 * 1000);
+  g_autofree char *log = ingest_log(&backup);
+  assert_non_null(strstr(log, "deleteStream")); /* the planned move said goodbye */
+
+  sc_pipeline_stop(program);
+  g_clear_pointer(&out, sc_output_free);
+  ingest_clear(&primary);
+  ingest_clear(&backup);
   watch_clear(&w);
 }
 
@@ -280,9 +338,7 @@ test_wrong_key_backs_off(void **state)
     assert_null(strstr(w.reasons[i], "WRONG-KEY-123456"));
   }
   g_clear_pointer(&out, sc_output_free);
-  ingest_stop(&in);
-  sc_test_rmtree(in.dir);
-  g_free(in.dir);
+  ingest_clear(&in);
   watch_clear(&w);
 }
 
@@ -313,9 +369,7 @@ test_end_of_stream_closes_publication(void **state)
   Watch w = {.loop = g_main_loop_new(NULL, FALSE)};
   g_autoptr(ScPipeline) program = small_program();
   g_autoptr(ScOutput) out = make_output(&in, "eos-test", &w, program);
-  sc_output_start(out);
-  assert_true(sc_pipeline_start(program, NULL));
-  assert_true(wait_state(&w, SC_OUTPUT_STATE_LIVE, 1, 5000));
+  assert_true(go_live(out, program, &w));
   g_usleep(1000 * 1000);
   sc_pipeline_send_eos(program);
   assert_true(sc_output_finish(out, 3000));
@@ -324,9 +378,7 @@ test_end_of_stream_closes_publication(void **state)
   assert_non_null(strstr(log, "deleteStream"));
   sc_pipeline_stop(program);
   g_clear_pointer(&out, sc_output_free);
-  ingest_stop(&in);
-  sc_test_rmtree(in.dir);
-  g_free(in.dir);
+  ingest_clear(&in);
   watch_clear(&w);
 }
 
@@ -346,6 +398,7 @@ main(void)
       cmocka_unit_test(test_end_of_stream_closes_publication),
       cmocka_unit_test(test_reconnects_after_ingest_restart),
       cmocka_unit_test(test_backup_ingest_used_when_primary_refuses),
+      cmocka_unit_test(test_moves_between_uplinks),
   };
   return cmocka_run_group_tests(tests, init, NULL);
 }
