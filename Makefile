@@ -9,7 +9,7 @@ DURATION  ?= 3600
 
 SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps run test bench format check-format clean
+.PHONY: all deps run test bench bench-failover format check-format clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -39,6 +39,11 @@ test: deps
 bench: deps
 	$(MAKE) all
 	./tests/bench/pipeline-cpu.sh $(BUILD)
+
+# Failover time in a network-namespace lab, shopcast beside the naive approach (root).
+bench-failover: deps
+	$(MAKE) all
+	./tests/bench/failover.sh $(BUILD)
 
 format:
 	clang-format -i $(SOURCES)

@@ -2,6 +2,9 @@
 
 #include "firmware/daemon.h"
 
+#include "firmware/control.h"
+#include "firmware/events.h"
+#include "firmware/failover.h"
 #include "pipeline/output.h"
 
 #include <systemd/sd-daemon.h>
@@ -9,12 +12,19 @@
 /* How long the end of stream may take to reach the platforms at shutdown. */
 #define EOS_TIMEOUT_MS           3000
 #define OUTPUT_FINISH_TIMEOUT_MS 2000
+#define EVENTS_KEPT              2000
+/* The send buffer holds this much media: enough to ride out jitter, small
+ * enough that a dead path cannot hide seconds of stream in the kernel. */
+#define SEND_BUFFER_MS 500
 
 struct _ScDaemon {
   ScConfig *config;
   ScBoard *board;
   ScPipeline *pipeline;
   GPtrArray *outputs; /* ScOutput* */
+  ScEventLog *events;
+  ScFailover *failover;
+  ScControl *control;
   GMainLoop *loop;
   guint stop_timer;
   gboolean stopping;
@@ -25,18 +35,19 @@ struct _ScDaemon {
 static void finish_and_quit(ScDaemon *self, guint output_timeout_ms);
 
 static void
-on_output_state(ScOutput *output, ScOutputState state, const GError *reason, gpointer data)
+on_output_state(ScOutput *output, const ScOutputReport *report, gpointer data)
 {
-  GLogLevelFlags level = state == SC_OUTPUT_STATE_RETRYING ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_INFO;
-  ScOutputStats stats;
-  sc_output_get_stats(output, &stats);
-  g_autofree char *failures = g_strdup_printf("%" G_GUINT64_FORMAT, stats.failures);
-  g_log_structured(G_LOG_DOMAIN, level, "EVENT", "output-state", "DEST", sc_output_get_name(output),
-                   "STATE", sc_output_state_name(state), "URL", sc_output_describe(output),
-                   "INGEST",
-                   sc_output_get_ingest(output) == SC_OUTPUT_INGEST_BACKUP ? "backup" : "primary",
-                   "FAILURES", failures, "REASON", reason ? reason->message : "", "MESSAGE",
-                   "destination %s: %s", sc_output_get_name(output), sc_output_state_name(state));
+  ScDaemon *self = data;
+  /* what and where: the masked URL, which ingest, which uplink, and why */
+  g_autofree char *detail =
+      g_strdup_printf("%s (%s ingest%s%s)%s%s", sc_output_describe_ingest(output, report->ingest),
+                      report->ingest == SC_OUTPUT_INGEST_BACKUP ? "backup" : "primary",
+                      report->interface ? ", via " : "", report->interface ? report->interface : "",
+                      report->reason ? ": " : "", report->reason ? report->reason->message : "");
+  sc_event_log_add(self->events, g_get_real_time(), report->state == SC_OUTPUT_STATE_RETRYING,
+                   "output", sc_output_get_name(output), sc_output_state_name(report->state),
+                   detail);
+  sc_failover_output_state(self->failover, output, report);
 }
 
 static void
@@ -72,14 +83,20 @@ keyframe_request(gpointer data)
 static void
 add_output(ScDaemon *self, const ScDestination *d)
 {
+  const ScMediaSpec *m = &self->config->media;
+  guint bytes_per_s = (m->video_bitrate_kbps + m->audio_bitrate_kbps) * 1000 / 8;
   ScOutputParams p = {
       .name = d->name,
       .url = d->url,
       .backup_url = d->backup_url,
       .stream_key = d->stream_key,
       .tls_ca_file = d->tls_ca_file,
+      .send_timeout_ms = self->config->stall_timeout_ms,
+      .send_buffer_bytes = MAX(bytes_per_s * SEND_BUFFER_MS / 1000, 64 * 1024),
+      .bind_interface = sc_failover_get_interface(self->failover),
   };
   ScOutput *output = sc_output_new(&p, on_output_state, self);
+  sc_failover_add_output(self->failover, output);
   sc_output_set_keyframe_func(output, keyframe_request, self->pipeline);
   sc_pipeline_add_program_sink(self->pipeline, sc_output_push, output);
   g_ptr_array_add(self->outputs, output);
@@ -96,6 +113,10 @@ sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
   self->board = board;
   self->loop = g_main_loop_ref(loop);
   self->outputs = g_ptr_array_new_with_free_func((GDestroyNotify)sc_output_free);
+  self->events = sc_event_log_new(EVENTS_KEPT);
+  self->failover = sc_failover_new(config, self->events, error);
+  if (self->failover == NULL)
+    return NULL;
   ScPipelineParams params = sc_config_pipeline_params(config, board);
   self->pipeline = sc_pipeline_new(&params, on_pipeline_event, self, error);
   if (self->pipeline == NULL)
@@ -118,16 +139,139 @@ sc_daemon_free(ScDaemon *self)
   g_clear_handle_id(&self->stop_timer, g_source_remove);
   /* the pipeline first: no more tags reach the outputs once it is freed */
   g_clear_pointer(&self->pipeline, sc_pipeline_free);
+  g_clear_pointer(&self->control, sc_control_free);
+  g_clear_pointer(&self->failover, sc_failover_free); /* moves no output after this */
   g_clear_pointer(&self->outputs, g_ptr_array_unref);
+  g_clear_pointer(&self->events, sc_event_log_free);
   g_clear_pointer(&self->loop, g_main_loop_unref);
   sc_config_free(self->config);
   sc_board_free(self->board);
   g_free(self);
 }
 
+/* ---- the control socket's commands ---- */
+
+static gboolean
+parse_count(const char *text, guint max, guint *value, const char *what, GError **error)
+{
+  guint64 v = 0;
+  if (!g_ascii_string_to_unsigned(text, 10, 0, max, &v, NULL)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: '%s' is not 0..%u", what, text,
+                max);
+    return FALSE;
+  }
+  *value = (guint)v;
+  return TRUE;
+}
+
+static char *
+outputs_status(ScDaemon *self)
+{
+  GString *out = g_string_new(NULL);
+  for (guint i = 0; i < self->outputs->len; i++) {
+    ScOutput *o = g_ptr_array_index(self->outputs, i);
+    ScOutputStats st;
+    sc_output_get_stats(o, &st);
+    g_autofree char *interface = sc_output_dup_interface(o);
+    g_string_append(out, "{\"destination\":");
+    sc_json_append_string(out, sc_output_get_name(o));
+    g_string_append(out, ",\"state\":");
+    sc_json_append_string(out, sc_output_state_name(sc_output_get_state(o)));
+    g_string_append(out, ",\"url\":");
+    sc_json_append_string(out, sc_output_describe(o));
+    g_string_append_printf(
+        out,
+        ",\"ingest\":\"%s\",\"interface\":%s%s%s,\"tags_sent\":%" G_GUINT64_FORMAT
+        ",\"tags_dropped\":%" G_GUINT64_FORMAT ",\"connections\":%" G_GUINT64_FORMAT
+        ",\"failures\":%" G_GUINT64_FORMAT ",\"moves\":%" G_GUINT64_FORMAT "}\n",
+        sc_output_get_ingest(o) == SC_OUTPUT_INGEST_BACKUP ? "backup" : "primary",
+        interface ? "\"" : "", interface ? interface : "null", interface ? "\"" : "", st.tags_sent,
+        st.tags_dropped, st.connections, st.failures, st.moves);
+  }
+  return g_string_free(out, FALSE);
+}
+
+static char *
+reconnect(ScDaemon *self, const char *name, GError **error)
+{
+  guint done = 0;
+  for (guint i = 0; i < self->outputs->len; i++) {
+    ScOutput *o = g_ptr_array_index(self->outputs, i);
+    if (name == NULL || g_str_equal(sc_output_get_name(o), name)) {
+      sc_event_log_add(self->events, g_get_real_time(), FALSE, "output", sc_output_get_name(o),
+                       "reconnect", "asked by the operator");
+      sc_output_reconnect_now(o);
+      done++;
+    }
+  }
+  if (name && done == 0) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                "no enabled destination named '%s' (see: status)", name);
+    return NULL;
+  }
+  return g_strdup_printf("%u destination%s reconnecting\n", done, done == 1 ? "" : "s");
+}
+
+typedef struct {
+  const char *name, *usage;
+  guint min_args, max_args; /* after the name */
+} Command;
+
+static const Command commands[] = {
+    {"status", "status", 0, 0},
+    {"events", "events [N]", 0, 1},
+    {"drill", "drill UPLINK SECONDS", 2, 2},
+    {"reconnect", "reconnect [DESTINATION]", 0, 1},
+};
+
+static char *
+run_command(const char *const *argv, gpointer data, GError **error)
+{
+  ScDaemon *self = data;
+  guint argc = g_strv_length((char **)argv);
+  const Command *c = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS(commands) && c == NULL; i++)
+    if (g_str_equal(argv[0], commands[i].name))
+      c = &commands[i];
+  if (c == NULL) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                "unknown command '%s'; the commands are: status, events [N], drill UPLINK "
+                "SECONDS, reconnect [DESTINATION]",
+                argv[0]);
+    return NULL;
+  }
+  if (argc - 1 < c->min_args || argc - 1 > c->max_args) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "usage: %s", c->usage);
+    return NULL;
+  }
+  if (g_str_equal(c->name, "status")) {
+    g_autofree char *uplinks = sc_failover_status_json_lines(self->failover);
+    g_autofree char *outputs = outputs_status(self);
+    return g_strconcat(uplinks, outputs, NULL);
+  }
+  if (g_str_equal(c->name, "events")) {
+    guint n = 50;
+    if (argc == 2 && !parse_count(argv[1], EVENTS_KEPT, &n, "events", error))
+      return NULL;
+    return sc_event_log_to_json_lines(self->events, n);
+  }
+  if (g_str_equal(c->name, "drill")) {
+    guint seconds = 0;
+    if (!parse_count(argv[2], 3600, &seconds, "drill seconds", error) ||
+        !sc_failover_drill(self->failover, argv[1], seconds, error))
+      return NULL;
+    return g_strdup(seconds ? "drill started\n" : "drill ended\n");
+  }
+  return reconnect(self, argc == 2 ? argv[1] : NULL, error);
+}
+
 gboolean
 sc_daemon_start(ScDaemon *self, GError **error)
 {
+  g_autoptr(GError) control_error = NULL;
+  self->control = sc_control_new(self->config->control_socket, run_command, self, &control_error);
+  if (self->control == NULL) /* the show goes on; only shopcastctl is lost */
+    g_warning("control socket unavailable: %s", control_error->message);
   for (guint i = 0; i < self->outputs->len; i++)
     sc_output_start(g_ptr_array_index(self->outputs, i));
   return sc_pipeline_start(self->pipeline, error);

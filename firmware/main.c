@@ -1,6 +1,7 @@
 /* shopcastd: the live-shopping studio box's daemon. */
 #define G_LOG_DOMAIN "shopcast-main"
 
+#include "drivers/uplink.h"
 #include "firmware/daemon.h"
 #include "pipeline/rtmp-url.h"
 #include "sc-build-config.h"
@@ -74,7 +75,8 @@ load(const Options *o, ScConfig **config, ScBoard **board, int *status)
 static int
 status_for(const GError *error)
 {
-  return g_error_matches(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_NO_ENCODER)
+  return g_error_matches(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_NO_ENCODER) ||
+                 g_error_matches(error, SC_UPLINK_ERROR, SC_UPLINK_ERROR_SYSTEM)
              ? SC_EXIT_UNAVAILABLE
              : SC_EXIT_CONFIG;
 }

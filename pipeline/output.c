@@ -153,6 +153,8 @@ typedef struct {
   ScOutput *output;
   ScOutputState state;
   GError *reason;
+  ScOutputIngest ingest;
+  char *interface;
 } StateReport;
 
 static gboolean
@@ -162,8 +164,10 @@ deliver_state(gpointer data)
   g_mutex_lock(&r->output->lock);
   gboolean detached = r->output->detached;
   g_mutex_unlock(&r->output->lock);
-  if (!detached && r->output->on_state)
-    r->output->on_state(r->output, r->state, r->reason, r->output->user_data);
+  if (detached || r->output->on_state == NULL)
+    return G_SOURCE_REMOVE;
+  ScOutputReport report = {r->state, r->reason, r->ingest, r->interface};
+  r->output->on_state(r->output, &report, r->output->user_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -172,6 +176,7 @@ free_report(gpointer data)
 {
   StateReport *r = data;
   g_clear_error(&r->reason);
+  g_free(r->interface);
   output_unref(r->output);
   g_free(r);
 }
@@ -179,10 +184,12 @@ free_report(gpointer data)
 static void
 set_state(ScOutput *self, ScOutputState state, const GError *reason)
 {
+  StateReport *r = g_new0(StateReport, 1);
   g_mutex_lock(&self->lock);
   self->state = state;
+  r->ingest = self->ingest;
+  r->interface = g_strdup(self->attempt_interface);
   g_mutex_unlock(&self->lock);
-  StateReport *r = g_new0(StateReport, 1);
   r->output = output_ref(self);
   r->state = state;
   r->reason = reason ? g_error_copy(reason) : NULL;
@@ -616,6 +623,11 @@ void
 sc_output_reconnect_now(ScOutput *self)
 {
   g_mutex_lock(&self->lock);
+  if (self->attempt_cancel && !g_cancellable_is_cancelled(self->attempt_cancel)) {
+    self->move = TRUE; /* a planned move onto the same path */
+    if (self->state != SC_OUTPUT_STATE_LIVE)
+      g_cancellable_cancel(self->attempt_cancel);
+  }
   self->retry_now = TRUE;
   g_cond_broadcast(&self->cond);
   g_mutex_unlock(&self->lock);
@@ -684,6 +696,12 @@ const char *
 sc_output_describe(ScOutput *self)
 {
   return self->descriptions[sc_output_get_ingest(self)];
+}
+
+const char *
+sc_output_describe_ingest(ScOutput *self, ScOutputIngest ingest)
+{
+  return self->descriptions[ingest] ? self->descriptions[ingest] : "(none)";
 }
 
 ScOutputState

@@ -61,8 +61,15 @@ typedef enum {
 
 typedef struct _ScOutput ScOutput;
 
-/* @reason is set for RETRYING (why) and NULL otherwise. */
-typedef void (*ScOutputStateFunc)(ScOutput *output, ScOutputState state, const GError *reason,
+/* A state change, with what it is about as it was at that moment. */
+typedef struct {
+  ScOutputState state;
+  const GError *reason;  /* why, for RETRYING; NULL otherwise */
+  ScOutputIngest ingest; /* the ingest connected to or tried */
+  const char *interface; /* the uplink it went by; NULL: the system's routing */
+} ScOutputReport;
+
+typedef void (*ScOutputStateFunc)(ScOutput *output, const ScOutputReport *report,
                                   gpointer user_data);
 /* Asks the encoder for a keyframe; called from the output's thread. */
 typedef void (*ScKeyframeFunc)(gpointer user_data);
@@ -87,7 +94,8 @@ void sc_output_set_interface(ScOutput *self, const char *interface, gboolean pat
 /* The interface of the connection in use or last tried (NULL: routing). */
 char *sc_output_dup_interface(ScOutput *self);
 
-/* Ask for an immediate reconnection attempt (cuts any backoff wait short). */
+/* Reconnect now: cuts a backoff wait short, abandons a connection attempt in
+ * progress, and closes a live connection politely to open a new one. */
 void sc_output_reconnect_now(ScOutput *self);
 
 /* Waits, at most @timeout_ms, for the output to send what it has after the end
@@ -101,6 +109,8 @@ const char *sc_output_get_name(ScOutput *self);
 /* The URL of the ingest in use, with the key masked (sc_rtmp_url_describe):
  * safe to log and show. Any thread; the string lives as long as the output. */
 const char *sc_output_describe(ScOutput *self);
+/* The same for a given ingest (a report's). */
+const char *sc_output_describe_ingest(ScOutput *self, ScOutputIngest ingest);
 /* Which ingest the output uses (or will try next). Any thread. */
 ScOutputIngest sc_output_get_ingest(ScOutput *self);
 ScOutputState sc_output_get_state(ScOutput *self);

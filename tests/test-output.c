@@ -87,16 +87,16 @@ count_state(Watch *w, ScOutputState state)
 }
 
 static void
-on_state(ScOutput *output, ScOutputState state, const GError *reason, gpointer data)
+on_state(ScOutput *output, const ScOutputReport *report, gpointer data)
 {
   Watch *w = data;
   if (w->n < G_N_ELEMENTS(w->states)) {
-    w->states[w->n] = state;
+    w->states[w->n] = report->state;
     w->times[w->n] = g_get_monotonic_time();
-    w->reasons[w->n] = reason ? g_strdup(reason->message) : NULL;
+    w->reasons[w->n] = report->reason ? g_strdup(report->reason->message) : NULL;
     w->n++;
   }
-  if (state == w->wait_for && count_state(w, state) >= w->wait_count)
+  if (report->state == w->wait_for && count_state(w, report->state) >= w->wait_count)
     g_main_loop_quit(w->loop);
 }
 
@@ -308,6 +308,12 @@ test_moves_between_uplinks(void **state)
   g_usleep(300 * 1000);
   g_autofree char *log = ingest_log(&backup);
   assert_non_null(strstr(log, "deleteStream")); /* the planned move said goodbye */
+
+  sc_output_reconnect_now(out); /* the operator's "reconnect now" on a live push */
+  assert_true(wait_state(&w, SC_OUTPUT_STATE_LIVE, 4, 3000));
+  sc_output_get_stats(out, &stats);
+  assert_int_equal(stats.moves, 3);
+  assert_int_equal(stats.failures, 0);
 
   sc_pipeline_stop(program);
   g_clear_pointer(&out, sc_output_free);

@@ -19,6 +19,8 @@ typedef struct {
   char *dir;
   char *shopcastd;
   char *probe;
+  char *ctl;
+  char *control; /* the daemon's control socket */
 } Fixture;
 
 static int
@@ -33,6 +35,8 @@ setup(void **state)
   f->dir = sc_test_tmpdir();
   f->shopcastd = sc_test_build_path("firmware/shopcastd");
   f->probe = sc_test_build_path("tools/shopcast-probe");
+  f->ctl = sc_test_build_path("tools/shopcastctl");
+  f->control = g_build_filename(f->dir, "control", NULL);
   *state = f;
   return 0;
 }
@@ -46,6 +50,8 @@ teardown(void **state)
   g_free(f->dir);
   g_free(f->shopcastd);
   g_free(f->probe);
+  g_free(f->ctl);
+  g_free(f->control);
   g_free(f);
   return 0;
 }
@@ -54,10 +60,10 @@ static char *
 write_config(Fixture *f, const char *extra)
 {
   g_autofree char *url = sc_test_ingest_url(f->ingest, FALSE);
-  g_autofree char *text = g_strdup_printf("[box]\nboard = sim\n%s\n"
+  g_autofree char *text = g_strdup_printf("[box]\nboard = sim\ncontrol-socket = %s\n%s\n"
                                           "[destination local]\nplatform = test ingest\n"
                                           "url = %s\nkey = " TEST_KEY "\n",
-                                          extra, url);
+                                          f->control, extra, url);
   return sc_test_write_file(f->dir, "shopcast.ini", text);
 }
 
@@ -104,6 +110,50 @@ read_text(const char *path)
   char *text = NULL;
   g_file_get_contents(path, &text, NULL, NULL);
   return text ? text : g_strdup("");
+}
+
+/* Runs shopcastctl against the daemon; returns its exit status. */
+static int
+ctl(Fixture *f, const char *command, const char *argument, char **out, char **err)
+{
+  char *argv[] = {f->ctl, "--socket", f->control, (char *)command, (char *)argument, NULL};
+  return sc_test_run(argv, 10, out, err);
+}
+
+/* The control socket of a live daemon: status, events, commands it refuses. */
+static void
+check_control(Fixture *f)
+{
+  g_autofree char *status = NULL, *events = NULL, *err = NULL, *out = NULL;
+  assert_int_equal(ctl(f, "status", NULL, &status, NULL), 0);
+  g_print("shopcastctl status: %s", status);
+  assert_non_null(strstr(status, "{\"destination\":\"local\",\"state\":\"live\""));
+  assert_non_null(strstr(status, "\"tags_dropped\":0,"));
+  assert_null(strstr(status, TEST_KEY));
+
+  assert_int_equal(ctl(f, "events", "5", &events, NULL), 0);
+  assert_non_null(strstr(events, "\"kind\":\"output\",\"subject\":\"local\",\"state\":\"live\""));
+  assert_null(strstr(events, TEST_KEY));
+
+  /* refusals say what to fix, and exit 1 */
+  assert_int_equal(ctl(f, "drill", "wired", NULL, &err), 1);
+  assert_non_null(strstr(err, "usage: drill UPLINK SECONDS"));
+  g_clear_pointer(&err, g_free);
+  char *drill[] = {f->ctl, "--socket", f->control, "drill", "wired", "5", NULL};
+  assert_int_equal(sc_test_run(drill, 10, NULL, &err), 1);
+  assert_non_null(strstr(err, "no uplink named 'wired' (configured: none"));
+  g_clear_pointer(&err, g_free);
+  assert_int_equal(ctl(f, "reconnect", "youtube", NULL, &err), 1);
+  assert_non_null(strstr(err, "no enabled destination named 'youtube'"));
+  assert_int_equal(ctl(f, "reconnect", "local", &out, NULL), 0);
+  assert_non_null(strstr(out, "1 destination reconnecting"));
+
+  /* no daemon on a socket: 69 */
+  g_autofree char *nowhere = g_build_filename(f->dir, "nobody-listens", NULL);
+  char *absent[] = {f->ctl, "--socket", nowhere, "status", NULL};
+  g_clear_pointer(&err, g_free);
+  assert_int_equal(sc_test_run(absent, 10, NULL, &err), 69);
+  assert_non_null(strstr(err, "no shopcastd answers on"));
 }
 
 static void
@@ -158,6 +208,7 @@ test_streams_to_spec_and_stops_cleanly(void **state)
   g_autofree char *out = NULL, *err = NULL;
   int probe_status = sc_test_run(argv, 40, &out, &err);
   g_print("probe after %.1f s: %s%s", (g_get_monotonic_time() - started) / 1e6, out, err);
+  check_control(f);
   /* stop the daemon before asserting anything, so a failure leaves nothing running */
   g_subprocess_send_signal(daemon, SIGTERM);
   int status = wait_exit(daemon, 8);
@@ -167,7 +218,7 @@ test_streams_to_spec_and_stops_cleanly(void **state)
   if (status != 0)
     fail_msg("shopcastd exited with %d after SIGTERM; its log:\n%s", status, log);
   /* structured lines; the destination went live; the key never shown in full */
-  assert_non_null(strstr(log, "level=info module=daemon msg=\"destination local: live\""));
+  assert_non_null(strstr(log, "level=info module=events msg=\"destination local: live\""));
   assert_non_null(strstr(log, "state=live"));
   /* the box itself dropped nothing on the way to the ingest */
   assert_non_null(strstr(log, "dest=local tags_sent="));

@@ -4,6 +4,7 @@
 #include "tests/support/testutil.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
 
@@ -13,6 +14,8 @@
 
 struct _ScTestIngest {
   GSubprocess *proc;
+  ScTestIngestOptions options; /* strings below */
+  char *key, *netns, *address;
   char *dir;
   char *ca_file;
   guint16 port, auth_port, tls_port;
@@ -35,7 +38,17 @@ static GSubprocess *
 spawn(ScTestIngest *ingest, const ScTestIngestOptions *options, GError **error)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+  if (options->netns) { /* ip execs the command: the PID stays the ingest's */
+    g_ptr_array_add(argv, g_strdup("ip"));
+    g_ptr_array_add(argv, g_strdup("netns"));
+    g_ptr_array_add(argv, g_strdup("exec"));
+    g_ptr_array_add(argv, g_strdup(options->netns));
+  }
   g_ptr_array_add(argv, sc_test_source_path("tools/shopcast-ingest"));
+  if (options->address) {
+    g_ptr_array_add(argv, g_strdup("--listen"));
+    g_ptr_array_add(argv, g_strdup(options->address));
+  }
   g_ptr_array_add(argv, g_strdup("--dir"));
   g_ptr_array_add(argv, g_strdup(ingest->dir));
   add_port(argv, "--port", ingest->port);
@@ -67,6 +80,8 @@ choose_ports(ScTestIngest *ingest)
 static gboolean
 ports_ready(ScTestIngest *ingest, const ScTestIngestOptions *options)
 {
+  if (options->netns) /* not reachable from here; in its own namespace nobody clashes */
+    return TRUE;
   return sc_test_wait_port(ingest->port, 50) &&
          (options->key == NULL || sc_test_wait_port(ingest->auth_port, 50)) &&
          (!options->tls || sc_test_wait_port(ingest->tls_port, 50));
@@ -127,7 +142,13 @@ start_once(ScTestIngest *ingest, const ScTestIngestOptions *options, GError **er
 {
   remove_dir(ingest);
   ingest->dir = sc_test_tmpdir();
-  choose_ports(ingest);
+  if (options->netns) {
+    ingest->port = options->port;
+    ingest->auth_port = options->port + 10000;
+    ingest->tls_port = options->port + 20000;
+  } else {
+    choose_ports(ingest);
+  }
   ingest->proc = spawn(ingest, options, error);
   if (ingest->proc == NULL)
     return START_FAILED;
@@ -142,7 +163,15 @@ sc_test_ingest_start(const ScTestIngestOptions *options, GError **error)
 {
   static const ScTestIngestOptions defaults = {0};
   options = options ? options : &defaults;
+  g_return_val_if_fail(options->netns == NULL || (options->address && options->port), NULL);
   g_autoptr(ScTestIngest) ingest = g_new0(ScTestIngest, 1);
+  ingest->key = g_strdup(options->key);
+  ingest->netns = g_strdup(options->netns);
+  ingest->address = g_strdup(options->address);
+  ingest->options = *options;
+  ingest->options.key = ingest->key;
+  ingest->options.netns = ingest->netns;
+  ingest->options.address = ingest->address;
   StartResult result = START_PORT_CLASH;
   for (guint i = 0; i < START_ATTEMPTS && result == START_PORT_CLASH; i++)
     result = start_once(ingest, options, error);
@@ -156,6 +185,21 @@ sc_test_ingest_start(const ScTestIngestOptions *options, GError **error)
   return g_steal_pointer(&ingest);
 }
 
+gboolean
+sc_test_ingest_restart(ScTestIngest *ingest, GError **error)
+{
+  stop_process(ingest);
+  g_autofree char *pid_file = g_build_filename(ingest->dir, "nginx.pid", NULL);
+  g_unlink(pid_file); /* nginx removes it at exit; a killed one may not have */
+  ingest->proc = spawn(ingest, &ingest->options, error);
+  if (ingest->proc == NULL)
+    return FALSE;
+  if (wait_started(ingest, &ingest->options, error) == START_OK)
+    return TRUE;
+  stop_process(ingest);
+  return FALSE;
+}
+
 void
 sc_test_ingest_stop(ScTestIngest *ingest)
 {
@@ -164,6 +208,9 @@ sc_test_ingest_stop(ScTestIngest *ingest)
   stop_process(ingest);
   remove_dir(ingest);
   g_free(ingest->ca_file);
+  g_free(ingest->key);
+  g_free(ingest->netns);
+  g_free(ingest->address);
   g_free(ingest);
 }
 
@@ -182,9 +229,10 @@ sc_test_ingest_tls_port(ScTestIngest *ingest)
 char *
 sc_test_ingest_url(ScTestIngest *ingest, gboolean tls)
 {
+  const char *address = ingest->address ? ingest->address : "127.0.0.1";
   if (tls)
-    return g_strdup_printf("rtmps://127.0.0.1:%u/live", sc_test_ingest_tls_port(ingest));
-  return g_strdup_printf("rtmp://127.0.0.1:%u/live", ingest->port);
+    return g_strdup_printf("rtmps://%s:%u/live", address, sc_test_ingest_tls_port(ingest));
+  return g_strdup_printf("rtmp://%s:%u/live", address, ingest->port);
 }
 
 const char *

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# make bench-failover: how long the stream is gone when the primary uplink
+# fails, for shopcast and for the naive approach (a plain rtmp2sink pipeline
+# that reconnects on error), in the same run, in a network-namespace lab
+# (tests/netns/lab.sh: a "box" with uplinks up0 and up1 to an "internet" that
+# runs the ingests; addresses in 198.18.0.0/15 only). Needs root.
+#
+#   tests/bench/failover.sh BUILD_DIR [TRIALS]
+#
+# Faults: silent-blackhole (nftables drops everything on up0; the link stays
+# up) and link-down (up0 loses its link). Each trial starts fresh ingests and
+# a fresh pusher, lets the stream run steadily, injects the fault at T0 and
+# records when video arrives again at the ingest, as a player there sees it
+# (tests/bench/arrival-watch):
+#   shopcast  the first video packet after T0 on the destination's backup
+#             ingest, where shopcast goes when its path fails (it publishes
+#             through up1);
+#   naive     the first video packet after T0 + 100 ms on the ingest it
+#             pushes to (it cannot choose an uplink or an ingest); a trial
+#             with no video by the cap (CAP_S) counts as the cap.
+# Prints per fault and approach the median and p90 of TRIALS (default 10),
+# then the ratio naive/shopcast of the medians.
+set -euo pipefail
+
+build=$(cd "${1:?usage: failover.sh BUILD_DIR [TRIALS]}" && pwd)
+trials=${2:-10}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+lab_sh="$top/tests/netns/lab.sh"
+[ "$(id -u)" -eq 0 ] || { echo "failover.sh: needs root (network namespaces)" >&2; exit 77; }
+
+CAP_S=30      # a trial without recovery by then counts as CAP_S
+STEADY_S=3    # stream time before the fault
+INGEST=198.18.0.1
+KEY=bench-key
+lab="scb$((RANDOM % 90000 + 10000))"
+work=$(mktemp -d)
+pids=()
+
+stop_pids() {
+	local p
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	pids=()
+}
+cleanup() {
+	stop_pids
+	"$lab_sh" down "$lab" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$lab_sh" up "$lab"
+# `ip netns exec` execs the command, so $! of a background one is the command's PID
+net=(ip netns exec "$lab-net")
+box=(ip netns exec "$lab-box")
+
+start_ingests() {
+	rm -rf "$work/in1" "$work/in2"
+	"${net[@]}" "$top/tools/shopcast-ingest" --dir "$work/in1" --listen "$INGEST" --port 1935 2>/dev/null &
+	pids+=($!)
+	"${net[@]}" "$top/tools/shopcast-ingest" --dir "$work/in2" --listen "$INGEST" --port 1936 2>/dev/null &
+	pids+=($!)
+	for _ in $(seq 50); do
+		"${net[@]}" ss -Hltn "sport = :1935 or sport = :1936" | grep -c . | grep -q 2 && return 0
+		sleep 0.1
+	done
+	echo "failover.sh: the ingests did not start" >&2
+	exit 1
+}
+
+cat > "$work/shopcast.ini" <<-CONF
+	[box]
+	board = sim
+	control-socket = $work/control
+	[destination bench]
+	url = rtmp://$INGEST:1935/live
+	backup-url = rtmp://$INGEST:1936/live
+	key = $KEY
+	[uplink wired]
+	interface = up0
+	probe-hosts = $INGEST
+	[uplink lte]
+	interface = up1
+	probe-hosts = $INGEST
+	[failover]
+	hold-time = 600
+CONF
+
+start_pusher() { # approach
+	case $1 in
+	shopcast) "${box[@]}" "$build/firmware/shopcastd" --config "$work/shopcast.ini" 2>"$work/pusher.log" & ;;
+	naive) "${box[@]}" "$build/tests/naive-push" "rtmp://$INGEST:1935/live/$KEY" $((CAP_S + 30)) \
+		>"$work/pusher.log" 2>&1 & ;;
+	esac
+	pids+=($!)
+}
+
+inject() { # fault on|off
+	case $1 in
+	silent-blackhole) "$lab_sh" blackhole "$lab" up0 "$2" ;;
+	link-down) "$lab_sh" link "$lab" up0 "$([ "$2" = on ] && echo down || echo up)" ;;
+	esac
+}
+
+# One trial; prints the seconds from the fault to video again (or CAP_S).
+trial() { # approach fault
+	local approach=$1 fault=$2 arrivals=$work/arrivals
+	start_ingests
+	: > "$arrivals"
+	"${net[@]}" "$build/tests/arrival-watch" $((CAP_S + 20)) "rtmp://$INGEST:1935/live/$KEY" \
+		"rtmp://$INGEST:1936/live/$KEY" > "$arrivals" &
+	pids+=($!)
+	start_pusher "$approach"
+	for _ in $(seq 100); do [ "$(wc -l < "$arrivals")" -gt 30 ] && break; sleep 0.1; done
+	sleep "$STEADY_S"
+	local t0=${EPOCHREALTIME/./}
+	inject "$fault" on
+	local want=0 after=$((t0 + 100000)) got=""
+	[ "$approach" = shopcast ] && { want=1; after=$t0; }
+	for _ in $(seq $((CAP_S * 20))); do
+		got=$(awk -v w="$want" -v a="$after" '$2 == w && $1 > a { print $1; exit }' "$arrivals")
+		[ -n "$got" ] && break
+		sleep 0.05
+	done
+	inject "$fault" off
+	stop_pids
+	if [ -n "$got" ]; then
+		awk -v g="$got" -v t="$t0" 'BEGIN { printf "%.3f\n", (g - t) / 1e6 }'
+	else
+		echo "$CAP_S"
+	fi
+}
+
+summary() { # fault approach values...
+	local fault=$1 approach=$2
+	shift 2
+	printf '%s\n' "$@" | sort -g | awk -v f="$fault" -v a="$approach" '
+		{ v[NR] = $1 }
+		END {
+			n = NR; m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+			p = v[int(0.9 * n + 0.999999)]; if (p == "") p = v[n]
+			printf "failover %s %s median=%.2fs p90=%.2fs trials=%d min=%.2fs max=%.2fs\n",
+				f, a, m, p, n, v[1], v[n]
+		}'
+}
+
+for fault in silent-blackhole link-down; do
+	declare -A median=()
+	for approach in shopcast naive; do
+		values=()
+		for i in $(seq "$trials"); do
+			values+=("$(trial "$approach" "$fault")")
+		done
+		line=$(summary "$fault" "$approach" "${values[@]}")
+		echo "$line"
+		median[$approach]=$(sed -n 's/.* median=\([0-9.]*\)s.*/\1/p' <<< "$line")
+	done
+	awk -v f="$fault" -v s="${median[shopcast]}" -v n="${median[naive]}" \
+		'BEGIN { printf "failover %s ratio naive/shopcast=%.1f\n", f, (s > 0 ? n / s : 0) }'
+done

@@ -1,0 +1,73 @@
+/* Tests for firmware/events.c: the event journal. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "firmware/events.h"
+
+#include <string.h>
+
+/* 2026-11-23T10:15:02.123456Z */
+#define T0 G_GINT64_CONSTANT(1795428902123456)
+
+static void
+test_keeps_the_latest_in_order(void **state)
+{
+  g_autoptr(ScEventLog) log = sc_event_log_new(3);
+  for (int i = 0; i < 5; i++) {
+    g_autofree char *subject = g_strdup_printf("d%d", i);
+    sc_event_log_add(log, T0 + i, FALSE, "output", subject, "live", NULL);
+  }
+  assert_int_equal(sc_event_log_get_count(log), 3);
+  assert_int_equal(sc_event_log_get_total(log), 5);
+  g_autofree char *all = sc_event_log_to_json_lines(log, 0);
+  /* the oldest two fell out; the rest come oldest first */
+  assert_null(strstr(all, "\"d1\""));
+  const char *d2 = strstr(all, "\"d2\""), *d3 = strstr(all, "\"d3\""), *d4 = strstr(all, "\"d4\"");
+  assert_true(d2 && d3 && d4 && d2 < d3 && d3 < d4);
+  g_autofree char *last = sc_event_log_to_json_lines(log, 1);
+  assert_non_null(strstr(last, "\"d4\""));
+  assert_null(strstr(last, "\"d3\""));
+  g_autofree char *more = sc_event_log_to_json_lines(log, 10); /* more than held: all */
+  assert_string_equal(more, all);
+}
+
+static void
+test_json_lines(void **state)
+{
+  g_autoptr(ScEventLog) log = sc_event_log_new(10);
+  sc_event_log_add(log, T0, TRUE, "uplink", "wired", "failed",
+                   "no echo reply for 700 ms \"quoted\"\n\\ tab\t");
+  sc_event_log_add(log, T0 + 1000000, FALSE, "uplink-choice", "lte", "chosen", NULL);
+  g_autofree char *text = sc_event_log_to_json_lines(log, 0);
+  assert_string_equal(text, "{\"ts\":\"2026-11-23T10:15:02.123456Z\",\"kind\":\"uplink\","
+                            "\"subject\":\"wired\",\"state\":\"failed\",\"detail\":\"no echo reply "
+                            "for 700 ms \\\"quoted\\\"\\u000a\\\\ tab\\u0009\"}\n"
+                            "{\"ts\":\"2026-11-23T10:15:03.123456Z\",\"kind\":\"uplink-choice\","
+                            "\"subject\":\"lte\",\"state\":\"chosen\"}\n");
+}
+
+static void
+test_empty(void **state)
+{
+  g_autoptr(ScEventLog) log = sc_event_log_new(0); /* at least one is kept */
+  g_autofree char *none = sc_event_log_to_json_lines(log, 0);
+  assert_string_equal(none, "");
+  sc_event_log_add(log, T0, FALSE, "drill", "wired", "started", NULL);
+  sc_event_log_add(log, T0, FALSE, "drill", "wired", "ended", NULL);
+  assert_int_equal(sc_event_log_get_count(log), 1);
+  g_autofree char *one = sc_event_log_to_json_lines(log, 0);
+  assert_non_null(strstr(one, "\"ended\""));
+}
+
+int
+main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_keeps_the_latest_in_order),
+      cmocka_unit_test(test_json_lines),
+      cmocka_unit_test(test_empty),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
