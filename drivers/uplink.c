@@ -21,7 +21,7 @@
 #define NETLINK_BUFFER            16384
 #define MAX_READS_PER_WAKEUP      64
 
-G_DEFINE_QUARK(sc-uplink-error-quark, sc_uplink_error)
+G_DEFINE_QUARK(sc - uplink - error - quark, sc_uplink_error)
 
 typedef struct {
   ScUplinkManager *manager;
@@ -39,13 +39,13 @@ typedef struct {
   gboolean raw; /* SOCK_RAW (replies carry the IP header) or a ping socket */
   guint16 ident, seq;
   guint probe_timer, fd_watch;
-  gint64 usable_since;  /* link and address came up (monotonic us), 0: not usable */
-  gint64 last_reply;    /* monotonic us of the last echo reply since usable_since */
-  gint64 stalled_at;    /* an output reported a stall; replies sent before it do not count */
+  gint64 usable_since; /* link and address came up (monotonic us), 0: not usable */
+  gint64 last_reply;   /* monotonic us of the last echo reply since usable_since */
+  gint64 stalled_at;   /* an output reported a stall; replies sent before it do not count */
   char *stall_reason;
-  gint64 drill_until;   /* monotonic us; 0: no drill */
+  gint64 drill_until; /* monotonic us; 0: no drill */
   guint drill_timer;
-  gint64 sent_at[64];   /* send times by seq % 64, for the round trip */
+  gint64 sent_at[64]; /* send times by seq % 64, for the round trip */
 
   ScUplinkState state;
   gint64 healthy_since; /* monotonic us when it last became HEALTHY */
@@ -113,8 +113,8 @@ emit(ScUplinkManager *m, guint index, ScUplinkState old_state, ScUplinkState new
     const Uplink *u = &m->uplinks[index];
     g_log_structured(G_LOG_DOMAIN, bad_state(new_state) ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_INFO,
                      "UPLINK", u->name, "INTERFACE", u->interface, "STATE",
-                     sc_uplink_state_name(new_state), "REASON", reason, "MESSAGE",
-                     "uplink %s: %s", u->name, sc_uplink_state_name(new_state));
+                     sc_uplink_state_name(new_state), "REASON", reason, "MESSAGE", "uplink %s: %s",
+                     u->name, sc_uplink_state_name(new_state));
   } else {
     g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "REASON", reason, "MESSAGE", "uplink %s",
                      reason);
@@ -217,7 +217,7 @@ derive_state(const Uplink *u, gint64 now, char **reason)
     return SC_UPLINK_DRILL;
   }
   if (!u->present || !u->link_up || !u->has_address) {
-    *reason = g_strdup(!u->present    ? "no such interface"
+    *reason = g_strdup(!u->present   ? "no such interface"
                        : !u->link_up ? "link down (no carrier)"
                                      : "no IPv4 address");
     return SC_UPLINK_DOWN;

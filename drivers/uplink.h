@@ -43,19 +43,19 @@ typedef enum {
 const char *sc_uplink_state_name(ScUplinkState state); /* "down", "probing", ... */
 
 typedef struct {
-  const char *name;         /* as the config names it: "wired", "lte" */
-  const char *interface;    /* "eth0", "wwan0" */
+  const char *name;               /* as the config names it: "wired", "lte" */
+  const char *interface;          /* "eth0", "wwan0" */
   const char *const *probe_hosts; /* NULL-terminated IPv4 literals; at least one */
-  guint probe_interval_ms;  /* 0 = 200 */
-  guint fail_after_ms;      /* no answer for this long: FAILED; 0 = 700 */
+  guint probe_interval_ms;        /* 0 = 200 */
+  guint fail_after_ms;            /* no answer for this long: FAILED; 0 = 700 */
 } ScUplinkSpec;
 
 typedef struct {
-  guint index;           /* into the specs given to sc_uplink_manager_new */
+  guint index; /* into the specs given to sc_uplink_manager_new */
   ScUplinkState old_state, new_state;
-  const char *reason;    /* "carrier lost", "no echo reply for 700 ms", "drill for 30 s", ... */
-  gint64 realtime_us;    /* g_get_real_time() when the change was seen */
-  gint64 monotonic_us;   /* g_get_monotonic_time() at the same moment */
+  const char *reason;  /* "carrier lost", "no echo reply for 700 ms", "drill for 30 s", ... */
+  gint64 realtime_us;  /* g_get_real_time() when the change was seen */
+  gint64 monotonic_us; /* g_get_monotonic_time() at the same moment */
 } ScUplinkEvent;
 
 /* Every state change of an uplink; and, with index == G_MAXUINT and both

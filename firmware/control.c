@@ -89,7 +89,8 @@ on_line(GObject *source, GAsyncResult *result, gpointer data)
       g_string_append_printf(reply, "error: %s\n", output);
   }
   GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(c->connection));
-  /* replies are small and the peer is local: a short blocking write, bounded by the socket's timeout */
+  /* replies are small and the peer is local: a short blocking write, bounded by the socket's
+   * timeout */
   g_socket_set_timeout(g_socket_connection_get_socket(c->connection), CLIENT_TIMEOUT);
   if (!g_output_stream_write_all(out, reply->str, reply->len, NULL, NULL, &error))
     g_debug("control client: %s", error->message);
@@ -155,9 +156,9 @@ sc_control_new(const char *path, ScControlFunc func, gpointer user_data, GError 
   self->service = g_socket_service_new();
   g_autoptr(GSocketAddress) address = g_unix_socket_address_new(path);
   mode_t old_mask = umask(0117); /* the socket: rw for owner and group only */
-  gboolean ok = g_socket_listener_add_address(G_SOCKET_LISTENER(self->service), address,
-                                              G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
-                                              NULL, NULL, error);
+  gboolean ok =
+      g_socket_listener_add_address(G_SOCKET_LISTENER(self->service), address, G_SOCKET_TYPE_STREAM,
+                                    G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, error);
   umask(old_mask);
   if (!ok) {
     g_prefix_error(error, "cannot listen on %s: ", path);

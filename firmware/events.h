@@ -24,7 +24,7 @@ void sc_event_log_free(ScEventLog *self);
 void sc_event_log_add(ScEventLog *self, gint64 realtime_us, gboolean warning, const char *kind,
                       const char *subject, const char *state, const char *detail);
 
-guint sc_event_log_get_count(ScEventLog *self); /* held now, at most the capacity */
+guint sc_event_log_get_count(ScEventLog *self);   /* held now, at most the capacity */
 guint64 sc_event_log_get_total(ScEventLog *self); /* added since start */
 
 /* The latest @max events (all held when 0), oldest first, one JSON object a

@@ -78,7 +78,8 @@ sc_failover_new(const ScConfig *config, ScEventLog *events, GError **error)
                               .probe_interval_ms = u->probe_interval_ms,
                               .fail_after_ms = u->fail_after_ms};
   }
-  self->uplinks = sc_uplink_manager_new(specs, n, config->hold_time_s * 1000, NULL,
+  /* hold-time 0: fail back at once (the manager reads 0 as its default) */
+  self->uplinks = sc_uplink_manager_new(specs, n, MAX(config->hold_time_s * 1000, 1), NULL,
                                         on_uplink_event, self, error);
   if (self->uplinks == NULL)
     return NULL;
@@ -141,9 +142,9 @@ sc_failover_drill(ScFailover *self, const char *name, guint seconds, GError **er
   for (guint i = 0; i < n; i++) {
     if (!g_str_equal(sc_uplink_manager_get_name(self->uplinks, i), name))
       continue;
-    g_autofree char *what = seconds ? g_strdup_printf("uplink %s counts as failed for %u s", name,
-                                                      seconds)
-                                    : g_strdup_printf("drill on uplink %s ended", name);
+    g_autofree char *what =
+        seconds ? g_strdup_printf("uplink %s counts as failed for %u s", name, seconds)
+                : g_strdup_printf("drill on uplink %s ended", name);
     sc_event_log_add(self->events, g_get_real_time(), TRUE, "drill", name,
                      seconds ? "started" : "ended", what);
     sc_uplink_manager_drill(self->uplinks, i, seconds);
@@ -151,7 +152,8 @@ sc_failover_drill(ScFailover *self, const char *name, guint seconds, GError **er
   }
   GString *known = g_string_new(NULL);
   for (guint i = 0; i < n; i++)
-    g_string_append_printf(known, "%s%s", i ? ", " : "", sc_uplink_manager_get_name(self->uplinks, i));
+    g_string_append_printf(known, "%s%s", i ? ", " : "",
+                           sc_uplink_manager_get_name(self->uplinks, i));
   g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no uplink named '%s' (configured: %s)",
               name, n ? known->str : "none; add [uplink NAME] groups to the config");
   g_string_free(known, TRUE);

@@ -100,14 +100,14 @@ teardown(void **state)
 static char *
 write_config(Fixture *f, const char *destinations, guint hold_s)
 {
-  g_autofree char *text = g_strdup_printf(
-      "[box]\nboard = sim\ncontrol-socket = %s\n"
-      "[video]\nwidth = 640\nheight = 360\nbitrate = 800\nx264-preset = ultrafast\n"
-      "%s\n"
-      "[uplink wired]\ninterface = up0\nprobe-hosts = " INGEST_ADDR "\n"
-      "[uplink lte]\ninterface = up1\nprobe-hosts = " INGEST_ADDR "\n"
-      "[failover]\nhold-time = %u\n",
-      f->control, destinations, hold_s);
+  g_autofree char *text =
+      g_strdup_printf("[box]\nboard = sim\ncontrol-socket = %s\n"
+                      "[video]\nwidth = 640\nheight = 360\nbitrate = 800\nx264-preset = ultrafast\n"
+                      "%s\n"
+                      "[uplink wired]\ninterface = up0\nprobe-hosts = " INGEST_ADDR "\n"
+                      "[uplink lte]\ninterface = up1\nprobe-hosts = " INGEST_ADDR "\n"
+                      "[failover]\nhold-time = %u\n",
+                      f->control, destinations, hold_s);
   return sc_test_write_file(f->dir, "shopcast.ini", text);
 }
 
@@ -219,14 +219,30 @@ probe(Fixture *f, guint16 port, guint seconds, char **report)
   g_autofree char *duration = g_strdup_printf("%u", seconds);
   /* the player starts at a keyframe, up to a GOP (2 s) in: count what follows it */
   g_autofree char *min_frames = g_strdup_printf("%u", (seconds - 2) * 30 * 9 / 10);
-  char *argv[] = {"ip",           "netns",        "exec",
-                  f->net_ns,      tool,           "--duration",
-                  duration,       "--timeout",    "10",
-                  "--expect-video-codec", "h264", "--expect-width",
-                  "640",          "--expect-height", "360",
-                  "--expect-fps", "30",           "--expect-audio-codec",
-                  "aac",          "--expect-no-gaps", "--expect-monotonic",
-                  "--expect-min-frames", min_frames, url,
+  char *argv[] = {"ip",
+                  "netns",
+                  "exec",
+                  f->net_ns,
+                  tool,
+                  "--duration",
+                  duration,
+                  "--timeout",
+                  "10",
+                  "--expect-video-codec",
+                  "h264",
+                  "--expect-width",
+                  "640",
+                  "--expect-height",
+                  "360",
+                  "--expect-fps",
+                  "30",
+                  "--expect-audio-codec",
+                  "aac",
+                  "--expect-no-gaps",
+                  "--expect-monotonic",
+                  "--expect-min-frames",
+                  min_frames,
+                  url,
                   NULL};
   g_autofree char *out = NULL, *err = NULL;
   int status = sc_test_run(argv, seconds + 20, &out, &err);
@@ -271,26 +287,36 @@ stop_daemon(Fixture *f)
 
 /* ---- the cases ---- */
 
-/* The primary's packets vanish, its link stays up: the probes find it, the
- * push moves to the backup uplink and the backup ingest, and viewers get
- * the whole stream there. */
+/* Injects a fault on the primary uplink of a live box and checks that the
+ * push is live on the backup uplink and backup ingest within @max_ms, that
+ * viewers there get the whole stream, and that the journal names the
+ * primary's new state. */
+static void
+fail_primary(Fixture *f, const char *what, const char *how, const char *wired_state, gint64 max_ms)
+{
+  start_live(f, 600);
+  lab(f, what, "up0", how);
+  g_autofree char *needle = live_needle("backup", "up1");
+  gint64 took = wait_status(f, needle, 5000);
+  g_print("%s %s: live on the backup uplink after %" G_GINT64_FORMAT " ms\n", what, how, took);
+  assert_true(took >= 0 && took < max_ms);
+  assert_int_equal(probe(f, 1936, 4, NULL), 0);
+  g_autofree char *ev = events(f);
+  g_autofree char *went =
+      g_strdup_printf("\"kind\":\"uplink\",\"subject\":\"wired\",\"state\":\"%s\"", wired_state);
+  assert_non_null(strstr(ev, went));
+  assert_non_null(
+      strstr(ev, "\"kind\":\"uplink-choice\",\"subject\":\"lte\",\"state\":\"chosen\""));
+  assert_non_null(strstr(ev, "via up1"));
+  stop_daemon(f);
+}
+
+/* The primary's packets vanish, its link stays up: the probes find it. */
 static void
 test_silent_blackhole(void **state)
 {
   SKIP_WITHOUT_LAB();
-  Fixture *f = *state;
-  start_live(f, 600);
-  lab(f, "blackhole", "up0", "on");
-  g_autofree char *needle = live_needle("backup", "up1");
-  gint64 took = wait_status(f, needle, 5000);
-  g_print("silent blackhole: live on the backup uplink after %" G_GINT64_FORMAT " ms\n", took);
-  assert_true(took >= 0 && took < 3000);
-  assert_int_equal(probe(f, 1936, 4, NULL), 0);
-  g_autofree char *ev = events(f);
-  assert_non_null(strstr(ev, "\"kind\":\"uplink\",\"subject\":\"wired\",\"state\":\"failed\""));
-  assert_non_null(strstr(ev, "\"kind\":\"uplink-choice\",\"subject\":\"lte\",\"state\":\"chosen\""));
-  assert_non_null(strstr(ev, "via up1"));
-  stop_daemon(f);
+  fail_primary(*state, "blackhole", "on", "failed", 3000);
 }
 
 /* The primary loses its link: netlink says so at once. */
@@ -298,16 +324,47 @@ static void
 test_link_down(void **state)
 {
   SKIP_WITHOUT_LAB();
+  fail_primary(*state, "link", "down", "down", 2000);
+}
+
+/* A drill: the studio rehearses on air. The wired uplink counts as failed
+ * for 3 s, so the stream really moves to the backup, then comes back after
+ * the hold time (2 s). Bad drill commands say what to fix. */
+static void
+test_drill(void **state)
+{
+  SKIP_WITHOUT_LAB();
   Fixture *f = *state;
-  start_live(f, 600);
-  lab(f, "link", "up0", "down");
-  g_autofree char *needle = live_needle("backup", "up1");
-  gint64 took = wait_status(f, needle, 5000);
-  g_print("link down: live on the backup uplink after %" G_GINT64_FORMAT " ms\n", took);
-  assert_true(took >= 0 && took < 2000);
+  start_live(f, 2);
+  g_autofree char *tool = sc_test_build_path("tools/shopcastctl");
+  g_autofree char *err = NULL;
+  char *bad[] = {tool, "--socket", f->control, "drill", "satellite", "3", NULL};
+  assert_int_equal(sc_test_run(bad, 10, NULL, &err), 1);
+  assert_non_null(strstr(err, "no uplink named 'satellite' (configured: wired, lte)"));
+  g_clear_pointer(&err, g_free);
+  char *too_long[] = {tool, "--socket", f->control, "drill", "wired", "99999", NULL};
+  assert_int_equal(sc_test_run(too_long, 10, NULL, &err), 1);
+  assert_non_null(strstr(err, "not 0..3600"));
+
+  g_autofree char *started = ctl(f, "drill", "wired");
+  assert_null(started); /* SECONDS missing: refused */
+  char *drill[] = {tool, "--socket", f->control, "drill", "wired", "3", NULL};
+  assert_int_equal(sc_test_run(drill, 10, NULL, NULL), 0);
+  g_autofree char *on_backup = live_needle("backup", "up1");
+  gint64 took = wait_status(f, on_backup, 3000);
+  g_print("drill: live on the backup uplink after %" G_GINT64_FORMAT " ms\n", took);
+  assert_true(took >= 0 && took < 1000);
+  /* the drill ends after 3 s, the hold after 2 more: back on the wired uplink */
+  g_autofree char *back = live_needle("backup", "up0");
+  assert_true(wait_status(f, back, 10000) >= 0);
   assert_int_equal(probe(f, 1936, 3, NULL), 0);
   g_autofree char *ev = events(f);
-  assert_non_null(strstr(ev, "\"kind\":\"uplink\",\"subject\":\"wired\",\"state\":\"down\""));
+  const char *drilled =
+      strstr(ev, "\"kind\":\"drill\",\"subject\":\"wired\",\"state\":\"started\"");
+  assert_non_null(drilled);
+  assert_non_null(strstr(drilled, "\"kind\":\"uplink\",\"subject\":\"wired\",\"state\":\"drill\""));
+  assert_non_null(
+      strstr(drilled, "\"kind\":\"uplink-choice\",\"subject\":\"wired\",\"state\":\"chosen\""));
   stop_daemon(f);
 }
 
@@ -483,6 +540,7 @@ main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_silent_blackhole, setup, teardown),
       cmocka_unit_test_setup_teardown(test_link_down, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_drill, setup, teardown),
       cmocka_unit_test_setup_teardown(test_ingest_restarted, setup, teardown),
       cmocka_unit_test_setup_teardown(test_ingest_rejects_key, setup, teardown),
       cmocka_unit_test_setup_teardown(test_backup_ingest_when_primary_refuses, setup, teardown),

@@ -26,6 +26,7 @@ cat > "$demo/shopcast.ini" <<CONF
 [box]
 board = $board
 board-dir = $top/board
+control-socket = $demo/control
 
 [destination demo]
 platform = local ingest
@@ -73,6 +74,7 @@ cat <<MSG
   shopcast demo: board '$board', streaming to the local ingest.
   Watch:  ffplay rtmp://127.0.0.1:$port/live/demo
   Check:  $build/tools/shopcast-probe --duration 10 rtmp://127.0.0.1:$port/live/demo
+  Status: $build/tools/shopcastctl --socket $demo/control status
   Config: $demo/shopcast.ini      Ctrl-C stops everything.
 
 MSG

@@ -5,9 +5,10 @@
  *   arrival-watch SECONDS URL...
  *
  * One thread per URL; each waits for its stream to be published (a player
- * may join before the publisher), then prints "<realtime us> <url index>"
- * for every video packet, until SECONDS have passed. A stream that ends is
- * opened again, so a new publication on the same URL is seen too.
+ * may join before the publisher), then prints "<realtime us> <url index>
+ * <timestamp ms>" for every video packet, until SECONDS have passed. A new
+ * publication on the same URL shows as timestamps starting again near 0; a
+ * stream that ends is opened again.
  */
 #include <glib.h>
 #include <libavformat/avformat.h>
@@ -44,7 +45,10 @@ watch_once(Watch *w)
   while (!interrupt(w) && av_read_frame(ctx, pkt) >= 0) {
     if (ctx->streams[pkt->stream_index]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) {
       g_mutex_lock(&print_lock);
-      printf("%" G_GINT64_FORMAT " %u\n", g_get_real_time(), w->index);
+      AVRational tb = ctx->streams[pkt->stream_index]->time_base;
+      gint64 ms =
+          pkt->dts == AV_NOPTS_VALUE ? -1 : av_rescale_q(pkt->dts, tb, (AVRational){1, 1000});
+      printf("%" G_GINT64_FORMAT " %u %" G_GINT64_FORMAT "\n", g_get_real_time(), w->index, ms);
       fflush(stdout);
       g_mutex_unlock(&print_lock);
     }

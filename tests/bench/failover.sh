@@ -10,14 +10,13 @@
 # Faults: silent-blackhole (nftables drops everything on up0; the link stays
 # up) and link-down (up0 loses its link). Each trial starts fresh ingests and
 # a fresh pusher, lets the stream run steadily, injects the fault at T0 and
-# records when video arrives again at the ingest, as a player there sees it
-# (tests/bench/arrival-watch):
-#   shopcast  the first video packet after T0 on the destination's backup
-#             ingest, where shopcast goes when its path fails (it publishes
-#             through up1);
-#   naive     the first video packet after T0 + 100 ms on the ingest it
-#             pushes to (it cannot choose an uplink or an ingest); a trial
-#             with no video by the cap (CAP_S) counts as the cap.
+# records when video of a new publication arrives at the ingest, as a
+# player there sees it (tests/bench/arrival-watch): the first video packet
+# after T0 that is the first on the backup ingest (where shopcast goes when
+# its path fails) or whose timestamp starts again (a new connection to the
+# same ingest: the naive push can choose neither uplink nor ingest). Packets
+# of the old connection that still arrive after T0 do not count. A trial
+# with no new publication by the cap (CAP_S) counts as the cap.
 # Prints per fault and approach the median and p90 of TRIALS (default 10),
 # then the ratio naive/shopcast of the medians.
 set -euo pipefail
@@ -76,6 +75,7 @@ start_ingests() {
 cat > "$work/shopcast.ini" <<-CONF
 	[box]
 	board = sim
+	board-dir = $top/board
 	control-socket = $work/control
 	[destination bench]
 	url = rtmp://$INGEST:1935/live
@@ -120,20 +120,24 @@ trial() { # approach fault
 	sleep "$STEADY_S"
 	local t0=${EPOCHREALTIME/./}
 	inject "$fault" on
-	local want=0 after=$((t0 + 100000)) got=""
-	[ "$approach" = shopcast ] && { want=1; after=$t0; }
+	local got=""
 	for _ in $(seq $((CAP_S * 20))); do
-		got=$(awk -v w="$want" -v a="$after" '$2 == w && $1 > a { print $1; exit }' "$arrivals")
+		got=$(awk -v t0="$t0" '
+			$1 > t0 && (!seen[$2] || $3 < last[$2] - 500) { print $1; exit }
+			{ seen[$2] = 1; last[$2] = $3 }' "$arrivals")
 		[ -n "$got" ] && break
 		sleep 0.05
 	done
 	inject "$fault" off
 	stop_pids
 	if [ -n "$got" ]; then
-		awk -v g="$got" -v t="$t0" 'BEGIN { printf "%.3f\n", (g - t) / 1e6 }'
+		awk -v g="$got" -v t="$t0" 'BEGIN { printf "%.3f", (g - t) / 1e6 }'
 	else
-		echo "$CAP_S"
+		printf '%s' "$CAP_S"
 	fi
+	# and when the pusher itself first said something was wrong (naive-push's "error" lines)
+	awk -v t0="$t0" -v cap="$CAP_S" '$1 > t0 && $2 == "error" { printf " %.3f\n", ($1 - t0) / 1e6; f = 1; exit }
+		END { if (!f) printf " %s\n", cap }' "$work/pusher.log"
 }
 
 summary() { # fault approach values...
@@ -152,13 +156,17 @@ summary() { # fault approach values...
 for fault in silent-blackhole link-down; do
 	declare -A median=()
 	for approach in shopcast naive; do
-		values=()
+		values=() detected=()
 		for i in $(seq "$trials"); do
-			values+=("$(trial "$approach" "$fault")")
+			read -r value detect < <(trial "$approach" "$fault")
+			values+=("$value")
+			detected+=("$detect")
 		done
 		line=$(summary "$fault" "$approach" "${values[@]}")
 		echo "$line"
 		median[$approach]=$(sed -n 's/.* median=\([0-9.]*\)s.*/\1/p' <<< "$line")
+		# how long rtmp2sink took to notice at all (shopcast notices without an error)
+		if [ "$approach" = naive ]; then summary "$fault" naive-notices-fault "${detected[@]}"; fi
 	done
 	awk -v f="$fault" -v s="${median[shopcast]}" -v n="${median[naive]}" \
 		'BEGIN { printf "failover %s ratio naive/shopcast=%.1f\n", f, (s > 0 ? n / s : 0) }'
