@@ -8,6 +8,8 @@
  */
 #pragma once
 
+#include "firmware/json.h"
+
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -31,9 +33,6 @@ guint64 sc_event_log_get_total(ScEventLog *self); /* added since start */
  * line: {"ts":"2026-11-23T10:15:02.123456Z","kind":"uplink","subject":"wired",
  * "state":"failed","detail":"no echo reply for 700 ms"} */
 char *sc_event_log_to_json_lines(ScEventLog *self, guint max);
-
-/* @text as a JSON string literal, quotes included. */
-void sc_json_append_string(GString *out, const char *text);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScEventLog, sc_event_log_free)
 

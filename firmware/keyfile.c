@@ -21,6 +21,32 @@ sc_keyfile_value_error(GError **error, const char *path, const char *group, cons
               message);
 }
 
+/* GKeyFile merges a group written twice into one, so a second [destination a]
+ * or [product a] would silently change the first: refuse it, naming both lines. */
+static gboolean
+check_unique_groups(const char *path, const char *text, GError **error)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  for (guint i = 0; lines[i]; i++) {
+    char *line = g_strstrip(lines[i]);
+    gsize len = strlen(line);
+    if (len < 3 || line[0] != '[' || line[len - 1] != ']')
+      continue;
+    char *group = g_strndup(line + 1, len - 2);
+    guint first = GPOINTER_TO_UINT(g_hash_table_lookup(seen, group));
+    if (first) {
+      g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_SYNTAX,
+                  "%s: [%s] appears twice (lines %u and %u); give each its own name", path, group,
+                  first, i + 1);
+      g_free(group);
+      return FALSE;
+    }
+    g_hash_table_insert(seen, group, GUINT_TO_POINTER(i + 1));
+  }
+  return TRUE;
+}
+
 GKeyFile *
 sc_keyfile_load(const char *path, GError **error)
 {
@@ -42,6 +68,8 @@ sc_keyfile_load(const char *path, GError **error)
                 path, local->message);
     return NULL;
   }
+  if (!check_unique_groups(path, text, error))
+    return NULL;
   return g_steal_pointer(&kf);
 }
 

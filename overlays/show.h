@@ -1,0 +1,147 @@
+/* show.h - the run of show (直播脚本) and what its graphics say on air.
+ *
+ * A show file (an INI file, see overlays/README.md and the example in
+ * overlays/examples/) lists the show's blocks in running order: [opening],
+ * [product ID] (name, price, original price, selling points, coupon, stock,
+ * flash-sale length, image), [interaction NAME], [offer NAME] (a limited-time
+ * offer on a product), [closing]. It is checked as strictly as shopcastd's
+ * config: a bad field is an error naming the file, the block and the field.
+ *
+ * ScShow holds the show and the state of its graphics, and takes the
+ * studio's actions (next product, start the flash sale, set the stock, ...).
+ * Every action either changes what is on air and reports the change, or
+ * changes nothing and says why. Honest pricing is built in: prices are whole
+ * fen; a struck-through original price is always above the price shown; a
+ * flash sale's end instant is fixed when it starts and a second start of the
+ * same offer is refused unless explicitly reset; stock is only ever what was
+ * set; and changes cannot come faster than the show's minimum interval.
+ *
+ * Main thread only.
+ */
+#pragma once
+
+#include "overlays/money.h"
+
+G_BEGIN_DECLS
+
+#define SC_SHOW_ERROR (sc_show_error_quark())
+GQuark sc_show_error_quark(void);
+
+typedef enum {
+  SC_SHOW_ERROR_FILE,      /* the show file: unreadable, malformed, a bad field */
+  SC_SHOW_ERROR_ARGUMENT,  /* an action's argument: unknown product, bad price, ... */
+  SC_SHOW_ERROR_RULE,      /* an honest-pricing rule: original <= price, restarting an offer */
+  SC_SHOW_ERROR_TOO_FAST,  /* within the minimum interval of the last change */
+  SC_SHOW_ERROR_STATE,     /* not possible now: no product on air, no flash sale running */
+} ScShowError;
+
+#define SC_SHOW_MAX_POINTS 3
+
+typedef struct {
+  char *id;             /* from [product ID] */
+  char *name;
+  ScFen price;          /* the price now */
+  ScFen original_price; /* 0: none shown */
+  char *points[SC_SHOW_MAX_POINTS + 1]; /* selling points, NULL-terminated */
+  char *image;          /* absolute path, or NULL */
+  /* coupon: 满 threshold 减 value, or percent (折扣 85 = 8.5折); none when both 0 */
+  ScFen coupon_threshold, coupon_value;
+  guint coupon_percent;
+  guint coupon_quantity; /* 0: not shown */
+  gint stock;            /* -1: not set */
+  guint flash_sale_s;    /* 0: no flash sale */
+} ScProduct;
+
+typedef enum {
+  SC_BLOCK_OPENING,
+  SC_BLOCK_PRODUCT,
+  SC_BLOCK_INTERACTION,
+  SC_BLOCK_OFFER,
+  SC_BLOCK_CLOSING,
+} ScBlockKind;
+
+typedef struct {
+  ScBlockKind kind;
+  char *name;    /* [interaction NAME], [offer NAME], the product's id */
+  char *product; /* PRODUCT and OFFER: the product's id */
+  char *note;    /* what the block is about, for the host */
+} ScBlock;
+
+typedef struct {
+  char *path;
+  char *title;           /* the show's title (opening card) */
+  char *host;            /* the host's name (lower third) */
+  char *closing_note;    /* "关注店铺, 下次直播 ..." */
+  char *logo;            /* absolute path, or NULL */
+  guint min_interval_ms; /* changes on air at most this often */
+  guint explain_limit_s; /* the per-product explanation warning (480) */
+  GPtrArray *products;   /* ScProduct*, in file order */
+  GPtrArray *blocks;     /* ScBlock*, in running order */
+} ScShowFile;
+
+/* Reads and checks a show file; relative image paths are taken from its folder. */
+ScShowFile *sc_show_file_load(const char *path, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+void sc_show_file_free(ScShowFile *file);
+
+/* What the graphics show now. */
+typedef struct {
+  const ScProduct *product; /* the product card, or NULL */
+  ScFen corrected_price;    /* a price correction on air (价格更正), or 0 */
+  gboolean coupon;          /* the coupon card of the product on air */
+  gboolean stock;           /* the stock counter of the product on air */
+  gboolean flash_sale;      /* the countdown of the product on air */
+  gint64 flash_end_us;      /* its fixed end instant (wall clock), when flash_sale */
+  const char *lower_third_name, *lower_third_role; /* NULL: none */
+  gboolean opening, closing;
+} ScOnAir;
+
+typedef struct _ScShow ScShow;
+
+/* Called after every change on air: @what is the action ("product", "flash-start",
+ * "stock", ...), @detail a short JSON object of what changed. */
+typedef void (*ScShowChangeFunc)(ScShow *show, const char *what, const char *detail,
+                                 gpointer user_data);
+
+/* Takes @file. Nothing is on air at first. */
+ScShow *sc_show_new(ScShowFile *file, ScShowChangeFunc func, gpointer user_data);
+void sc_show_free(ScShow *show);
+
+const ScShowFile *sc_show_get_file(ScShow *show);
+const ScOnAir *sc_show_get_on_air(ScShow *show);
+
+/* Reads @path again; on any error nothing changes. The product on air stays
+ * on air (with its new data) when the new file still has it. */
+gboolean sc_show_reload(ScShow *show, GError **error);
+
+/* ---- actions: TRUE and a change, or FALSE, @error and nothing changed ---- */
+gboolean sc_show_next_product(ScShow *show, GError **error);
+gboolean sc_show_previous_product(ScShow *show, GError **error);
+/* @which: a product id, or its position in the running order from 1 */
+gboolean sc_show_goto_product(ScShow *show, const char *which, GError **error);
+/* Moves product @id to @position (from 1) in the running order, live. */
+gboolean sc_show_move_product(ScShow *show, const char *id, guint position, GError **error);
+gboolean sc_show_flash_start(ScShow *show, GError **error);
+gboolean sc_show_flash_stop(ScShow *show, GError **error);
+/* Forgets the end instant of the product on air's flash sale, so it can start
+ * again: an explicit, logged act. */
+gboolean sc_show_flash_reset(ScShow *show, GError **error);
+gboolean sc_show_coupon(ScShow *show, gboolean visible, GError **error);
+gboolean sc_show_set_stock(ScShow *show, gint stock, GError **error);
+gboolean sc_show_stock_visible(ScShow *show, gboolean visible, GError **error);
+gboolean sc_show_correct_price(ScShow *show, const char *price, GError **error);
+gboolean sc_show_lower_third(ScShow *show, const char *name, const char *role, GError **error);
+gboolean sc_show_hide_lower_third(ScShow *show, GError **error);
+gboolean sc_show_opening(ScShow *show, gboolean visible, GError **error);
+gboolean sc_show_closing(ScShow *show, gboolean visible, GError **error);
+
+/* How long the product on air has been explained, and whether that is past
+ * the show's limit (the 8-minute warning). 0 and FALSE with none on air. */
+guint sc_show_get_explain_seconds(ScShow *show, gboolean *over_limit);
+
+/* For tests: the clocks the show reads (monotonic and wall, in us). */
+void sc_show_set_clock(ScShow *show, gint64 (*monotonic)(void), gint64 (*realtime)(void));
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScShowFile, sc_show_file_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScShow, sc_show_free)
+
+G_END_DECLS
