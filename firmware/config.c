@@ -11,7 +11,8 @@
 
 #define DEFAULT_CONTROL_SOCKET "/run/shopcast/control"
 
-static const char *const box_keys[] = {"board", "board-dir", "log-level", "control-socket", NULL};
+static const char *const box_keys[] = {"board",          "board-dir", "log-level",
+                                       "control-socket", "show",      NULL};
 static const char *const video_keys[] = {
     "width",    "height",      "framerate", "bitrate", "profile", "keyframe-interval",
     "b-frames", "x264-preset", "device",    NULL};
@@ -75,10 +76,33 @@ sc_config_free(ScConfig *c)
   g_clear_pointer(&c->destinations, g_ptr_array_unref);
   g_clear_pointer(&c->uplinks, g_ptr_array_unref);
   g_free(c->control_socket);
+  g_clear_pointer(&c->show, sc_show_file_free);
   g_free(c);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScDestination, destination_free)
+
+/* The run of show, relative to the config's folder; checked now, so a bad
+ * show file stops the box before anything starts, as a bad config does. */
+static gboolean
+read_show(GKeyFile *kf, ScConfig *c, GError **error)
+{
+  g_autofree char *text = NULL;
+  if (!sc_keyfile_get_string(kf, c->path, "box", "show", &text, error))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+  g_autofree char *dir = g_path_get_dirname(c->path);
+  g_autofree char *path =
+      g_path_is_absolute(text) ? g_strdup(text) : g_build_filename(dir, text, NULL);
+  g_autoptr(GError) local = NULL;
+  c->show = sc_show_file_load(path, &local);
+  if (c->show == NULL) {
+    sc_keyfile_value_error(error, c->path, "box", "show", "%s", local->message);
+    return FALSE;
+  }
+  return TRUE;
+}
 
 static gboolean
 read_box(GKeyFile *kf, ScConfig *c, GError **error)
@@ -99,7 +123,7 @@ read_box(GKeyFile *kf, ScConfig *c, GError **error)
   c->log_level = level;
   if (c->board == NULL)
     c->board = g_strdup("sim");
-  return TRUE;
+  return read_show(kf, c, error);
 }
 
 /* Sizes must be even: the encoders take 4:2:0 video. */

@@ -10,6 +10,7 @@
 
 #include "firmware/board.h"
 #include "firmware/log.h"
+#include "overlays/show.h"
 #include "pipeline/pipeline.h"
 
 G_BEGIN_DECLS
@@ -44,6 +45,7 @@ typedef struct {
   GPtrArray *destinations; /* ScDestination*, in file order */
   GPtrArray *uplinks;      /* ScUplinkConfig*, in file order (= preference); may be empty */
   char *control_socket;    /* the local control socket (shopcastctl) */
+  ScShowFile *show;        /* [box] show: the run of show, loaded and checked; may be NULL */
   guint hold_time_s;       /* [failover] hold-time: healthy this long before failing back */
   guint stall_timeout_ms;  /* [failover] stall-timeout: unacknowledged data ends a connection */
 } ScConfig;

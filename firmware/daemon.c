@@ -5,6 +5,7 @@
 #include "firmware/control.h"
 #include "firmware/events.h"
 #include "firmware/failover.h"
+#include "firmware/show-commands.h"
 #include "pipeline/output.h"
 
 #include <systemd/sd-daemon.h>
@@ -25,6 +26,7 @@ struct _ScDaemon {
   ScEventLog *events;
   ScFailover *failover;
   ScControl *control;
+  ScShow *show; /* the run of show, or NULL */
   GMainLoop *loop;
   guint stop_timer;
   gboolean stopping;
@@ -48,6 +50,14 @@ on_output_state(ScOutput *output, const ScOutputReport *report, gpointer data)
                    "output", sc_output_get_name(output), sc_output_state_name(report->state),
                    detail);
   sc_failover_output_state(self->failover, output, report);
+}
+
+/* A change of the show's graphics: into the journal, for the panel and the report. */
+static void
+on_show_change(ScShow *show, const char *what, const char *detail, gpointer data)
+{
+  ScDaemon *self = data;
+  sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", what, "on air", detail);
 }
 
 static void
@@ -117,6 +127,8 @@ sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
   self->failover = sc_failover_new(config, self->events, error);
   if (self->failover == NULL)
     return NULL;
+  if (config->show)
+    self->show = sc_show_new(g_steal_pointer(&config->show), on_show_change, self);
   ScPipelineParams params = sc_config_pipeline_params(config, board);
   self->pipeline = sc_pipeline_new(&params, on_pipeline_event, self, error);
   if (self->pipeline == NULL)
@@ -140,6 +152,7 @@ sc_daemon_free(ScDaemon *self)
   /* the pipeline first: no more tags reach the outputs once it is freed */
   g_clear_pointer(&self->pipeline, sc_pipeline_free);
   g_clear_pointer(&self->control, sc_control_free);
+  g_clear_pointer(&self->show, sc_show_free);
   g_clear_pointer(&self->failover, sc_failover_free); /* moves no output after this */
   g_clear_pointer(&self->outputs, g_ptr_array_unref);
   g_clear_pointer(&self->events, sc_event_log_free);
@@ -222,6 +235,7 @@ static const Command commands[] = {
     {"events", "events [N]", 0, 1},
     {"drill", "drill UPLINK SECONDS", 2, 2},
     {"reconnect", "reconnect [DESTINATION]", 0, 1},
+    {"show", "show ...", 1, 4},
 };
 
 static char *
@@ -236,13 +250,22 @@ run_command(const char *const *argv, gpointer data, GError **error)
   if (c == NULL) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "unknown command '%s'; the commands are: status, events [N], drill UPLINK "
-                "SECONDS, reconnect [DESTINATION]",
+                "SECONDS, reconnect [DESTINATION], show ...",
                 argv[0]);
     return NULL;
   }
   if (argc - 1 < c->min_args || argc - 1 > c->max_args) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "usage: %s", c->usage);
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "usage: %s",
+                g_str_equal(c->name, "show") ? sc_show_command_usage : c->usage);
     return NULL;
+  }
+  if (g_str_equal(c->name, "show")) {
+    if (self->show == NULL) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                  "no run of show is loaded: set [box] show = FILE in the config");
+      return NULL;
+    }
+    return sc_show_command(self->show, argv + 1, error);
   }
   if (g_str_equal(c->name, "status")) {
     g_autofree char *uplinks = sc_failover_status_json_lines(self->failover);

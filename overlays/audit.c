@@ -72,8 +72,8 @@ sc_audit_log_append(ScAuditLog *log, gint64 realtime_us, guint64 stream_ms, cons
   }
   if (fsync(log->fd) != 0) {
     int saved = errno;
-    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved),
-                "cannot sync the audit log %s: %s", log->path, g_strerror(saved));
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved), "cannot sync the audit log %s: %s",
+                log->path, g_strerror(saved));
     return FALSE;
   }
   return TRUE;

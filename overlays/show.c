@@ -12,20 +12,29 @@
 #define MAX_NOTE_CHARS  400
 #define MAX_QUANTITY    1000000
 
-G_DEFINE_QUARK(sc-show-error-quark, sc_show_error)
+G_DEFINE_QUARK(sc - show - error - quark, sc_show_error)
 
-static const char *const show_keys[] = {"title",           "host",          "closing-note", "logo",
-                                        "min-interval-ms", "explain-limit", NULL};
+static const char *const show_keys[] = {
+    "title", "host", "closing-note", "logo", "min-interval-ms", "explain-limit", NULL};
 static const char *const note_keys[] = {"note", NULL};
-static const char *const product_keys[] = {
-    "name",          "price",        "original-price",  "points", "image",      "coupon-threshold",
-    "coupon-value",  "coupon-percent", "coupon-quantity", "stock", "flash-sale", "note",
-    NULL};
+static const char *const product_keys[] = {"name",
+                                           "price",
+                                           "original-price",
+                                           "points",
+                                           "image",
+                                           "coupon-threshold",
+                                           "coupon-value",
+                                           "coupon-percent",
+                                           "coupon-quantity",
+                                           "stock",
+                                           "flash-sale",
+                                           "note",
+                                           NULL};
 static const char *const offer_keys[] = {"product", "note", NULL};
 
 static const ScKeyfileGroup schema[] = {
-    {"show", show_keys},           {"opening", note_keys}, {"product *", product_keys},
-    {"interaction *", note_keys},  {"offer *", offer_keys}, {"closing", note_keys},
+    {"show", show_keys},          {"opening", note_keys},  {"product *", product_keys},
+    {"interaction *", note_keys}, {"offer *", offer_keys}, {"closing", note_keys},
 };
 
 /* ---- the file ---- */
@@ -69,9 +78,8 @@ sc_show_file_free(ScShowFile *file)
   g_free(file);
 }
 
-static gboolean
-field_error(GError **error, const ScShowFile *f, const char *group, const char *key,
-            const char *format, ...) G_GNUC_PRINTF(5, 6);
+static gboolean field_error(GError **error, const ScShowFile *f, const char *group, const char *key,
+                            const char *format, ...) G_GNUC_PRINTF(5, 6);
 
 static gboolean
 field_error(GError **error, const ScShowFile *f, const char *group, const char *key,
@@ -141,8 +149,8 @@ get_file(GKeyFile *kf, const ScShowFile *f, const char *group, const char *key, 
   if (text == NULL)
     return TRUE;
   g_autofree char *dir = g_path_get_dirname(f->path);
-  g_autofree char *path = g_path_is_absolute(text) ? g_strdup(text)
-                                                  : g_build_filename(dir, text, NULL);
+  g_autofree char *path =
+      g_path_is_absolute(text) ? g_strdup(text) : g_build_filename(dir, text, NULL);
   if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
     return field_error(error, f, group, key, "no such file: %s", path);
   *value = g_steal_pointer(&path);
@@ -183,8 +191,8 @@ check_product(const ScShowFile *f, const char *group, const ScProduct *p, GError
   if (p->original_price && p->original_price <= p->price) {
     g_autofree char *o = sc_money_format(p->original_price), *s = sc_money_format(p->price);
     return field_error(error, f, group, "original-price",
-                       "¥%s is not above the price ¥%s: a struck-through price must be higher",
-                       o, s);
+                       "¥%s is not above the price ¥%s: a struck-through price must be higher", o,
+                       s);
   }
   gboolean amount = p->coupon_threshold || p->coupon_value;
   if (amount && p->coupon_percent)
@@ -258,8 +266,10 @@ read_block(GKeyFile *kf, ScShowFile *f, const char *group, GError **error)
   static const struct {
     const char *prefix;
     ScBlockKind kind;
-  } kinds[] = {{"opening", SC_BLOCK_OPENING},          {"product ", SC_BLOCK_PRODUCT},
-               {"interaction ", SC_BLOCK_INTERACTION}, {"offer ", SC_BLOCK_OFFER},
+  } kinds[] = {{"opening", SC_BLOCK_OPENING},
+               {"product ", SC_BLOCK_PRODUCT},
+               {"interaction ", SC_BLOCK_INTERACTION},
+               {"offer ", SC_BLOCK_OFFER},
                {"closing", SC_BLOCK_CLOSING}};
   for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {
     if (!g_str_has_prefix(group, kinds[k].prefix))
@@ -409,8 +419,8 @@ on_air_product(ScShow *show)
   return show->current >= 0 ? g_ptr_array_index(show->order, show->current) : NULL;
 }
 
-static gboolean
-refuse(GError **error, ScShowError code, const char *format, ...) G_GNUC_PRINTF(3, 4);
+static gboolean refuse(GError **error, ScShowError code, const char *format, ...)
+    G_GNUC_PRINTF(3, 4);
 
 static gboolean
 refuse(GError **error, ScShowError code, const char *format, ...)
@@ -430,11 +440,10 @@ check_rate(ScShow *show, GError **error)
   gint64 now = show->monotonic();
   gint64 min_us = (gint64)show->file->min_interval_ms * 1000;
   if (show->last_change_us && now - show->last_change_us < min_us)
-    return refuse(error, SC_SHOW_ERROR_TOO_FAST,
-                  "too fast: graphics change at most every %u ms; try again in %" G_GINT64_FORMAT
-                  " ms",
-                  show->file->min_interval_ms,
-                  (min_us - (now - show->last_change_us) + 999) / 1000);
+    return refuse(
+        error, SC_SHOW_ERROR_TOO_FAST,
+        "too fast: graphics change at most every %u ms; try again in %" G_GINT64_FORMAT " ms",
+        show->file->min_interval_ms, (min_us - (now - show->last_change_us) + 999) / 1000);
   return TRUE;
 }
 
@@ -447,8 +456,7 @@ need_product(ScShow *show, GError **error)
 
 /* Reports a change made on air: "what" and a JSON object of the details,
  * built from key/value pairs (NULL-terminated; values are strings). */
-static void
-changed(ScShow *show, const char *what, ...) G_GNUC_NULL_TERMINATED;
+static void changed(ScShow *show, const char *what, ...) G_GNUC_NULL_TERMINATED;
 
 static void
 changed(ScShow *show, const char *what, ...)
@@ -467,8 +475,8 @@ changed(ScShow *show, const char *what, ...)
   }
   va_end(args);
   g_string_append_c(detail, '}');
-  g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "ACTION", what, "DETAIL", detail->str,
-                   "MESSAGE", "on air: %s %s", what, detail->str);
+  g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "ACTION", what, "DETAIL", detail->str, "MESSAGE",
+                   "on air: %s %s", what, detail->str);
   if (show->func)
     show->func(show, what, detail->str, show->user_data);
 }
@@ -528,8 +536,8 @@ unknown_product(ScShow *show, const char *which, GError **error)
     g_string_append_printf(ids, "%s%s", i ? ", " : "",
                            ((ScProduct *)g_ptr_array_index(show->order, i))->id);
   return refuse(error, SC_SHOW_ERROR_ARGUMENT,
-                "no product '%s' in the show: give an id (%s) or a position 1..%u", which,
-                ids->str, show->order->len);
+                "no product '%s' in the show: give an id (%s) or a position 1..%u", which, ids->str,
+                show->order->len);
 }
 
 gboolean
@@ -632,8 +640,8 @@ sc_show_flash_reset(ScShow *show, GError **error)
   const ScProduct *p = on_air_product(show);
   const gint64 *fixed = g_hash_table_lookup(show->flash_ends, p->id);
   if (fixed == NULL)
-    return refuse(error, SC_SHOW_ERROR_STATE, "the flash sale of %s has not started: nothing to reset",
-                  p->id);
+    return refuse(error, SC_SHOW_ERROR_STATE,
+                  "the flash sale of %s has not started: nothing to reset", p->id);
   if (!check_rate(show, error))
     return FALSE;
   g_autofree char *was = format_iso(*fixed);
@@ -704,8 +712,7 @@ sc_show_correct_price(ScShow *show, const char *text, GError **error)
   if (p->original_price && price >= p->original_price) {
     g_autofree char *o = sc_money_format(p->original_price), *n = sc_money_format(price);
     return refuse(error, SC_SHOW_ERROR_RULE,
-                  "price correction: ¥%s is not below the struck-through original price ¥%s",
-                  n, o);
+                  "price correction: ¥%s is not below the struck-through original price ¥%s", n, o);
   }
   if (!check_rate(show, error))
     return FALSE;
@@ -786,9 +793,9 @@ sc_show_closing(ScShow *show, gboolean visible, GError **error)
 guint
 sc_show_get_explain_seconds(ScShow *show, gboolean *over_limit)
 {
-  guint seconds = show->current < 0 ? 0
-                                    : (guint)((show->monotonic() - show->explain_since_us) /
-                                              G_USEC_PER_SEC);
+  guint seconds = show->current < 0
+                      ? 0
+                      : (guint)((show->monotonic() - show->explain_since_us) / G_USEC_PER_SEC);
   if (over_limit)
     *over_limit = show->current >= 0 && seconds >= show->file->explain_limit_s;
   return seconds;
@@ -810,10 +817,10 @@ sc_show_reload(ScShow *show, GError **error)
   show->current = on_air_id ? find_in_order(show, on_air_id) : -1;
   show->on_air.product = on_air_product(show);
   if (show->on_air.product == NULL) /* it left the show: nothing of it stays on air */
-    show->on_air = (ScOnAir){.lower_third_name = show->lower_name,
-                             .lower_third_role = show->lower_role};
+    show->on_air =
+        (ScOnAir){.lower_third_name = show->lower_name, .lower_third_role = show->lower_role};
   g_autofree char *count = g_strdup_printf("%u", fresh->products->len);
-  changed(show, "show-reloaded", "products", count, on_air_id && show->current >= 0 ? "on_air" : NULL,
-          on_air_id, NULL);
+  changed(show, "show-reloaded", "products", count,
+          on_air_id && show->current >= 0 ? "on_air" : NULL, on_air_id, NULL);
   return TRUE;
 }

@@ -28,22 +28,22 @@ G_BEGIN_DECLS
 GQuark sc_show_error_quark(void);
 
 typedef enum {
-  SC_SHOW_ERROR_FILE,      /* the show file: unreadable, malformed, a bad field */
-  SC_SHOW_ERROR_ARGUMENT,  /* an action's argument: unknown product, bad price, ... */
-  SC_SHOW_ERROR_RULE,      /* an honest-pricing rule: original <= price, restarting an offer */
-  SC_SHOW_ERROR_TOO_FAST,  /* within the minimum interval of the last change */
-  SC_SHOW_ERROR_STATE,     /* not possible now: no product on air, no flash sale running */
+  SC_SHOW_ERROR_FILE,     /* the show file: unreadable, malformed, a bad field */
+  SC_SHOW_ERROR_ARGUMENT, /* an action's argument: unknown product, bad price, ... */
+  SC_SHOW_ERROR_RULE,     /* an honest-pricing rule: original <= price, restarting an offer */
+  SC_SHOW_ERROR_TOO_FAST, /* within the minimum interval of the last change */
+  SC_SHOW_ERROR_STATE,    /* not possible now: no product on air, no flash sale running */
 } ScShowError;
 
 #define SC_SHOW_MAX_POINTS 3
 
 typedef struct {
-  char *id;             /* from [product ID] */
+  char *id; /* from [product ID] */
   char *name;
-  ScFen price;          /* the price now */
-  ScFen original_price; /* 0: none shown */
+  ScFen price;                          /* the price now */
+  ScFen original_price;                 /* 0: none shown */
   char *points[SC_SHOW_MAX_POINTS + 1]; /* selling points, NULL-terminated */
-  char *image;          /* absolute path, or NULL */
+  char *image;                          /* absolute path, or NULL */
   /* coupon: 满 threshold 减 value, or percent (折扣 85 = 8.5折); none when both 0 */
   ScFen coupon_threshold, coupon_value;
   guint coupon_percent;

@@ -148,6 +148,28 @@ check_control(Fixture *f)
   assert_int_equal(ctl(f, "reconnect", "local", &out, NULL), 0);
   assert_non_null(strstr(out, "1 destination reconnecting"));
 
+  /* the run of show, driven from the control socket */
+  char *show_status[] = {f->ctl, "--socket", f->control, "show", "status", NULL};
+  g_autofree char *status0 = NULL;
+  assert_int_equal(sc_test_run(show_status, 10, &status0, NULL), 0);
+  assert_non_null(strstr(status0, "\"product\":null"));
+  char *go[] = {f->ctl, "--socket", f->control, "show", "goto", "down-jacket", NULL};
+  g_autofree char *on_air = NULL;
+  assert_int_equal(sc_test_run(go, 10, &on_air, NULL), 0);
+  assert_non_null(strstr(on_air, "\"product\":\"down-jacket\",\"price\":\"199\""));
+  g_usleep(600 * 1000); /* the example show allows a change every 500 ms */
+  char *bad_price[] = {f->ctl, "--socket", f->control, "show", "price", "399", NULL};
+  g_clear_pointer(&err, g_free);
+  assert_int_equal(sc_test_run(bad_price, 10, NULL, &err), 1);
+  assert_non_null(strstr(err, "not below the struck-through original price"));
+  char *nonsense[] = {f->ctl, "--socket", f->control, "show", "dance", NULL};
+  g_clear_pointer(&err, g_free);
+  assert_int_equal(sc_test_run(nonsense, 10, NULL, &err), 1);
+  assert_non_null(strstr(err, "usage: show status | next"));
+  g_autofree char *journal = NULL;
+  assert_int_equal(ctl(f, "events", "50", &journal, NULL), 0);
+  assert_non_null(strstr(journal, "\"kind\":\"show\",\"subject\":\"product\""));
+
   /* no daemon on a socket: 69 */
   g_autofree char *nowhere = g_build_filename(f->dir, "nobody-listens", NULL);
   char *absent[] = {f->ctl, "--socket", nowhere, "status", NULL};
@@ -160,7 +182,9 @@ static void
 test_streams_to_spec_and_stops_cleanly(void **state)
 {
   Fixture *f = *state;
-  g_autofree char *config = write_config(f, "");
+  g_autofree char *show = sc_test_source_path("overlays/examples/winter-warmth.ini");
+  g_autofree char *show_line = g_strdup_printf("show = %s\n", show);
+  g_autofree char *config = write_config(f, show_line);
   g_autofree char *log_path = g_build_filename(f->dir, "shopcastd.log", NULL);
   gint64 started = g_get_monotonic_time();
   g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
@@ -244,6 +268,23 @@ test_typo_in_config_exits_78_before_starting(void **state)
   assert_null(strstr(ingest_log, "publish:")); /* nothing started */
 }
 
+/* A bad run of show stops the box before it starts, naming the field. */
+static void
+test_bad_show_file_exits_78(void **state)
+{
+  Fixture *f = *state;
+  g_free(sc_test_write_file(f->dir, "show.ini",
+                            "[show]\ntitle = T\n[product a]\nname = A\nprice = 99\n"
+                            "original-price = 59\n"));
+  g_autofree char *config = write_config(f, "show = show.ini\n");
+  g_autofree char *log_path = g_build_filename(f->dir, "show.log", NULL);
+  g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
+  assert_int_equal(wait_exit(daemon, 10), 78);
+  g_autofree char *log = read_text(log_path);
+  assert_non_null(strstr(log, "[box] show: "));
+  assert_non_null(strstr(log, "[product a] original-price: ¥59 is not above the price ¥99"));
+}
+
 static void
 test_command_line(void **state)
 {
@@ -284,6 +325,7 @@ main(void)
       cmocka_unit_test_setup_teardown(test_command_line, setup, teardown),
       cmocka_unit_test_setup_teardown(test_typo_in_config_exits_78_before_starting, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_bad_show_file_exits_78, setup, teardown),
       cmocka_unit_test_setup_teardown(test_streams_to_spec_and_stops_cleanly, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,8 +68,8 @@ test_money(void **state)
   static const struct {
     const char *text;
     ScFen fen;
-  } good[] = {{"199", 19900},   {"199.9", 19990}, {"199.90", 19990}, {"0.05", 5},
-              {"¥59", 5900},    {"￥1599.00", 159900}, {"999999.99", 99999999}, {"0", 0}};
+  } good[] = {{"199", 19900}, {"199.9", 19990},      {"199.90", 19990},       {"0.05", 5},
+              {"¥59", 5900},  {"￥1599.00", 159900}, {"999999.99", 99999999}, {"0", 0}};
   for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
     ScFen fen = -1;
     g_autoptr(GError) error = NULL;
@@ -79,10 +79,14 @@ test_money(void **state)
   }
   static const struct {
     const char *text, *why;
-  } bad[] = {{"-5", "negative"},        {"1.999", "more than two decimals"},
-             {"1e3", "other than digits"}, {"", "does not start with a digit"},
-             {"12.", "nothing after"},   {"1000000", "more than 999999.99"},
-             {"99999999999999999999", "more than"}, {"19,90", "other than digits"},
+  } bad[] = {{"-5", "negative"},
+             {"1.999", "more than two decimals"},
+             {"1e3", "other than digits"},
+             {"", "does not start with a digit"},
+             {"12.", "nothing after"},
+             {"1000000", "more than 999999.99"},
+             {"99999999999999999999", "more than"},
+             {"19,90", "other than digits"},
              {"NaN", "does not start"}};
   for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
     ScFen fen = 7;
@@ -143,7 +147,7 @@ typedef struct {
   const char *needles[3];
 } BadShow;
 
-#define SHOW "[show]\ntitle = T\n"
+#define SHOW          "[show]\ntitle = T\n"
 #define PRODUCT(body) SHOW "[product a]\nname = N\n" body
 
 static const BadShow bad_shows[] = {
@@ -156,34 +160,46 @@ static const BadShow bad_shows[] = {
     {"negative price", PRODUCT("price = -1\n"), {"[product a] price", "negative"}},
     {"malformed price", PRODUCT("price = 12.345\n"), {"[product a] price", "two decimals"}},
     {"zero price", PRODUCT("price = 0\n"), {"[product a] price", "more than 0"}},
-    {"original not above", PRODUCT("price = 199\noriginal-price = 199\n"),
+    {"original not above",
+     PRODUCT("price = 199\noriginal-price = 199\n"),
      {"[product a] original-price", "not above the price"}},
-    {"original below", PRODUCT("price = 199\noriginal-price = 99\n"),
+    {"original below",
+     PRODUCT("price = 199\noriginal-price = 99\n"),
      {"[product a] original-price", "¥99 is not above the price ¥199"}},
-    {"coupon both kinds", PRODUCT("price = 9\ncoupon-threshold = 100\ncoupon-value = 10\n"
-                                  "coupon-percent = 90\n"),
+    {"coupon both kinds",
+     PRODUCT("price = 9\ncoupon-threshold = 100\ncoupon-value = 10\n"
+             "coupon-percent = 90\n"),
      {"[product a] coupon-percent", "not both"}},
     {"coupon value over threshold",
      PRODUCT("price = 9\ncoupon-threshold = 100\ncoupon-value = 100\n"),
      {"[product a] coupon-value", "less than its threshold"}},
-    {"coupon count without coupon", PRODUCT("price = 9\ncoupon-quantity = 10\n"),
+    {"coupon count without coupon",
+     PRODUCT("price = 9\ncoupon-quantity = 10\n"),
      {"[product a] coupon-quantity", "no coupon"}},
     {"four points", PRODUCT("price = 9\npoints = a;b;c;d\n"), {"[product a] points", "at most 3"}},
-    {"long point", PRODUCT("price = 9\npoints = 一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一\n"),
+    {"long point",
+     PRODUCT(
+         "price = 9\npoints = "
+         "一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一\n"),
      {"[product a] points", "longer than 40"}},
     {"over-long name",
      SHOW "[product a]\nprice = 1\nname = "
-          "长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长"
-          "长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长"
+          "长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长"
+          "长长长长长"
+          "长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长"
+          "长长长长"
           "长长长长长长长长长长长长长长长长长长长长长长长长\n",
      {"[product a] name", "longer than 120"}},
     {"invalid UTF-8", PRODUCT("price = 1\nnote = \xff\xfe\n"), {"[product a] note"}},
-    {"missing image", PRODUCT("price = 1\nimage = nowhere.png\n"),
+    {"missing image",
+     PRODUCT("price = 1\nimage = nowhere.png\n"),
      {"[product a] image", "no such file", "nowhere.png"}},
-    {"product twice", PRODUCT("price = 1\n") "[product a]\nname = M\nprice = 2\n",
+    {"product twice",
+     PRODUCT("price = 1\n") "[product a]\nname = M\nprice = 2\n",
      {"[product a] appears twice (lines 3 and 6)"}},
     {"bad id", SHOW "[product a b]\nname = N\nprice = 1\n", {"[product a b]", "not a valid id"}},
-    {"offer of unknown product", PRODUCT("price = 1\n") "[offer x]\nproduct = b\n",
+    {"offer of unknown product",
+     PRODUCT("price = 1\n") "[offer x]\nproduct = b\n",
      {"[offer x] product", "no product 'b'"}},
     {"stock out of range", PRODUCT("price = 1\nstock = -3\n"), {"[product a] stock"}},
     {"flash sale too short", PRODUCT("price = 1\nflash-sale = 2\n"), {"[product a] flash-sale"}},
@@ -230,9 +246,9 @@ last_change(Seen *seen)
     g_autoptr(GError) e_ = NULL;                                                                   \
     guint before_ = seen.changes->len;                                                             \
     assert_false(call);                                                                            \
-    if (!g_error_matches(e_, SC_SHOW_ERROR, code) || !strstr(e_->message, needle))                \
-      fail_msg("%s: got \"%s\"", #call, e_ ? e_->message : "no error");                           \
-    assert_int_equal(seen.changes->len, before_); /* nothing changed on air */                    \
+    if (!g_error_matches(e_, SC_SHOW_ERROR, code) || !strstr(e_->message, needle))                 \
+      fail_msg("%s: got \"%s\"", #call, e_ ? e_->message : "no error");                            \
+    assert_int_equal(seen.changes->len, before_); /* nothing changed on air */                     \
   } while (0)
 
 static void
@@ -242,9 +258,10 @@ test_products_and_rate_limit(void **state)
   g_autoptr(ScShow) show = example_show(&seen);
   REFUSED(sc_show_previous_product(show, &e_), SC_SHOW_ERROR_STATE, "first product");
   assert_true(sc_show_next_product(show, NULL));
-  assert_string_equal(last_change(&seen),
-                      "product {\"id\":\"down-jacket\",\"name\":\"轻薄白鸭绒羽绒服\",\"price\":\"199\","
-                      "\"position\":\"1\",\"original_price\":\"399\"}");
+  assert_string_equal(
+      last_change(&seen),
+      "product {\"id\":\"down-jacket\",\"name\":\"轻薄白鸭绒羽绒服\",\"price\":\"199\","
+      "\"position\":\"1\",\"original_price\":\"399\"}");
   /* 500 ms between changes at most */
   advance_ms(200);
   REFUSED(sc_show_next_product(show, &e_), SC_SHOW_ERROR_TOO_FAST, "try again in 300 ms");
@@ -304,7 +321,8 @@ test_flash_sale_cannot_restart_silently(void **state)
   REFUSED(sc_show_flash_start(show, &e_), SC_SHOW_ERROR_RULE, "reset first");
   /* an explicit reset is reported (and so logged), then it may start anew */
   assert_true(sc_show_flash_reset(show, NULL));
-  assert_non_null(strstr(last_change(&seen), "flash-reset {\"id\":\"snow-boots\",\"previous_end\""));
+  assert_non_null(
+      strstr(last_change(&seen), "flash-reset {\"id\":\"snow-boots\",\"previous_end\""));
   advance_ms(500);
   assert_true(sc_show_flash_start(show, NULL));
   assert_int_equal(sc_show_get_on_air(show)->flash_end_us, fake_real + 180 * G_USEC_PER_SEC);
@@ -326,8 +344,9 @@ test_prices_stock_coupon_lower_third(void **state)
   REFUSED(sc_show_correct_price(show, "abc", &e_), SC_SHOW_ERROR_ARGUMENT, "not a price");
   REFUSED(sc_show_correct_price(show, "0", &e_), SC_SHOW_ERROR_ARGUMENT, "above 0");
   assert_true(sc_show_correct_price(show, "189.00", NULL));
-  assert_string_equal(last_change(&seen),
-                      "price-correction {\"id\":\"down-jacket\",\"price\":\"189\",\"was\":\"199\"}");
+  assert_string_equal(
+      last_change(&seen),
+      "price-correction {\"id\":\"down-jacket\",\"price\":\"189\",\"was\":\"199\"}");
   assert_int_equal(sc_show_get_on_air(show)->corrected_price, 18900);
   assert_int_equal(sc_show_get_on_air(show)->product->price, 18900);
   advance_ms(500);
@@ -353,8 +372,7 @@ test_prices_stock_coupon_lower_third(void **state)
   assert_true(sc_show_hide_lower_third(show, NULL));
   advance_ms(500);
   assert_true(sc_show_opening(show, TRUE, NULL));
-  assert_string_equal(last_change(&seen),
-                      "opening-show {\"title\":\"冬季保暖专场 · 工厂直发\"}");
+  assert_string_equal(last_change(&seen), "opening-show {\"title\":\"冬季保暖专场 · 工厂直发\"}");
   g_ptr_array_unref(seen.changes);
 }
 
@@ -383,7 +401,8 @@ static void
 test_reload(void **state)
 {
   g_autofree char *path = sc_test_write_file(
-      tmpdir, "live.ini", SHOW "[product a]\nname = A\nprice = 10\n[product b]\nname = B\nprice = 20\n");
+      tmpdir, "live.ini",
+      SHOW "[product a]\nname = A\nprice = 10\n[product b]\nname = B\nprice = 20\n");
   Seen seen = {.changes = g_ptr_array_new_with_free_func(g_free)};
   g_autoptr(ScShow) show = sc_show_new(sc_show_file_load(path, NULL), on_change, &seen);
   sc_show_set_clock(show, mono, real);
@@ -421,8 +440,7 @@ test_audit_log_appends_only(void **state)
   sc_audit_log_close(log);
   /* a restart appends after what was there */
   log = sc_audit_log_open(path, &error);
-  assert_true(sc_audit_log_append(log, t + 1500000, 735620, "stock", "{\"stock\":\"3\"}",
-                                  &error));
+  assert_true(sc_audit_log_append(log, t + 1500000, 735620, "stock", "{\"stock\":\"3\"}", &error));
   sc_audit_log_close(log);
   g_autofree char *text = NULL;
   assert_true(g_file_get_contents(path, &text, NULL, NULL));

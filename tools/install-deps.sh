@@ -20,8 +20,9 @@ packages=(
 	glib-networking ca-certificates openssl libnginx-mod-stream
 	# tests: network namespaces and fault injection
 	iproute2 nftables procps
-	# graphics: a CJK font for Chinese text (the overlays, and the benchmark's ffmpeg peer)
-	fonts-noto-cjk fontconfig
+	# graphics: cairo and pango lay out and draw the overlays; a CJK font for Chinese
+	# text (the overlays, and the benchmark's ffmpeg peer)
+	libcairo2-dev libpango1.0-dev fonts-noto-cjk fontconfig
 )
 
 missing=()
