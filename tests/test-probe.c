@@ -497,7 +497,10 @@ start_publisher(const char *file, const char *url)
 }
 
 /* A live stream through the real ingest, joined 2 s after it started: the
- * probe measures 3 s from the first packet it gets, and masks the key. */
+ * probe measures 3 s from the first packet it gets, and masks the key. The
+ * ingest holds a new player's video back until the next keyframe (the file has
+ * one every second) while audio flows at once, so the video covers between 2 s
+ * and 3 s of the reading, depending on where in the GOP the probe joined. */
 static void
 test_rtmp_stream(void **state)
 {
@@ -527,7 +530,7 @@ test_rtmp_stream(void **state)
   assert_has(out, "\"audio\": {\"codec\": \"aac\", \"profile\": \"LC\", \"sample_rate\": 48000");
   assert_between(number(out, "duration_s"), 3, 3.2, "duration_s");
   g_autofree char *video = section(out, "video");
-  assert_between(number(video, "frames"), 85, 100, "frames");
+  assert_between(number(video, "frames"), 58, 100, "frames");
 }
 
 /* The publisher stops before the asked duration: the probe reports what it
