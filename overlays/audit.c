@@ -49,15 +49,17 @@ format_time(gint64 realtime_us)
 }
 
 gboolean
-sc_audit_log_append(ScAuditLog *log, gint64 realtime_us, guint64 stream_ms, const char *kind,
-                    const char *detail_json, GError **error)
+sc_audit_log_append(ScAuditLog *log, const ScAuditEntry *e, GError **error)
 {
-  g_autofree char *ts = format_time(realtime_us);
+  g_autofree char *ts = format_time(e->realtime_us);
   g_autoptr(GString) line = g_string_new("{\"ts\":");
   sc_json_append_string(line, ts);
-  g_string_append_printf(line, ",\"stream_ms\":%" G_GUINT64_FORMAT ",\"kind\":", stream_ms);
-  sc_json_append_string(line, kind);
-  g_string_append_printf(line, ",\"detail\":%s}\n", detail_json ? detail_json : "{}");
+  g_string_append_printf(line, ",\"stream_ms\":%" G_GUINT64_FORMAT, e->stream_ms);
+  if (e->asked_stream_ms >= 0)
+    g_string_append_printf(line, ",\"asked_ms\":%" G_GINT64_FORMAT, e->asked_stream_ms);
+  g_string_append(line, ",\"kind\":");
+  sc_json_append_string(line, e->kind);
+  g_string_append_printf(line, ",\"detail\":%s}\n", e->detail_json ? e->detail_json : "{}");
   /* one write: with O_APPEND the line lands whole at the end, or not at all */
   for (guint attempt = 0; attempt < 100; attempt++) {
     ssize_t n = write(log->fd, line->str, line->len);

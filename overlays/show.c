@@ -5,17 +5,25 @@
 #include "firmware/json.h"
 #include "firmware/keyfile.h"
 
+#include <cairo.h>
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <pango/pangocairo.h>
+#include <stdio.h>
 #include <string.h>
 
 #define MAX_NAME_CHARS  120 /* drawn ellipsized when wider than the card */
 #define MAX_POINT_CHARS 40
 #define MAX_NOTE_CHARS  400
 #define MAX_QUANTITY    1000000
+#define MAX_IMAGE_BYTES (16 << 20)
+#define MAX_IMAGE_SIDE  4096 /* pixels */
 
 G_DEFINE_QUARK(sc - show - error - quark, sc_show_error)
 
-static const char *const show_keys[] = {
-    "title", "host", "closing-note", "logo", "min-interval-ms", "explain-limit", NULL};
+static const char *const show_keys[] = {"title",  "host", "closing-note",    "logo",
+                                        "accent", "font", "min-interval-ms", "explain-limit",
+                                        NULL};
 static const char *const note_keys[] = {"note", NULL};
 static const char *const product_keys[] = {"name",
                                            "price",
@@ -73,6 +81,7 @@ sc_show_file_free(ScShowFile *file)
   g_free(file->host);
   g_free(file->closing_note);
   g_free(file->logo);
+  g_free(file->font);
   g_clear_pointer(&file->products, g_ptr_array_unref);
   g_clear_pointer(&file->blocks, g_ptr_array_unref);
   g_free(file);
@@ -157,6 +166,125 @@ get_file(GKeyFile *kf, const ScShowFile *f, const char *group, const char *key, 
   return TRUE;
 }
 
+/* Why the PNG at @path cannot be drawn, or NULL. Its header is read first,
+ * so that a small file cannot ask for gigabytes of pixels. */
+static char *
+png_problem(const char *path)
+{
+  static const guint8 signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  GStatBuf st;
+  if (g_stat(path, &st) != 0)
+    return g_strdup_printf("cannot be read: %s", g_strerror(errno));
+  if (st.st_size > MAX_IMAGE_BYTES)
+    return g_strdup_printf("%" G_GINT64_FORMAT " bytes: an image is at most %d MiB",
+                           (gint64)st.st_size, MAX_IMAGE_BYTES >> 20);
+  guint8 head[24] = {0};
+  FILE *fp = fopen(path, "rb");
+  if (fp == NULL)
+    return g_strdup_printf("cannot be read: %s", g_strerror(errno));
+  size_t n = fread(head, 1, sizeof head, fp);
+  fclose(fp);
+  if (n < sizeof head || memcmp(head, signature, 8) != 0 || memcmp(head + 12, "IHDR", 4) != 0)
+    return g_strdup("not a PNG image (JPEG and other formats are not read: save it as PNG)");
+  guint32 w, h;
+  memcpy(&w, head + 16, 4);
+  memcpy(&h, head + 20, 4);
+  w = GUINT32_FROM_BE(w);
+  h = GUINT32_FROM_BE(h);
+  if (w == 0 || h == 0 || w > MAX_IMAGE_SIDE || h > MAX_IMAGE_SIDE)
+    return g_strdup_printf("%u x %u pixels: an image is at most %d x %d", w, h, MAX_IMAGE_SIDE,
+                           MAX_IMAGE_SIDE);
+  cairo_surface_t *image = cairo_image_surface_create_from_png(path);
+  cairo_status_t status = cairo_surface_status(image);
+  cairo_surface_destroy(image);
+  if (status != CAIRO_STATUS_SUCCESS)
+    return g_strdup_printf("a damaged PNG image that cannot be read (%s)",
+                           cairo_status_to_string(status));
+  return NULL;
+}
+
+/* A PNG image named in the show: it must exist and be read whole now, so
+ * that it is not found broken on air. */
+static gboolean
+get_png(GKeyFile *kf, const ScShowFile *f, const char *group, const char *key, char **value,
+        GError **error)
+{
+  g_autofree char *path = NULL;
+  if (!get_file(kf, f, group, key, &path, error))
+    return FALSE;
+  if (path == NULL)
+    return TRUE;
+  g_autofree char *problem = png_problem(path);
+  if (problem)
+    return field_error(error, f, group, key, "%s: %s", path, problem);
+  *value = g_steal_pointer(&path);
+  return TRUE;
+}
+
+static gboolean
+get_accent(GKeyFile *kf, ScShowFile *f, GError **error)
+{
+  g_autofree char *text = NULL;
+  if (!get_text(kf, f, "show", "accent", FALSE, 32, &text, error))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+  gboolean ok = strlen(text) == 7 && text[0] == '#';
+  for (int i = 1; ok && i < 7; i++)
+    ok = g_ascii_isxdigit(text[i]);
+  if (!ok)
+    return field_error(error, f, "show", "accent",
+                       "'%s' is not a colour: write #RRGGBB, six hexadecimal digits (the "
+                       "default is #%06X)",
+                       text, SC_SHOW_DEFAULT_ACCENT);
+  f->accent = (guint32)g_ascii_strtoull(text + 1, NULL, 16);
+  return TRUE;
+}
+
+/* The installed family called @name (ASCII case aside), spelt as the font
+ * map spells it, or NULL; @installed gets the first few families' names. */
+static char *
+find_font_family(const char *name, GString *installed)
+{
+  PangoFontMap *map = pango_cairo_font_map_new();
+  PangoFontFamily **families = NULL;
+  int n = 0;
+  pango_font_map_list_families(map, &families, &n);
+  char *found = NULL;
+  for (int i = 0; i < n && found == NULL; i++) {
+    const char *family = pango_font_family_get_name(families[i]);
+    if (g_ascii_strcasecmp(family, name) == 0)
+      found = g_strdup(family);
+    if (i < 8)
+      g_string_append_printf(installed, "%s%s", i ? ", " : "", family);
+  }
+  if (n > 8)
+    g_string_append(installed, ", ...");
+  g_free(families);
+  g_object_unref(map);
+  return found;
+}
+
+static gboolean
+get_font(GKeyFile *kf, ScShowFile *f, GError **error)
+{
+  g_autofree char *text = NULL;
+  if (!get_text(kf, f, "show", "font", FALSE, 100, &text, error))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+  g_autoptr(GString) installed = g_string_new(NULL);
+  char *family = find_font_family(text, installed);
+  if (family == NULL)
+    return field_error(error, f, "show", "font",
+                       "no font family '%s' is installed (installed: %s); the graphics are made "
+                       "for \"%s\", which the package fonts-noto-cjk provides",
+                       text, installed->len ? installed->str : "none", SC_SHOW_DEFAULT_FONT);
+  g_free(f->font);
+  f->font = family;
+  return TRUE;
+}
+
 static gboolean
 read_points(GKeyFile *kf, const ScShowFile *f, const char *group, ScProduct *p, GError **error)
 {
@@ -218,7 +346,7 @@ read_product(GKeyFile *kf, const ScShowFile *f, const char *group, GError **erro
   if (!get_text(kf, f, group, "name", TRUE, MAX_NAME_CHARS, &p->name, error) ||
       !get_money(kf, f, group, "price", &p->price, error) ||
       !get_money(kf, f, group, "original-price", &p->original_price, error) ||
-      !read_points(kf, f, group, p, error) || !get_file(kf, f, group, "image", &p->image, error) ||
+      !read_points(kf, f, group, p, error) || !get_png(kf, f, group, "image", &p->image, error) ||
       !get_money(kf, f, group, "coupon-threshold", &p->coupon_threshold, error) ||
       !get_money(kf, f, group, "coupon-value", &p->coupon_value, error) ||
       !get_uint(kf, f, group, "coupon-percent", 1, 99, &percent, error) ||
@@ -317,6 +445,8 @@ sc_show_file_load(const char *path, GError **error)
   f->blocks = g_ptr_array_new_with_free_func(block_free);
   f->min_interval_ms = 500;
   f->explain_limit_s = 8 * 60;
+  f->accent = SC_SHOW_DEFAULT_ACCENT;
+  f->font = g_strdup(SC_SHOW_DEFAULT_FONT);
   if (!g_key_file_has_group(kf, "show")) {
     field_error(error, f, "show", NULL, "missing: the show needs a [show] block with its title");
     return NULL;
@@ -324,7 +454,8 @@ sc_show_file_load(const char *path, GError **error)
   if (!get_text(kf, f, "show", "title", TRUE, MAX_NAME_CHARS, &f->title, error) ||
       !get_text(kf, f, "show", "host", FALSE, MAX_NAME_CHARS, &f->host, error) ||
       !get_text(kf, f, "show", "closing-note", FALSE, MAX_NOTE_CHARS, &f->closing_note, error) ||
-      !get_file(kf, f, "show", "logo", &f->logo, error) ||
+      !get_png(kf, f, "show", "logo", &f->logo, error) || !get_accent(kf, f, error) ||
+      !get_font(kf, f, error) ||
       !get_uint(kf, f, "show", "min-interval-ms", 0, 10000, &f->min_interval_ms, error) ||
       !get_uint(kf, f, "show", "explain-limit", 60, 3600, &f->explain_limit_s, error))
     return NULL;

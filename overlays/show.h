@@ -37,13 +37,17 @@ typedef enum {
 
 #define SC_SHOW_MAX_POINTS 3
 
+/* The theme of a show that sets none ([show] accent and font). */
+#define SC_SHOW_DEFAULT_ACCENT 0xE8231Fu /* a live-commerce red */
+#define SC_SHOW_DEFAULT_FONT   "Noto Sans CJK SC"
+
 typedef struct {
   char *id; /* from [product ID] */
   char *name;
   ScFen price;                          /* the price now */
   ScFen original_price;                 /* 0: none shown */
   char *points[SC_SHOW_MAX_POINTS + 1]; /* selling points, NULL-terminated */
-  char *image;                          /* absolute path, or NULL */
+  char *image;                          /* absolute path of a readable PNG, or NULL */
   /* coupon: 满 threshold 减 value, or percent (折扣 85 = 8.5折); none when both 0 */
   ScFen coupon_threshold, coupon_value;
   guint coupon_percent;
@@ -72,14 +76,19 @@ typedef struct {
   char *title;           /* the show's title (opening card) */
   char *host;            /* the host's name (lower third) */
   char *closing_note;    /* "关注店铺, 下次直播 ..." */
-  char *logo;            /* absolute path, or NULL */
+  char *logo;            /* absolute path of a readable PNG, or NULL */
+  guint32 accent;        /* 0xRRGGBB, the graphics' accent colour: SC_SHOW_DEFAULT_ACCENT */
+  char *font;            /* an installed font family: SC_SHOW_DEFAULT_FONT */
   guint min_interval_ms; /* changes on air at most this often */
   guint explain_limit_s; /* the per-product explanation warning (480) */
   GPtrArray *products;   /* ScProduct*, in file order */
   GPtrArray *blocks;     /* ScBlock*, in running order */
 } ScShowFile;
 
-/* Reads and checks a show file; relative image paths are taken from its folder. */
+/* Reads and checks a show file; relative image paths are taken from its
+ * folder. Images (the logo, products' images) must be PNG files that can be
+ * read; a font must be a family the system's fonts (fontconfig, through
+ * Pango) have. */
 ScShowFile *sc_show_file_load(const char *path, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void sc_show_file_free(ScShowFile *file);
 

@@ -1,7 +1,9 @@
 /* Tests for overlays/render.c: the on-air graphics against committed golden
  * pictures (landscape and portrait), layer caching, the flash-sale
- * countdown, ellipsized long names, portrait safe areas and blending onto an
- * I420 program frame.
+ * countdown, ellipsized long names, portrait safe areas, the brand logo,
+ * fades in and out (and none for a content change), when to update next,
+ * the show's theme, a product stack taller than the frame, and blending
+ * onto an I420 program frame.
  *
  * A golden picture that is missing is written when SHOPCAST_UPDATE_GOLDEN=1
  * (look at it before committing it); otherwise it is a failure. */
@@ -14,7 +16,6 @@
 #include "tests/support/testutil.h"
 
 #include <cairo.h>
-#include <fontconfig/fontconfig.h>
 #include <string.h>
 
 #define BACKGROUND 0xFF3A4450u /* a dim studio-like backdrop for the golden pictures */
@@ -89,6 +90,15 @@ static void
 update(ScRenderer *r, ScShow *show)
 {
   sc_renderer_update(r, sc_show_get_file(show), sc_show_get_on_air(show), fake_real);
+}
+
+/* Updates, then lets the fades run to their end and updates again. */
+static void
+settle(ScRenderer *r, ScShow *show)
+{
+  update(r, show);
+  advance_ms(SC_RENDER_FADE_US / 1000);
+  update(r, show);
 }
 
 /* The frame as written by sc_renderer_write_png (premultiplied ARGB32). */
@@ -223,7 +233,7 @@ test_golden(void **state)
     scenes[i].func(show);
     for (gsize j = 0; j < G_N_ELEMENTS(sizes); j++) {
       g_autoptr(ScRenderer) r = sc_renderer_new(sizes[j][0], sizes[j][1], NULL);
-      update(r, show);
+      settle(r, show);
       check_golden(r, scenes[i].name, sizes[j][0], sizes[j][1]);
     }
   }
@@ -243,8 +253,9 @@ test_caching(void **state)
   ACT(sc_show_goto_product(show, "down-jacket", &e_));
   ACT(sc_show_coupon(show, TRUE, &e_));
   ACT(sc_show_set_stock(show, 500, &e_));
-  update(r, show);
-  assert_int_equal(sc_renderer_get_render_count(r), 3); /* card, coupon, stock */
+  settle(r, show);
+  assert_int_equal(sc_renderer_get_render_count(r),
+                   3); /* card, coupon, stock; fading: no drawing */
   GstVideoOverlayComposition *first = sc_renderer_get_composition(r);
   assert_non_null(first);
   assert_int_equal(gst_video_overlay_composition_n_rectangles(first), 3);
@@ -301,8 +312,8 @@ test_countdown(void **state)
   ACT(sc_show_goto_product(show, "snow-boots", &e_)); /* a 180 s flash sale */
   ACT(sc_show_flash_start(show, &e_));
   gint64 end = sc_show_get_on_air(show)->flash_end_us;
-  fake_real = end - 100 * G_USEC_PER_SEC - 300000; /* 01:40.3 left: shows 01:41 */
-  update(r, show);
+  fake_real = end - 100 * G_USEC_PER_SEC - 500000; /* 01:40.5 left: shows 01:41 */
+  settle(r, show);                                 /* 01:40.3 left, faded in */
   guint count = sc_renderer_get_render_count(r);
   gint x, y;
   guint w, h;
@@ -402,14 +413,549 @@ test_portrait_safe_areas(void **state)
   ACT(sc_show_set_stock(show, 500, &e_));
   ACT(sc_show_correct_price(show, "189", &e_));
   ACT(sc_show_lower_third(show, "王师傅", "连麦嘉宾", &e_));
-  update(r, show);
+  settle(r, show);
   for (ScLayer l = SC_LAYER_PRODUCT; l <= SC_LAYER_LOWER_THIRD; l++)
     assert_true(sc_renderer_get_layer_rect(r, l, NULL, NULL, NULL, NULL));
   check_portrait_safe(r);
   ACT(sc_show_closing(show, TRUE, &e_));
-  update(r, show);
+  settle(r, show);
   assert_true(sc_renderer_get_layer_rect(r, SC_LAYER_CLOSING, NULL, NULL, NULL, NULL));
   check_portrait_safe(r);
+}
+
+/* ---- pictures made for the tests ---- */
+
+/* A 200 x 100 logo: navy, a white disc on the left, an orange bar on the right. */
+static char *
+make_logo(void)
+{
+  g_autofree char *path = g_build_filename(tmpdir, "logo.png", NULL);
+  cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 200, 100);
+  cairo_t *cr = cairo_create(s);
+  cairo_set_source_rgb(cr, 0x1B / 255.0, 0x2A / 255.0, 0x4A / 255.0);
+  cairo_paint(cr);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_arc(cr, 50, 50, 35, 0, 2 * G_PI);
+  cairo_fill(cr);
+  cairo_set_source_rgb(cr, 1, 0x98 / 255.0, 0);
+  cairo_rectangle(cr, 100, 30, 90, 40);
+  cairo_fill(cr);
+  cairo_destroy(cr);
+  assert_int_equal(cairo_surface_write_to_png(s, path), CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy(s);
+  return g_steal_pointer(&path);
+}
+
+/* A 300 x 300 product photo: a grey backdrop and a dark coat-like block. */
+static char *
+make_photo(void)
+{
+  g_autofree char *path = g_build_filename(tmpdir, "photo.png", NULL);
+  cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 300, 300);
+  cairo_t *cr = cairo_create(s);
+  cairo_set_source_rgb(cr, 0.85, 0.87, 0.9);
+  cairo_paint(cr);
+  cairo_set_source_rgb(cr, 0.2, 0.22, 0.28);
+  cairo_rectangle(cr, 90, 40, 120, 230);
+  cairo_fill(cr);
+  cairo_destroy(cr);
+  assert_int_equal(cairo_surface_write_to_png(s, path), CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy(s);
+  return g_steal_pointer(&path);
+}
+
+/* A show with a logo, a blue accent and a product with a photo, a flash
+ * sale, a coupon and stock; @extra is added to [show]. */
+static ScShow *
+branded_show(const char *extra)
+{
+  g_free(make_logo());
+  g_free(make_photo());
+  g_autofree char *text = g_strdup_printf(
+      "[show]\ntitle = 品牌专场\nhost = 小雅\nlogo = logo.png\naccent = #1E88E5\n%s"
+      "[product coat]\nname = 双面羊绒大衣\nprice = 899\noriginal-price = 1599\n"
+      "points = 30%% 羊绒; 手工双面; 送防尘袋\nimage = photo.png\ncoupon-threshold = 800\n"
+      "coupon-value = 100\ncoupon-quantity = 50\nstock = 60\nflash-sale = 300\n",
+      extra);
+  g_autofree char *path = sc_test_write_file(tmpdir, "brand.ini", text);
+  return load_show(path);
+}
+
+static guint8
+channel(guint32 pixel, int shift)
+{
+  return (pixel >> shift) & 0xff;
+}
+
+/* 0xAARRGGBB within @tolerance per channel. */
+static void
+assert_pixel_near(guint32 got, guint32 want, int tolerance, const char *what)
+{
+  for (int shift = 0; shift < 32; shift += 8)
+    if (ABS((int)channel(got, shift) - (int)channel(want, shift)) > tolerance)
+      fail_msg("%s: pixel 0x%08x, expected about 0x%08x", what, got, want);
+}
+
+typedef struct {
+  gint x, y;
+  guint w, h;
+} Box;
+
+static Box
+layer_box(ScRenderer *r, ScLayer layer)
+{
+  Box b;
+  if (!sc_renderer_get_layer_rect(r, layer, &b.x, &b.y, &b.w, &b.h))
+    fail_msg("layer %d is not on air", layer);
+  return b;
+}
+
+static gboolean
+boxes_overlap(Box a, Box b)
+{
+  return a.x < b.x + (gint)b.w && b.x < a.x + (gint)a.w && a.y < b.y + (gint)b.h &&
+         b.y < a.y + (gint)a.h;
+}
+
+/* Every layer on air inside the safe area and none over another (the full
+ * opening and closing cards aside). */
+static void
+assert_laid_out(ScRenderer *r, guint width, guint height)
+{
+  gboolean portrait = height > width;
+  double x0 = 0.05 * width, y0 = 0.05 * height;
+  double x1 = (portrait ? 0.85 : 0.95) * width, y1 = (portrait ? 0.80 : 0.95) * height;
+  for (ScLayer a = SC_LAYER_LOGO; a <= SC_LAYER_LOWER_THIRD; a++) {
+    Box b;
+    if (!sc_renderer_get_layer_rect(r, a, &b.x, &b.y, &b.w, &b.h))
+      continue;
+    if (b.x < x0 || b.y < y0 || b.x + b.w > x1 || b.y + b.h > y1)
+      fail_msg("%ux%u: layer %d at %d,%d %ux%u is outside the safe area %.0f,%.0f-%.0f,%.0f", width,
+               height, a, b.x, b.y, b.w, b.h, x0, y0, x1, y1);
+    for (ScLayer c = a + 1; c <= SC_LAYER_LOWER_THIRD; c++) {
+      Box d;
+      if (sc_renderer_get_layer_rect(r, c, &d.x, &d.y, &d.w, &d.h) && boxes_overlap(b, d))
+        fail_msg("%ux%u: layers %d and %d overlap", width, height, a, c);
+    }
+  }
+}
+
+/* ---- the logo ---- */
+
+static void
+test_logo(void **state)
+{
+  static const guint sizes[][2] = {{1280, 720}, {720, 1280}};
+  for (gsize j = 0; j < G_N_ELEMENTS(sizes); j++) {
+    guint width = sizes[j][0], height = sizes[j][1];
+    g_autoptr(ScShow) show = branded_show("");
+    g_autoptr(ScRenderer) r = sc_renderer_new(width, height, NULL);
+    settle(r, show);
+    Box logo = layer_box(r, SC_LAYER_LOGO); /* on air with the show, before any product */
+    /* 8% of the short side high (57.6), its 2:1 shape kept, in the safe area's corner */
+    assert_int_equal(logo.h, 58);
+    assert_int_equal(logo.w, 116);
+    assert_int_equal(logo.x, (gint)(0.05 * width));
+    assert_int_equal(logo.y, (gint)(0.05 * height));
+    cairo_surface_t *frame = snapshot(r, 0);
+    double k = 58.0 / 100;
+    assert_pixel_near(pixel(frame, logo.x + (int)(50 * k), logo.y + (int)(50 * k)), 0xFFFFFFFF, 8,
+                      "the logo's white disc");
+    assert_pixel_near(pixel(frame, logo.x + (int)(150 * k), logo.y + (int)(50 * k)), 0xFFFF9800, 8,
+                      "the logo's orange bar");
+    assert_pixel_near(pixel(frame, logo.x + (int)(150 * k), logo.y + 4), 0xFF1B2A4A, 8,
+                      "the logo's navy ground");
+    assert_int_equal(pixel(frame, logo.x - 1, logo.y + 20), 0); /* nothing around it */
+    assert_int_equal(pixel(frame, logo.x + 20, logo.y + (int)logo.h), 0);
+    assert_int_equal(pixel(frame, logo.x + (int)logo.w, logo.y + 20), 0);
+    cairo_surface_destroy(frame);
+
+    ACT(sc_show_goto_product(show, "coat", &e_));
+    ACT(sc_show_flash_start(show, &e_));
+    ACT(sc_show_coupon(show, TRUE, &e_));
+    ACT(sc_show_lower_third(show, "小雅", "主播", &e_));
+    settle(r, show);
+    Box again = layer_box(r, SC_LAYER_LOGO);
+    assert_true(again.x == logo.x && again.y == logo.y); /* the stack does not move it */
+    assert_laid_out(r, width, height);
+    check_golden(r, "logo", width, height);
+  }
+}
+
+/* ---- fades ---- */
+
+/* The rectangle of @layer in @comp (found by its place), or NULL. */
+static GstVideoOverlayRectangle *
+find_rect(GstVideoOverlayComposition *comp, ScRenderer *r, ScLayer layer)
+{
+  gint x, y;
+  guint w, h;
+  sc_renderer_get_layer_rect(r, layer, &x, &y, &w, &h);
+  for (guint i = 0; comp && i < gst_video_overlay_composition_n_rectangles(comp); i++) {
+    GstVideoOverlayRectangle *rect = gst_video_overlay_composition_get_rectangle(comp, i);
+    gint rx, ry;
+    guint rw, rh;
+    gst_video_overlay_rectangle_get_render_rectangle(rect, &rx, &ry, &rw, &rh);
+    if (rx == x && ry == y && rw == w && rh == h)
+      return rect;
+  }
+  return NULL;
+}
+
+static double
+rect_alpha(GstVideoOverlayRectangle *rect)
+{
+  assert_non_null(rect);
+  return gst_video_overlay_rectangle_get_global_alpha(rect);
+}
+
+/* The pixels as drawn (no global alpha applied, so no copy). */
+static GstBuffer *
+rect_pixels(GstVideoOverlayRectangle *rect)
+{
+  assert_non_null(rect);
+  return gst_video_overlay_rectangle_get_pixels_unscaled_raw(
+      rect, GST_VIDEO_OVERLAY_FORMAT_FLAG_PREMULTIPLIED_ALPHA |
+                GST_VIDEO_OVERLAY_FORMAT_FLAG_GLOBAL_ALPHA);
+}
+
+/* The composition at wall-clock @t (us after @t0). */
+static GstVideoOverlayComposition *
+picture_at(ScRenderer *r, ScShow *show, gint64 t0, gint64 t)
+{
+  sc_renderer_update(r, sc_show_get_file(show), sc_show_get_on_air(show), t0 + t);
+  return sc_renderer_get_composition(r);
+}
+
+/* The luma of the frame's (x, y) after blending @comp onto a dark I420 frame. */
+static guint8
+blended_luma(GstVideoOverlayComposition *comp, int x, int y)
+{
+  GstVideoInfo info;
+  gst_video_info_set_format(&info, GST_VIDEO_FORMAT_I420, 1280, 720);
+  GstBuffer *buffer = gst_buffer_new_allocate(NULL, GST_VIDEO_INFO_SIZE(&info), NULL);
+  gst_buffer_memset(buffer, 0, 16, GST_VIDEO_INFO_SIZE(&info));
+  GstVideoFrame frame;
+  assert_true(gst_video_frame_map(&frame, &info, buffer, GST_MAP_READWRITE));
+  assert_true(gst_video_overlay_composition_blend(comp, &frame));
+  const guint8 *luma = GST_VIDEO_FRAME_PLANE_DATA(&frame, 0);
+  guint8 value = luma[y * GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0) + x];
+  gst_video_frame_unmap(&frame);
+  gst_buffer_unref(buffer);
+  return value;
+}
+
+static void
+test_fade_in(void **state)
+{
+  g_autoptr(ScShow) show = example_show();
+  g_autoptr(ScRenderer) r = sc_renderer_new(1280, 720, NULL);
+  ACT(sc_show_goto_product(show, "down-jacket", &e_));
+  gint64 t0 = fake_real;
+  GstVideoOverlayComposition *at0 = picture_at(r, show, t0, 0);
+  assert_true(sc_renderer_get_layer_rect(r, SC_LAYER_PRODUCT, NULL, NULL, NULL, NULL));
+  Box card = layer_box(r, SC_LAYER_PRODUCT);
+  GstVideoOverlayRectangle *first = find_rect(at0, r, SC_LAYER_PRODUCT);
+  /* a new picture at once, already one step (1/6) in: the first frame shows it */
+  assert_float_equal(rect_alpha(first), 1.0 / 6, 1e-3);
+  int cx = card.x + (int)card.w - 30, cy = card.y + (int)card.h - 12; /* white card, no text */
+  guint8 faint = blended_luma(at0, cx, cy); /* 16 + (235 - 16) * 0.96 / 6 */
+  assert_true(faint > 42 && faint < 60);
+  GstVideoOverlayComposition *at10 = picture_at(r, show, t0, 10000);
+  assert_float_equal(rect_alpha(find_rect(at10, r, SC_LAYER_PRODUCT)), 1.0 / 6 + 0.05, 0.01);
+  gst_video_overlay_composition_unref(at10);
+
+  GstVideoOverlayComposition *at100 = picture_at(r, show, t0, 100000);
+  assert_ptr_not_equal(at100, at0);
+  GstVideoOverlayRectangle *half = find_rect(at100, r, SC_LAYER_PRODUCT);
+  assert_float_equal(rect_alpha(half), 1.0 / 6 + 0.5, 0.02);
+  assert_ptr_equal(rect_pixels(half), rect_pixels(first)); /* the same pixels, not drawn again */
+  guint8 mid = blended_luma(at100, cx, cy);                /* 16 + (235 - 16) * 0.96 * 2 / 3 */
+  assert_true(mid > 145 && mid < 168);
+  assert_float_equal(rect_alpha(first), 1.0 / 6, 1e-3); /* one handed out is never changed */
+
+  GstVideoOverlayComposition *at200 = picture_at(r, show, t0, SC_RENDER_FADE_US);
+  GstVideoOverlayRectangle *full = find_rect(at200, r, SC_LAYER_PRODUCT);
+  assert_float_equal(rect_alpha(full), 1.0, 1e-6);
+  assert_ptr_equal(rect_pixels(full), rect_pixels(first));
+  assert_true(blended_luma(at200, cx, cy) > 220);
+  assert_int_equal(sc_renderer_get_render_count(r), 1);
+  GstVideoOverlayComposition *later = picture_at(r, show, t0, 5 * G_USEC_PER_SEC);
+  assert_ptr_equal(later, at200); /* nothing moved: the same picture */
+  gst_video_overlay_composition_unref(later);
+  gst_video_overlay_composition_unref(at0);
+  gst_video_overlay_composition_unref(at100);
+  gst_video_overlay_composition_unref(at200);
+}
+
+static void
+test_fade_out(void **state)
+{
+  g_autoptr(ScShow) show = example_show();
+  g_autoptr(ScRenderer) r = sc_renderer_new(1280, 720, NULL);
+  ACT(sc_show_goto_product(show, "down-jacket", &e_));
+  ACT(sc_show_coupon(show, TRUE, &e_));
+  settle(r, show);
+  Box coupon = layer_box(r, SC_LAYER_COUPON);
+  cairo_surface_t *before = snapshot(r, 0);
+  guint32 stub = pixel(before, coupon.x + 12, coupon.y + (int)coupon.h / 2); /* the red stub */
+  cairo_surface_destroy(before);
+  assert_true(channel(stub, 24) > 240 && channel(stub, 16) > 200 && channel(stub, 8) < 80);
+
+  ACT(sc_show_coupon(show, FALSE, &e_));
+  gint64 t0 = fake_real;
+  GstVideoOverlayComposition *at0 = picture_at(r, show, t0, 0);
+  assert_false(sc_renderer_get_layer_rect(r, SC_LAYER_COUPON, NULL, NULL, NULL, NULL));
+  assert_int_equal(gst_video_overlay_composition_n_rectangles(at0), 2); /* still in the picture */
+  assert_float_equal(rect_alpha(find_rect(at0, r, SC_LAYER_COUPON)), 5.0 / 6, 0.01);
+
+  GstVideoOverlayComposition *at100 = picture_at(r, show, t0, 100000);
+  assert_float_equal(rect_alpha(find_rect(at100, r, SC_LAYER_COUPON)), 1.0 / 3, 0.02);
+  cairo_surface_t *mid = snapshot(r, 0);
+  guint32 faded = pixel(mid, coupon.x + 12, coupon.y + (int)coupon.h / 2);
+  cairo_surface_destroy(mid);
+  assert_true(ABS((int)channel(faded, 24) - channel(stub, 24) / 3) <= 4); /* a third of it */
+
+  GstVideoOverlayComposition *at200 = picture_at(r, show, t0, SC_RENDER_FADE_US);
+  assert_int_equal(gst_video_overlay_composition_n_rectangles(at200), 1); /* gone */
+  assert_null(find_rect(at200, r, SC_LAYER_COUPON));
+  assert_int_equal(gst_video_overlay_composition_n_rectangles(at0), 2); /* unchanged */
+  gst_video_overlay_composition_unref(at0);
+  gst_video_overlay_composition_unref(at100);
+  gst_video_overlay_composition_unref(at200);
+
+  /* a fade turned around midway goes back from where it is, at the same speed */
+  ACT(sc_show_coupon(show, TRUE, &e_));
+  t0 = fake_real;
+  gst_video_overlay_composition_unref(picture_at(r, show, t0, 0));
+  gst_video_overlay_composition_unref(picture_at(r, show, t0, 150000)); /* 11/12 */
+  assert_true(sc_show_coupon(show, FALSE, NULL));
+  GstVideoOverlayComposition *turn = picture_at(r, show, t0, 150000);
+  assert_float_equal(rect_alpha(find_rect(turn, r, SC_LAYER_COUPON)), 0.75, 0.02);
+  assert_int_equal(sc_renderer_next_update(r), t0 + 150000 + 33333);
+  GstVideoOverlayComposition *back = picture_at(r, show, t0, 200000);
+  assert_float_equal(rect_alpha(find_rect(back, r, SC_LAYER_COUPON)), 0.5, 0.02);
+  gst_video_overlay_composition_unref(turn);
+  gst_video_overlay_composition_unref(back);
+  GstVideoOverlayComposition *gone = picture_at(r, show, t0, 300000); /* 0.75 * 200 ms later */
+  assert_int_equal(gst_video_overlay_composition_n_rectangles(gone), 1);
+  gst_video_overlay_composition_unref(gone);
+}
+
+static void
+test_content_change_is_not_faded(void **state)
+{
+  g_autoptr(ScShow) show = example_show();
+  /* portrait: the column grows upwards from the bottom, so the card stays put
+   * when the correction card comes on top */
+  g_autoptr(ScRenderer) r = sc_renderer_new(720, 1280, NULL);
+  ACT(sc_show_goto_product(show, "down-jacket", &e_));
+  ACT(sc_show_set_stock(show, 500, &e_));
+  settle(r, show);
+  Box card = layer_box(r, SC_LAYER_PRODUCT);
+  cairo_surface_t *old_frame = snapshot(r, 0);
+  GstVideoOverlayComposition *old = sc_renderer_get_composition(r);
+  GstBuffer *old_pixels = rect_pixels(find_rect(old, r, SC_LAYER_PRODUCT));
+
+  ACT(sc_show_correct_price(show, "189", &e_)); /* a new price: at once */
+  update(r, show);
+  GstVideoOverlayComposition *now = sc_renderer_get_composition(r);
+  assert_ptr_not_equal(now, old);
+  GstVideoOverlayRectangle *card_rect = find_rect(now, r, SC_LAYER_PRODUCT);
+  assert_float_equal(rect_alpha(card_rect), 1.0, 1e-6); /* never two prices half visible */
+  assert_ptr_not_equal(rect_pixels(card_rect), old_pixels);
+  cairo_surface_t *new_frame = snapshot(r, 0);
+  assert_false(same_region(old_frame, new_frame, card.x, card.y, (int)card.w, (int)card.h));
+  assert_ptr_equal(rect_pixels(find_rect(old, r, SC_LAYER_PRODUCT)), old_pixels);
+  /* the correction card that came with it fades in */
+  assert_float_equal(rect_alpha(find_rect(now, r, SC_LAYER_CORRECTION)), 1.0 / 6, 1e-3);
+  gst_video_overlay_composition_unref(now);
+  gst_video_overlay_composition_unref(old);
+  cairo_surface_destroy(old_frame);
+  cairo_surface_destroy(new_frame);
+
+  /* a new stock number while the counter is still fading in: replaced at
+   * once, and the fade goes on where it was */
+  ACT(sc_show_stock_visible(show, FALSE, &e_));
+  settle(r, show);
+  ACT(sc_show_stock_visible(show, TRUE, &e_));
+  gint64 t0 = fake_real;
+  gst_video_overlay_composition_unref(picture_at(r, show, t0, 0));
+  GstVideoOverlayComposition *a = picture_at(r, show, t0, 50000);
+  ACT(sc_show_set_stock(show, 499, &e_));
+  GstVideoOverlayComposition *b = picture_at(r, show, t0, 100000);
+  GstVideoOverlayRectangle *ra = find_rect(a, r, SC_LAYER_STOCK);
+  GstVideoOverlayRectangle *rb = find_rect(b, r, SC_LAYER_STOCK);
+  assert_non_null(ra);
+  assert_float_equal(rect_alpha(rb), 1.0 / 6 + 0.5, 0.02);
+  assert_ptr_not_equal(rect_pixels(rb), rect_pixels(ra));
+  gst_video_overlay_composition_unref(a);
+  gst_video_overlay_composition_unref(b);
+}
+
+/* ---- when to update ---- */
+
+/* A fade starts one step (33.3 ms) in, so it ends this long after the change. */
+#define FADE_END_US (SC_RENDER_FADE_US - 33333)
+
+static void
+test_next_update(void **state)
+{
+  g_autoptr(ScShow) show = example_show();
+  g_autoptr(ScRenderer) r = sc_renderer_new(1280, 720, NULL);
+  assert_true(sc_renderer_next_update(r) == G_MAXINT64);
+  update(r, show);
+  assert_true(sc_renderer_next_update(r) == G_MAXINT64); /* nothing on air */
+
+  /* a fade: a step about every 33 ms, the last one at its end, then nothing */
+  ACT(sc_show_goto_product(show, "snow-boots", &e_));
+  gint64 t0 = fake_real, t = t0;
+  update(r, show);
+  int steps = 0;
+  for (gint64 next; (next = sc_renderer_next_update(r)) != G_MAXINT64; steps++) {
+    assert_true(next > t && next - t <= 34000);
+    assert_true(next <= t0 + FADE_END_US);
+    t = next;
+    sc_renderer_update(r, sc_show_get_file(show), sc_show_get_on_air(show), t);
+    assert_true(steps < 10);
+  }
+  assert_int_equal(t, t0 + FADE_END_US);
+  assert_int_equal(steps, 6); /* 5 steps of 33.3 ms and the end */
+  GstVideoOverlayComposition *comp = sc_renderer_get_composition(r);
+  assert_float_equal(rect_alpha(find_rect(comp, r, SC_LAYER_PRODUCT)), 1.0, 1e-6);
+  gst_video_overlay_composition_unref(comp);
+
+  /* the countdown: at each second boundary of what is left, until it ends */
+  advance_ms(SC_RENDER_FADE_US / 1000);
+  ACT(sc_show_flash_start(show, &e_));
+  gint64 end = sc_show_get_on_air(show)->flash_end_us;
+  fake_real = end - 100 * G_USEC_PER_SEC - 500000; /* 01:40.5 left */
+  update(r, show);
+  gint64 fade_step = sc_renderer_next_update(r);
+  assert_true(fade_step > fake_real && fade_step <= fake_real + 34000);     /* it is fading in */
+  settle(r, show);                                                          /* 01:40.3 left */
+  assert_int_equal(sc_renderer_next_update(r), end - 100 * G_USEC_PER_SEC); /* 01:40 */
+  guint count = sc_renderer_get_render_count(r);
+  fake_real = end - 100 * G_USEC_PER_SEC;
+  update(r, show);
+  assert_int_equal(sc_renderer_get_render_count(r), count + 1);
+  assert_int_equal(sc_renderer_next_update(r), end - 99 * G_USEC_PER_SEC);
+  fake_real = end - 400000;
+  update(r, show);
+  assert_int_equal(sc_renderer_next_update(r), end); /* 00:01, then ended */
+  fake_real = end;
+  update(r, show);
+  assert_true(sc_renderer_next_update(r) == G_MAXINT64); /* "ended" does not change */
+}
+
+/* ---- the theme ---- */
+
+/* The countdown card's left edge (unpremultiplied r, g, b). */
+static guint32
+countdown_colour(ScRenderer *r)
+{
+  cairo_surface_t *frame;
+  guint32 rgb = countdown_edge(r, &frame);
+  cairo_surface_destroy(frame);
+  return rgb;
+}
+
+static void
+test_theme(void **state)
+{
+  g_autoptr(ScShow) show = branded_show("");
+  g_autoptr(ScRenderer) r = sc_renderer_new(1280, 720, NULL);
+  ACT(sc_show_goto_product(show, "coat", &e_));
+  ACT(sc_show_flash_start(show, &e_));
+  settle(r, show);
+  assert_pixel_near(countdown_colour(r), 0x1E88E5, 12, "the show's blue accent");
+  guint count = sc_renderer_get_render_count(r);
+
+  /* an explicit theme overrides the show's */
+  ScTheme green = {0x2E7D32, NULL};
+  g_autoptr(ScRenderer) fixed = sc_renderer_new(1280, 720, &green);
+  settle(fixed, show);
+  assert_pixel_near(countdown_colour(fixed), 0x2E7D32, 12, "the renderer's green accent");
+
+  /* a reloaded show with another theme: everything drawn again, no fades */
+  g_autofree char *path = g_build_filename(tmpdir, "brand.ini", NULL);
+  g_autofree char *text = NULL;
+  assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  g_auto(GStrv) parts = g_strsplit(text, "#1E88E5", 2);
+  g_autofree char *changed = g_strjoinv("#8E24AA\nfont = DejaVu Sans", parts);
+  g_free(sc_test_write_file(tmpdir, "brand.ini", changed));
+  ACT(sc_show_reload(show, &e_));
+  GstVideoOverlayComposition *old = sc_renderer_get_composition(r);
+  update(r, show);
+  assert_int_equal(sc_renderer_get_render_count(r), count + 3); /* logo, card, countdown */
+  GstVideoOverlayComposition *now = sc_renderer_get_composition(r);
+  assert_ptr_not_equal(now, old);
+  for (guint i = 0; i < gst_video_overlay_composition_n_rectangles(now); i++)
+    assert_float_equal(gst_video_overlay_rectangle_get_global_alpha(
+                           gst_video_overlay_composition_get_rectangle(now, i)),
+                       1.0, 1e-6);
+  assert_pixel_near(countdown_colour(r), 0x8E24AA, 12, "the reloaded purple accent");
+  assert_pixel_near(countdown_colour(fixed), 0x2E7D32, 12, "still green");
+  gst_video_overlay_composition_unref(old);
+  gst_video_overlay_composition_unref(now);
+}
+
+/* ---- a stack taller than the frame ---- */
+
+static void
+test_tall_stack_gives_way(void **state)
+{
+  g_autoptr(ScShow) show = branded_show("");
+  g_autoptr(ScRenderer) r = sc_renderer_new(1280, 720, NULL);
+  ACT(sc_show_goto_product(show, "coat", &e_)); /* a card with its photo */
+  ACT(sc_show_flash_start(show, &e_));
+  ACT(sc_show_coupon(show, TRUE, &e_));
+  settle(r, show);
+  guint full_h = layer_box(r, SC_LAYER_PRODUCT).h;
+  assert_true(sc_renderer_get_layer_rect(r, SC_LAYER_COUPON, NULL, NULL, NULL, NULL));
+  assert_laid_out(r, 1280, 720);
+
+  /* countdown, card, coupon and stock: too tall; the stock counter gives way */
+  ACT(sc_show_stock_visible(show, TRUE, &e_));
+  settle(r, show);
+  assert_false(sc_renderer_get_layer_rect(r, SC_LAYER_STOCK, NULL, NULL, NULL, NULL));
+  assert_true(sc_renderer_get_layer_rect(r, SC_LAYER_COUPON, NULL, NULL, NULL, NULL));
+  assert_laid_out(r, 1280, 720);
+
+  /* a price correction on top: the coupon gives way too; the card keeps its photo */
+  ACT(sc_show_correct_price(show, "859", &e_));
+  settle(r, show);
+  assert_false(sc_renderer_get_layer_rect(r, SC_LAYER_STOCK, NULL, NULL, NULL, NULL));
+  assert_false(sc_renderer_get_layer_rect(r, SC_LAYER_COUPON, NULL, NULL, NULL, NULL));
+  assert_true(sc_renderer_get_layer_rect(r, SC_LAYER_CORRECTION, NULL, NULL, NULL, NULL));
+  assert_true(sc_renderer_get_layer_rect(r, SC_LAYER_COUNTDOWN, NULL, NULL, NULL, NULL));
+  assert_int_equal(layer_box(r, SC_LAYER_PRODUCT).h, full_h);
+  assert_laid_out(r, 1280, 720);
+  GstVideoOverlayComposition *comp = sc_renderer_get_composition(r);
+  assert_int_equal(gst_video_overlay_composition_n_rectangles(comp), 4); /* logo, 3 cards */
+  gst_video_overlay_composition_unref(comp);
+  cairo_surface_t *frame = snapshot(r, 0);
+  for (int y = 684; y < 720; y++) /* nothing under the bottom safe margin */
+    for (int x = 0; x < 1280; x++)
+      if (pixel(frame, x, y) >> 24)
+        fail_msg("graphics at (%d,%d), below the safe area", x, y);
+  cairo_surface_destroy(frame);
+
+  /* a short portrait frame: the card is drawn without its photo to fit */
+  g_autoptr(ScRenderer) p = sc_renderer_new(720, 960, NULL);
+  ACT(sc_show_lower_third(show, "小雅", "主播", &e_));
+  settle(p, show);
+  assert_laid_out(p, 720, 960);
+  Box card = layer_box(p, SC_LAYER_PRODUCT);
+  assert_true(sc_renderer_get_layer_rect(p, SC_LAYER_COUNTDOWN, NULL, NULL, NULL, NULL));
+  assert_false(sc_renderer_get_layer_rect(p, SC_LAYER_COUPON, NULL, NULL, NULL, NULL));
+  g_autoptr(ScRenderer) tall = sc_renderer_new(720, 1280, NULL);
+  settle(tall, show);
+  assert_laid_out(tall, 720, 1280);
+  assert_int_equal(layer_box(tall, SC_LAYER_PRODUCT).h, card.h + 214); /* 200 photo + 14 gap */
+  g_autoptr(ScRenderer) odd = sc_renderer_new(1366, 768, NULL); /* a safe area off the pixels */
+  settle(odd, show);
+  assert_laid_out(odd, 1366, 768);
 }
 
 /* ---- onto the program frame ---- */
@@ -420,7 +966,7 @@ test_blend_onto_i420(void **state)
   g_autoptr(ScShow) show = example_show();
   g_autoptr(ScRenderer) r = sc_renderer_new(1280, 720, NULL);
   ACT(sc_show_goto_product(show, "down-jacket", &e_));
-  update(r, show);
+  settle(r, show);
   GstVideoInfo info;
   gst_video_info_set_format(&info, GST_VIDEO_FORMAT_I420, 1280, 720);
   GstBuffer *buffer = gst_buffer_new_allocate(NULL, GST_VIDEO_INFO_SIZE(&info), NULL);
@@ -458,11 +1004,14 @@ main(void)
       cmocka_unit_test_setup_teardown(test_countdown, setup, teardown),
       cmocka_unit_test_setup_teardown(test_long_name_is_ellipsized, setup, teardown),
       cmocka_unit_test_setup_teardown(test_portrait_safe_areas, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_logo, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fade_in, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fade_out, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_content_change_is_not_faded, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_next_update, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_theme, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_tall_stack_gives_way, setup, teardown),
       cmocka_unit_test_setup_teardown(test_blend_onto_i420, setup, teardown),
   };
-  int failed = cmocka_run_group_tests(tests, NULL, NULL);
-  /* fontconfig's and cairo's process-wide caches, so that a leak check sees ours */
-  cairo_debug_reset_static_data();
-  FcFini();
-  return failed;
+  return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include "overlays/show.h"
 #include "tests/support/testutil.h"
 
+#include <cairo.h>
 #include <string.h>
 
 static char *tmpdir;
@@ -140,6 +141,8 @@ test_example_show(void **state)
   assert_int_equal(offer->kind, SC_BLOCK_OFFER);
   assert_string_equal(offer->product, "snow-boots");
   assert_int_equal(f->explain_limit_s, 480);
+  assert_int_equal(f->accent, 0xE8231F);
+  assert_null(f->logo);
 }
 
 typedef struct {
@@ -203,6 +206,22 @@ static const BadShow bad_shows[] = {
      {"[offer x] product", "no product 'b'"}},
     {"stock out of range", PRODUCT("price = 1\nstock = -3\n"), {"[product a] stock"}},
     {"flash sale too short", PRODUCT("price = 1\nflash-sale = 2\n"), {"[product a] flash-sale"}},
+    {"accent by name",
+     SHOW "accent = red\n[product a]\nname = N\nprice = 1\n",
+     {"[show] accent", "'red' is not a colour", "#RRGGBB"}},
+    {"accent too short",
+     SHOW "accent = #E8231\n[product a]\nname = N\nprice = 1\n",
+     {"[show] accent", "'#E8231' is not a colour"}},
+    {"accent not hex",
+     SHOW "accent = #E8231G\n[product a]\nname = N\nprice = 1\n",
+     {"[show] accent", "'#E8231G' is not a colour"}},
+    {"accent without #",
+     SHOW "accent = E8231F\n[product a]\nname = N\nprice = 1\n",
+     {"[show] accent", "six hexadecimal digits"}},
+    {"font not installed",
+     SHOW "font = Comic Nonsense\n[product a]\nname = N\nprice = 1\n",
+     {"[show] font", "no font family 'Comic Nonsense' is installed",
+      "\"Noto Sans CJK SC\", which the package fonts-noto-cjk provides"}},
 };
 
 static void
@@ -218,6 +237,91 @@ test_bad_show_files(void **state)
     for (gsize n = 0; n < G_N_ELEMENTS(b->needles) && b->needles[n]; n++)
       if (strstr(error->message, b->needles[n]) == NULL)
         fail_msg("%s: \"%s\" does not say \"%s\"", b->what, error->message, b->needles[n]);
+  }
+}
+
+static void
+test_theme(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScShowFile) plain = load_text(SHOW "[product a]\nname = N\nprice = 1\n", &error);
+  g_assert_no_error(error);
+  assert_int_equal(plain->accent, SC_SHOW_DEFAULT_ACCENT); /* the renderer's red */
+  assert_string_equal(plain->font, "Noto Sans CJK SC");
+  g_autoptr(ScShowFile) themed = load_text(
+      SHOW "accent = #1e88E5\nfont = noto sans cjk sc\n[product a]\nname = N\nprice = 1\n", &error);
+  g_assert_no_error(error);
+  assert_int_equal(themed->accent, 0x1E88E5);
+  assert_string_equal(themed->font, "Noto Sans CJK SC"); /* as the font map spells it */
+}
+
+/* A @w x @h PNG in the test folder; @keep: its first bytes only (0: all). */
+static void
+write_png(const char *name, int w, int h, gsize keep)
+{
+  g_autofree char *path = g_build_filename(tmpdir, name, NULL);
+  cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+  cairo_t *cr = cairo_create(s);
+  cairo_set_source_rgb(cr, 0.9, 0.1, 0.1);
+  cairo_paint(cr);
+  cairo_destroy(cr);
+  assert_int_equal(cairo_surface_write_to_png(s, path), CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy(s);
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  assert_true(g_file_get_contents(path, &data, &len, NULL));
+  if (keep)
+    assert_true(g_file_set_contents(path, data, (gssize)MIN(keep, len), NULL));
+}
+
+static void
+test_images_must_be_png(void **state)
+{
+  write_png("logo.png", 120, 40, 0);
+  write_png("cut.png", 120, 40, 60); /* the header, then nothing */
+  g_free(sc_test_write_file(tmpdir, "notes.png", "not a picture\n"));
+  g_free(sc_test_write_file(tmpdir, "photo.jpg", "\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01"));
+  /* a valid PNG header asking for 100000 x 10 pixels: refused before decoding */
+  static const char huge[] = "\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x01\x86\xa0"
+                             "\x00\x00\x00\x0a\x08\x06\x00\x00\x00";
+  g_autofree char *huge_path = g_build_filename(tmpdir, "huge.png", NULL);
+  assert_true(g_file_set_contents(huge_path, huge, sizeof huge - 1, NULL));
+
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScShowFile) good = load_text(
+      SHOW "logo = logo.png\n[product a]\nname = N\nprice = 1\nimage = logo.png\n", &error);
+  g_assert_no_error(error);
+  g_autofree char *logo = g_build_filename(tmpdir, "logo.png", NULL);
+  assert_string_equal(good->logo, logo);
+
+  static const struct {
+    const char *what, *text;
+    const char *needles[3];
+  } bad[] = {
+      {"text as a logo",
+       SHOW "logo = notes.png\n[product a]\nname = N\nprice = 1\n",
+       {"show.ini: [show] logo: ", "notes.png: not a PNG image"}},
+      {"a JPEG photo",
+       SHOW "[product a]\nname = N\nprice = 1\nimage = photo.jpg\n",
+       {"show.ini: [product a] image: ", "photo.jpg: not a PNG image", "save it as PNG"}},
+      {"a cut-off PNG",
+       SHOW "logo = cut.png\n[product a]\nname = N\nprice = 1\n",
+       {"[show] logo", "cut.png: a damaged PNG image that cannot be read"}},
+      {"a cut-off product image",
+       SHOW "[product a]\nname = N\nprice = 1\nimage = cut.png\n",
+       {"[product a] image", "cut.png: a damaged PNG"}},
+      {"too many pixels",
+       SHOW "logo = huge.png\n[product a]\nname = N\nprice = 1\n",
+       {"[show] logo", "huge.png: 100000 x 10 pixels: an image is at most 4096 x 4096"}},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) e = NULL;
+    g_autoptr(ScShowFile) f = load_text(bad[i].text, &e);
+    if (f != NULL || !g_error_matches(e, SC_SHOW_ERROR, SC_SHOW_ERROR_FILE))
+      fail_msg("%s: expected a show-file error, got %s", bad[i].what, e ? e->message : "success");
+    for (gsize n = 0; n < G_N_ELEMENTS(bad[i].needles) && bad[i].needles[n]; n++)
+      if (strstr(e->message, bad[i].needles[n]) == NULL)
+        fail_msg("%s: \"%s\" does not say \"%s\"", bad[i].what, e->message, bad[i].needles[n]);
   }
 }
 
@@ -435,20 +539,22 @@ test_audit_log_appends_only(void **state)
   g_autoptr(GError) error = NULL;
   ScAuditLog *log = sc_audit_log_open(path, &error);
   assert_non_null(log);
-  assert_true(sc_audit_log_append(log, t, 734120, "price-correction",
-                                  "{\"id\":\"a\",\"price\":\"189\",\"was\":\"199\"}", &error));
+  ScAuditEntry correction = {t, 734120, 734087, "price-correction",
+                             "{\"id\":\"a\",\"price\":\"189\",\"was\":\"199\"}"};
+  assert_true(sc_audit_log_append(log, &correction, &error));
   sc_audit_log_close(log);
   /* a restart appends after what was there */
   log = sc_audit_log_open(path, &error);
-  assert_true(sc_audit_log_append(log, t + 1500000, 735620, "stock", "{\"stock\":\"3\"}", &error));
+  ScAuditEntry ended = {t + 1500000, 735620, -1, "flash-ended", "{\"id\":\"a\"}"};
+  assert_true(sc_audit_log_append(log, &ended, &error));
   sc_audit_log_close(log);
   g_autofree char *text = NULL;
   assert_true(g_file_get_contents(path, &text, NULL, NULL));
   assert_string_equal(text, "{\"ts\":\"2026-11-23T10:15:02.000000Z\",\"stream_ms\":734120,"
-                            "\"kind\":\"price-correction\",\"detail\":{\"id\":\"a\",\"price\":"
-                            "\"189\",\"was\":\"199\"}}\n"
+                            "\"asked_ms\":734087,\"kind\":\"price-correction\",\"detail\":{"
+                            "\"id\":\"a\",\"price\":\"189\",\"was\":\"199\"}}\n"
                             "{\"ts\":\"2026-11-23T10:15:03.500000Z\",\"stream_ms\":735620,"
-                            "\"kind\":\"stock\",\"detail\":{\"stock\":\"3\"}}\n");
+                            "\"kind\":\"flash-ended\",\"detail\":{\"id\":\"a\"}}\n");
   g_autofree char *nowhere = g_build_filename(tmpdir, "no", "such", "dir", "audit.jsonl", NULL);
   g_autoptr(GError) open_error = NULL;
   assert_null(sc_audit_log_open(nowhere, &open_error));
@@ -462,6 +568,8 @@ main(void)
       cmocka_unit_test(test_money),
       cmocka_unit_test_setup_teardown(test_example_show, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_show_files, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_theme, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_images_must_be_png, setup, teardown),
       cmocka_unit_test_setup_teardown(test_products_and_rate_limit, setup, teardown),
       cmocka_unit_test_setup_teardown(test_flash_sale_cannot_restart_silently, setup, teardown),
       cmocka_unit_test_setup_teardown(test_prices_stock_coupon_lower_third, setup, teardown),
