@@ -8,11 +8,12 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DEFAULT_CONTROL_SOCKET "/run/shopcast/control"
 
-static const char *const box_keys[] = {"board",          "board-dir", "log-level",
-                                       "control-socket", "show",      NULL};
+static const char *const box_keys[] = {"board", "board-dir", "log-level", "control-socket",
+                                       "show",  "audit-log", NULL};
 static const char *const video_keys[] = {
     "width",    "height",      "framerate", "bitrate", "profile", "keyframe-interval",
     "b-frames", "x264-preset", "device",    NULL};
@@ -77,24 +78,64 @@ sc_config_free(ScConfig *c)
   g_clear_pointer(&c->uplinks, g_ptr_array_unref);
   g_free(c->control_socket);
   g_clear_pointer(&c->show, sc_show_file_free);
+  g_free(c->audit_log);
   g_free(c);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScDestination, destination_free)
+
+/* A path key of [box], relative to the config's folder; NULL when unset. */
+static gboolean
+read_box_path(GKeyFile *kf, ScConfig *c, const char *key, char **path, GError **error)
+{
+  g_autofree char *text = NULL;
+  if (!sc_keyfile_get_string(kf, c->path, "box", key, &text, error))
+    return FALSE;
+  if (text == NULL) {
+    *path = NULL;
+    return TRUE;
+  }
+  g_autofree char *dir = g_path_get_dirname(c->path);
+  *path = g_path_is_absolute(text) ? g_strdup(text) : g_build_filename(dir, text, NULL);
+  return TRUE;
+}
+
+/* The audit log must be writable now: a show whose price changes would
+ * leave no evidence must not go on air. Checked without creating it. */
+static gboolean
+check_audit_log(ScConfig *c, GError **error)
+{
+  if (c->audit_log == NULL)
+    return TRUE;
+  g_autofree char *dir = g_path_get_dirname(c->audit_log);
+  gboolean exists = g_file_test(c->audit_log, G_FILE_TEST_EXISTS);
+  const char *problem = NULL;
+  if (exists && g_file_test(c->audit_log, G_FILE_TEST_IS_DIR))
+    problem = "is a folder; name a file in it";
+  else if (exists && access(c->audit_log, W_OK) != 0)
+    problem = "cannot be written";
+  else if (!exists && !g_file_test(dir, G_FILE_TEST_IS_DIR))
+    problem = "is in a folder that does not exist";
+  else if (!exists && access(dir, W_OK | X_OK) != 0)
+    problem = "cannot be created: its folder is not writable";
+  if (problem) {
+    sc_keyfile_value_error(error, c->path, "box", "audit-log", "'%s' %s", c->audit_log, problem);
+    return FALSE;
+  }
+  return TRUE;
+}
 
 /* The run of show, relative to the config's folder; checked now, so a bad
  * show file stops the box before anything starts, as a bad config does. */
 static gboolean
 read_show(GKeyFile *kf, ScConfig *c, GError **error)
 {
-  g_autofree char *text = NULL;
-  if (!sc_keyfile_get_string(kf, c->path, "box", "show", &text, error))
+  g_autofree char *path = NULL;
+  if (!read_box_path(kf, c, "show", &path, error) ||
+      !read_box_path(kf, c, "audit-log", &c->audit_log, error) || !check_audit_log(c, error))
     return FALSE;
-  if (text == NULL)
+  if (path == NULL)
     return TRUE;
-  g_autofree char *dir = g_path_get_dirname(c->path);
-  g_autofree char *path =
-      g_path_is_absolute(text) ? g_strdup(text) : g_build_filename(dir, text, NULL);
   g_autoptr(GError) local = NULL;
   c->show = sc_show_file_load(path, &local);
   if (c->show == NULL) {

@@ -5,6 +5,7 @@
 #include "firmware/control.h"
 #include "firmware/events.h"
 #include "firmware/failover.h"
+#include "firmware/graphics.h"
 #include "firmware/show-commands.h"
 #include "pipeline/output.h"
 
@@ -26,7 +27,8 @@ struct _ScDaemon {
   ScEventLog *events;
   ScFailover *failover;
   ScControl *control;
-  ScShow *show; /* the run of show, or NULL */
+  ScShow *show;         /* the run of show, or NULL */
+  ScGraphics *graphics; /* the show on the program frames, with the show */
   GMainLoop *loop;
   guint stop_timer;
   gboolean stopping;
@@ -57,7 +59,9 @@ static void
 on_show_change(ScShow *show, const char *what, const char *detail, gpointer data)
 {
   ScDaemon *self = data;
-  sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", what, "on air", detail);
+  sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", what, "asked", detail);
+  if (self->graphics)
+    sc_graphics_changed(self->graphics, what, detail);
 }
 
 static void
@@ -133,6 +137,14 @@ sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
   self->pipeline = sc_pipeline_new(&params, on_pipeline_event, self, error);
   if (self->pipeline == NULL)
     return NULL;
+  if (self->show) {
+    self->graphics = sc_graphics_new(self->show, self->pipeline, config->media.width,
+                                     config->media.height, config->audit_log, error);
+    if (self->graphics == NULL)
+      return NULL;
+    if (config->audit_log == NULL)
+      g_warning("no [box] audit-log: what the show puts on air leaves no evidence");
+  }
   for (guint i = 0; i < config->destinations->len; i++) {
     const ScDestination *d = g_ptr_array_index(config->destinations, i);
     if (d->enabled)
@@ -149,7 +161,9 @@ sc_daemon_free(ScDaemon *self)
   if (self == NULL)
     return;
   g_clear_handle_id(&self->stop_timer, g_source_remove);
-  /* the pipeline first: no more tags reach the outputs once it is freed */
+  /* the graphics stage leaves the pipeline first, and then the pipeline: no
+   * more tags reach the outputs once it is freed */
+  g_clear_pointer(&self->graphics, sc_graphics_free);
   g_clear_pointer(&self->pipeline, sc_pipeline_free);
   g_clear_pointer(&self->control, sc_control_free);
   g_clear_pointer(&self->show, sc_show_free);
@@ -377,4 +391,10 @@ ScPipeline *
 sc_daemon_get_pipeline(ScDaemon *self)
 {
   return self->pipeline;
+}
+
+ScShow *
+sc_daemon_get_show(ScDaemon *self)
+{
+  return self->show;
 }

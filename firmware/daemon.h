@@ -33,6 +33,8 @@ void sc_daemon_stop(ScDaemon *self);
 int sc_daemon_get_exit_code(ScDaemon *self);
 
 ScPipeline *sc_daemon_get_pipeline(ScDaemon *self);
+/* The run of show (borrowed), or NULL when the config has none. */
+ScShow *sc_daemon_get_show(ScDaemon *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScDaemon, sc_daemon_free)
 

@@ -301,6 +301,14 @@ static const BadCase bad_cases[] = {
      "[box]\ncontrol-socket = run/control\n",
      SC_KEYFILE_ERROR_VALUE,
      {"[box] control-socket", "absolute"}},
+    {"audit log in a missing folder",
+     "[box]\naudit-log = /nonexistent-shopcast/audit.jsonl\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[box] audit-log", "'/nonexistent-shopcast/audit.jsonl' is in a folder that does not exist"}},
+    {"audit log is a folder",
+     "[box]\naudit-log = /\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[box] audit-log", "is a folder"}},
 };
 
 /* Uplinks keep the file's order: it is the order of preference. */
@@ -337,6 +345,21 @@ test_uplinks(void **state)
   assert_int_equal(plain->uplinks->len, 0);
   assert_int_equal(plain->hold_time_s, 30);
   assert_string_equal(plain->control_socket, "/run/shopcast/control");
+}
+
+/* The audit log is relative to the config's folder, and checking the config
+ * does not create it. */
+static void
+test_audit_log_path(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScConfig) c = load_text("[box]\naudit-log = audit.jsonl\n", &error);
+  g_assert_no_error(error);
+  assert_true(g_path_is_absolute(c->audit_log));
+  assert_true(g_str_has_suffix(c->audit_log, "/audit.jsonl"));
+  assert_false(g_file_test(c->audit_log, G_FILE_TEST_EXISTS));
+  g_autoptr(ScConfig) none = load_text("", &error);
+  assert_null(none->audit_log);
 }
 
 static void
@@ -398,6 +421,7 @@ main(void)
       cmocka_unit_test_setup_teardown(test_file_overrides_board, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
       cmocka_unit_test_setup_teardown(test_uplinks, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_audit_log_path, setup, teardown),
       cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
       cmocka_unit_test_setup_teardown(test_oversize_file, setup, teardown),
       cmocka_unit_test_setup_teardown(test_errors_do_not_show_the_key, setup, teardown),

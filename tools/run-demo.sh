@@ -22,11 +22,13 @@ fi
 
 cat > "$demo/shopcast.ini" <<CONF
 # Demo configuration written by tools/run-demo.sh: the $board board streaming
-# to the local ingest this script started.
+# to the local ingest this script started, with the example run of show.
 [box]
 board = $board
 board-dir = $top/board
 control-socket = $demo/control
+show = $top/overlays/examples/winter-warmth.ini
+audit-log = $demo/audit.jsonl
 
 [destination demo]
 platform = local ingest
@@ -75,6 +77,9 @@ cat <<MSG
   Watch:  ffplay rtmp://127.0.0.1:$port/live/demo
   Check:  $build/tools/shopcast-probe --duration 10 rtmp://127.0.0.1:$port/live/demo
   Status: $build/tools/shopcastctl --socket $demo/control status
+  Show:   $build/tools/shopcastctl --socket $demo/control show next   (then: show flash start,
+          show coupon on, show stock 37, show price 189, show lower 王师傅 连麦嘉宾, ...)
+  Audit:  $demo/audit.jsonl   (what reached the program, with its stream time)
   Config: $demo/shopcast.ini      Ctrl-C stops everything.
 
 MSG
