@@ -36,9 +36,12 @@ test: deps
 	ninja -C $(SAN_BUILD)
 	./tests/run-tests.sh $(BUILD) $(SAN_BUILD)
 
+# CPU benchmarks beside ffmpeg in the same run: the program pipeline, then what
+# the on-air graphics add per frame.
 bench: deps
 	$(MAKE) all
 	./tests/bench/pipeline-cpu.sh $(BUILD)
+	$(BUILD)/tests/overlay-cost
 
 # Failover time in a network-namespace lab, shopcast beside the naive approach (root).
 bench-failover: deps
