@@ -4,6 +4,7 @@
 
 #include "firmware/json.h"
 #include "overlays/audit.h"
+#include "overlays/blend.h"
 #include "overlays/render.h"
 
 /* A change of the picture on its way to the audit log. */
@@ -19,7 +20,8 @@ struct _ScGraphics {
   ScShow *show;
   ScPipeline *pipeline;
   ScRenderer *renderer;
-  ScAuditLog *audit; /* NULL: not audited */
+  ScBlender *blender; /* the streaming thread's */
+  ScAuditLog *audit;  /* NULL: not audited */
   GMainContext *context;
   guint tick;              /* the picture's next change by itself */
   gint64 ended_logged_for; /* the end instant of the flash sale whose end was audited */
@@ -126,7 +128,7 @@ on_frame(GstVideoFrame *frame, GstClockTime running_time, gpointer data)
   g_mutex_unlock(&self->lock);
   /* the composition is never changed once handed out: blend outside the lock */
   if (composition) {
-    gst_video_overlay_composition_blend(composition, frame);
+    sc_blender_blend(self->blender, composition, frame);
     gst_video_overlay_composition_unref(composition);
   }
 }
@@ -247,6 +249,7 @@ sc_graphics_new(ScShow *show, ScPipeline *pipeline, guint width, guint height,
   self->show = show;
   self->pipeline = pipeline;
   self->renderer = sc_renderer_new(width, height, NULL);
+  self->blender = sc_blender_new();
   self->audit = g_steal_pointer(&audit);
   self->context = g_main_context_ref_thread_default();
   self->last_frame = GST_CLOCK_TIME_NONE;
@@ -276,6 +279,7 @@ sc_graphics_free(ScGraphics *self)
     gst_video_overlay_composition_unref(self->composition);
   g_mutex_clear(&self->lock);
   sc_renderer_free(self->renderer);
+  sc_blender_free(self->blender);
   sc_audit_log_close(self->audit);
   g_main_context_unref(self->context);
   g_free(self);

@@ -6,8 +6,9 @@
  *
  * shopcast: what the overlay stage does for every frame (pipeline.h), timed
  * with the thread's CPU clock over N frames after a warm-up: the renderer's
- * update at the frame's wall time (1/30 s apart), its composition, and
- * gst_video_overlay_composition_blend onto the mapped I420 frame. Each frame
+ * update at the frame's wall time (1/30 s apart), its composition, and the
+ * overlay stage's blend (overlays/blend.h) onto the mapped I420 frame; with
+ * --gst-blend, gst_video_overlay_composition_blend instead, for reference. Each frame
  * is a fresh copy of a clean one (the copy is not timed), so nothing is
  * blended onto an already blended frame.
  *
@@ -29,6 +30,7 @@
  * writes each scene's frame at 1 s (after the warm-up: the renderer's fades
  * are over), from both, to DIR to look at.
  */
+#include "overlays/blend.h"
 #include "overlays/render.h"
 #include "tests/support/testutil.h"
 
@@ -86,6 +88,7 @@ typedef struct {
   char *regular, *bold; /* font files */
   guint frames, trials;
   char *png_dir;
+  gboolean gst_blend; /* GStreamer's blend instead of the overlay stage's */
   GstVideoInfo info;
   GstBuffer *clean; /* the frame every blend starts from */
 } Bench;
@@ -210,14 +213,17 @@ frame_time_us(guint frame)
 
 /* One frame's overlay work; returns how many graphics it blended. */
 static guint
-overlay_frame(ScRenderer *r, const ScShowFile *file, const ScOnAir *a, gint64 now_us,
-              GstVideoFrame *frame)
+overlay_frame(ScRenderer *r, ScBlender *blender, const ScShowFile *file, const ScOnAir *a,
+              gint64 now_us, GstVideoFrame *frame)
 {
   sc_renderer_update(r, file, a, now_us);
   GstVideoOverlayComposition *comp = sc_renderer_get_composition(r);
   if (comp == NULL)
     return 0;
-  gst_video_overlay_composition_blend(comp, frame);
+  if (blender)
+    sc_blender_blend(blender, comp, frame);
+  else
+    gst_video_overlay_composition_blend(comp, frame);
   guint n = gst_video_overlay_composition_n_rectangles(comp);
   gst_video_overlay_composition_unref(comp);
   return n;
@@ -240,6 +246,7 @@ run_frames(const Bench *b, const Scene *s, guint count, guint timed_from, GstBuf
            guint *overlays)
 {
   g_autoptr(ScRenderer) r = new_renderer();
+  g_autoptr(ScBlender) blender = b->gst_blend ? NULL : sc_blender_new();
   ScOnAir a = scene_on_air(b, s);
   GstVideoFrame clean, frame;
   g_assert_true(gst_video_frame_map(&clean, &b->info, b->clean, GST_MAP_READ));
@@ -248,7 +255,7 @@ run_frames(const Bench *b, const Scene *s, guint count, guint timed_from, GstBuf
   for (guint i = 0; i < count; i++) {
     gst_video_frame_copy(&frame, &clean);
     gint64 t0 = thread_cpu_ns();
-    *overlays = overlay_frame(r, b->file, &a, frame_time_us(i), &frame);
+    *overlays = overlay_frame(r, blender, b->file, &a, frame_time_us(i), &frame);
     if (i >= timed_from)
       cpu_ns += thread_cpu_ns() - t0;
   }
@@ -473,6 +480,7 @@ static char *
 write_graph(const Bench *b, const Scene *s)
 {
   g_autoptr(ScRenderer) r = new_renderer();
+  g_autoptr(ScBlender) blender = b->gst_blend ? NULL : sc_blender_new();
   ScOnAir a = scene_on_air(b, s);
   sc_renderer_update(r, b->file, &a, frame_time_us(0));
   sc_renderer_update(r, b->file, &a, frame_time_us(WARMUP));
@@ -611,6 +619,8 @@ main(int argc, char **argv)
       {"trials", 't', 0, G_OPTION_ARG_INT, &trials, "Trials per figure (5)", "T"},
       {"png", 0, 0, G_OPTION_ARG_FILENAME, &b.png_dir, "Write each scene's frame at 1 s here",
        "DIR"},
+      {"gst-blend", 0, 0, G_OPTION_ARG_NONE, &b.gst_blend,
+       "Blend with gst_video_overlay_composition_blend (for reference)", NULL},
       {NULL}};
   g_autoptr(GOptionContext) context = g_option_context_new("- the overlays' CPU per frame");
   g_option_context_add_main_entries(context, entries, NULL);
@@ -628,9 +638,10 @@ main(int argc, char **argv)
     return 1;
   }
   printf("overlay-cost: CPU per %ux%u I420 frame at %u fps that 4 graphics on air add (goal <= 1 "
-         "ms): shopcast's update + composition + blend (thread CPU), ffmpeg's drawbox + drawtext "
+         "ms): shopcast's update + composition + %s (thread CPU), ffmpeg's drawbox + drawtext "
          "drawing the same (its CPU minus the same run without them, 1 thread).\n",
-         WIDTH, HEIGHT, FPS);
+         WIDTH, HEIGHT, FPS,
+         b.gst_blend ? "gst_video_overlay_composition_blend" : "the overlay stage's blend");
   printf("overlay-cost: median of %u trials of %u frames, range beside it; static: nothing "
          "changes, countdown: the countdown ticks each second.\n",
          b.trials, b.frames);
