@@ -13,7 +13,7 @@
 #define DEFAULT_CONTROL_SOCKET "/run/shopcast/control"
 
 static const char *const box_keys[] = {"board", "board-dir", "log-level", "control-socket",
-                                       "show",  "audit-log", NULL};
+                                       "show",  "audit-log", "start", NULL};
 static const char *const video_keys[] = {
     "width",    "height",      "framerate", "bitrate", "profile", "keyframe-interval",
     "b-frames", "x264-preset", "device",    NULL};
@@ -28,6 +28,10 @@ static const ScKeyfileGroup schema[] = {
     {"box", box_keys},         {"video", video_keys},
     {"audio", audio_keys},     {"destination *", destination_keys},
     {"uplink *", uplink_keys}, {"failover", failover_keys},
+    {"studio", sc_studio_keys},
+    {"button *", sc_studio_button_keys},
+    {"keypad *", sc_studio_keypad_keys},
+    {"scene *", sc_studio_scene_keys},
 };
 
 static const char *const profiles[] = {"main", "high", NULL};
@@ -79,6 +83,7 @@ sc_config_free(ScConfig *c)
   g_free(c->control_socket);
   g_clear_pointer(&c->show, sc_show_file_free);
   g_free(c->audit_log);
+  sc_studio_config_free(c->studio);
   g_free(c);
 }
 
@@ -424,6 +429,27 @@ read_uplinks(GKeyFile *kf, ScConfig *c, GError **error)
                              &c->stall_timeout_ms, error);
 }
 
+static gboolean
+read_start(GKeyFile *kf, ScConfig *c, GError **error)
+{
+  static const char *const starts[] = {"standby", "live", NULL};
+  guint start = 0;
+  if (!sc_keyfile_get_choice(kf, c->path, "box", "start", starts, &start, error))
+    return FALSE;
+  c->start_live = start == 1;
+  return TRUE;
+}
+
+/* The board's pin map (board/NAME/pins.ini) and what the config maps to it. */
+static gboolean
+read_studio(GKeyFile *kf, ScConfig *c, GError **error)
+{
+  const char *dir = c->board_dir ? c->board_dir : sc_board_default_dir();
+  g_autofree char *pins = g_build_filename(dir, c->board, "pins.ini", NULL);
+  c->studio = sc_studio_config_load(kf, c->path, pins, error);
+  return c->studio != NULL;
+}
+
 ScConfig *
 sc_config_load(const char *path, GError **error)
 {
@@ -436,7 +462,7 @@ sc_config_load(const char *path, GError **error)
   c->uplinks = g_ptr_array_new_with_free_func(uplink_free);
   if (!sc_keyfile_check(kf, path, schema, G_N_ELEMENTS(schema), error) || !read_box(kf, c, error) ||
       !read_video(kf, c, error) || !read_audio(kf, c, error) || !read_destinations(kf, c, error) ||
-      !read_uplinks(kf, c, error))
+      !read_uplinks(kf, c, error) || !read_start(kf, c, error) || !read_studio(kf, c, error))
     return NULL;
   return g_steal_pointer(&c);
 }

@@ -10,6 +10,7 @@
 
 #include "firmware/board.h"
 #include "firmware/log.h"
+#include "firmware/studio-config.h"
 #include "overlays/show.h"
 #include "pipeline/pipeline.h"
 
@@ -49,6 +50,8 @@ typedef struct {
   char *audit_log;         /* [box] audit-log: the on-air audit log (absolute), or NULL */
   guint hold_time_s;       /* [failover] hold-time: healthy this long before failing back */
   guint stall_timeout_ms;  /* [failover] stall-timeout: unacknowledged data ends a connection */
+  gboolean start_live;     /* [box] start = live: on air at start; standby: ready, not live */
+  ScStudioConfig *studio;  /* buttons, keypads, tally, lights (never NULL once loaded) */
 } ScConfig;
 
 /* Reads and checks @path. Errors are SC_KEYFILE_ERROR. */

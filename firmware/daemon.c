@@ -7,6 +7,7 @@
 #include "firmware/failover.h"
 #include "firmware/graphics.h"
 #include "firmware/show-commands.h"
+#include "firmware/studio.h"
 #include "pipeline/output.h"
 
 #include <systemd/sd-daemon.h>
@@ -23,7 +24,11 @@ struct _ScDaemon {
   ScConfig *config;
   ScBoard *board;
   ScPipeline *pipeline;
-  GPtrArray *outputs; /* ScOutput* */
+  GPtrArray *outputs;  /* ScOutput*: the destinations' pushes while live, else empty */
+  GMutex outputs_lock; /* the streaming thread reads @outputs to fan the program out */
+  gboolean live;       /* the show is on air: the destinations receive the program */
+  gboolean playing;    /* the program pipeline is encoding */
+  ScStudio *studio;    /* buttons, tally, lights */
   ScEventLog *events;
   ScFailover *failover;
   ScControl *control;
@@ -52,6 +57,8 @@ on_output_state(ScOutput *output, const ScOutputReport *report, gpointer data)
                    "output", sc_output_get_name(output), sc_output_state_name(report->state),
                    detail);
   sc_failover_output_state(self->failover, output, report);
+  if (self->studio)
+    sc_studio_update(self->studio);
 }
 
 /* A change of the show's graphics: into the journal, for the panel and the report. */
@@ -62,6 +69,10 @@ on_show_change(ScShow *show, const char *what, const char *detail, gpointer data
   sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", what, "asked", detail);
   if (self->graphics)
     sc_graphics_changed(self->graphics, what, detail);
+  if (self->studio) {
+    sc_studio_show_changed(self->studio, what);
+    sc_studio_update(self->studio);
+  }
 }
 
 static void
@@ -73,6 +84,9 @@ on_pipeline_event(ScPipeline *pipeline, ScPipelineEvent event, const GError *err
     g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "EVENT", "pipeline-playing", "MESSAGE",
                      "program pipeline playing");
     sd_notify(0, "READY=1\nSTATUS=streaming");
+    self->playing = TRUE;
+    if (self->studio)
+      sc_studio_update(self->studio);
     break;
   case SC_PIPELINE_EVENT_EOS:
     g_info("end of stream reached the outputs");
@@ -112,11 +126,153 @@ add_output(ScDaemon *self, const ScDestination *d)
   ScOutput *output = sc_output_new(&p, on_output_state, self);
   sc_failover_add_output(self->failover, output);
   sc_output_set_keyframe_func(output, keyframe_request, self->pipeline);
-  sc_pipeline_add_program_sink(self->pipeline, sc_output_push, output);
+  g_mutex_lock(&self->outputs_lock);
   g_ptr_array_add(self->outputs, output);
+  g_mutex_unlock(&self->outputs_lock);
   g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "DEST", d->name, "URL",
                    sc_output_describe(output), "PLATFORM", d->platform ? d->platform : "",
                    "MESSAGE", "destination %s: %s", d->name, sc_output_describe(output));
+}
+
+/* The program to every destination while live (streaming thread). */
+static void
+program_to_outputs(GstBuffer *tag, GstCaps *caps, gpointer data)
+{
+  ScDaemon *self = data;
+  g_mutex_lock(&self->outputs_lock);
+  for (guint i = 0; i < self->outputs->len; i++)
+    sc_output_push(tag, caps, g_ptr_array_index(self->outputs, i));
+  g_mutex_unlock(&self->outputs_lock);
+}
+
+static void
+go_live(ScDaemon *self, const char *who)
+{
+  if (self->live)
+    return;
+  for (guint i = 0; i < self->config->destinations->len; i++) {
+    const ScDestination *d = g_ptr_array_index(self->config->destinations, i);
+    if (d->enabled)
+      add_output(self, d);
+  }
+  for (guint i = 0; i < self->outputs->len; i++)
+    sc_output_start(g_ptr_array_index(self->outputs, i));
+  self->live = TRUE;
+  sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", "live", "on air", who);
+  g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "EVENT", "live", "MESSAGE",
+                   "on air (%s): %u destination(s)", who, self->outputs->len);
+}
+
+/* The show ends: each destination gets the end of its stream and its
+ * publication closed; the program keeps encoding, ready to go live again. */
+static void
+end_show(ScDaemon *self, const char *who)
+{
+  if (!self->live)
+    return;
+  g_mutex_lock(&self->outputs_lock);
+  g_autoptr(GPtrArray) ending = self->outputs;
+  self->outputs = g_ptr_array_new_with_free_func((GDestroyNotify)sc_output_free);
+  g_mutex_unlock(&self->outputs_lock);
+  self->live = FALSE;
+  gint64 deadline = g_get_monotonic_time() + (gint64)OUTPUT_FINISH_TIMEOUT_MS * 1000;
+  for (guint i = 0; i < ending->len; i++) {
+    ScOutput *o = g_ptr_array_index(ending, i);
+    sc_output_push(NULL, NULL, o);
+    if (!sc_output_finish(o, (guint)MAX(0, (deadline - g_get_monotonic_time()) / 1000)))
+      g_warning("destination %s: stream end not confirmed in time; connection closed",
+                sc_output_get_name(o));
+    sc_failover_remove_output(self->failover, o);
+  }
+  sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", "live", "off air", who);
+  g_info("off air (%s)", who);
+}
+
+static void
+tally_state(ScTallyState *state, gpointer data)
+{
+  ScDaemon *self = data;
+  state->ready = self->playing && !self->stopping;
+  state->live = self->live;
+  gboolean troubled = sc_failover_on_backup(self->failover);
+  for (guint i = 0; i < self->outputs->len && !troubled; i++)
+    troubled = sc_output_get_state(g_ptr_array_index(self->outputs, i)) != SC_OUTPUT_STATE_LIVE;
+  state->degraded = troubled;
+  if (self->show) {
+    gboolean over = FALSE;
+    (void)sc_show_get_explain_seconds(self->show, &over);
+    state->preshow = sc_show_get_on_air(self->show)->opening;
+    state->product_overtime = over;
+  }
+}
+
+static char *reconnect(ScDaemon *self, const char *name, GError **error);
+
+/* The show actions a button may ask for. */
+static gboolean
+show_action(ScDaemon *self, ScAction action, GError **error)
+{
+  if (self->show == NULL) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no run of show is loaded");
+    return FALSE;
+  }
+  const ScOnAir *air = sc_show_get_on_air(self->show);
+  switch (action) {
+  case SC_ACTION_NEXT_PRODUCT:
+    return sc_show_next_product(self->show, error);
+  case SC_ACTION_PREVIOUS_PRODUCT:
+    return sc_show_previous_product(self->show, error);
+  case SC_ACTION_FLASH_SALE:
+    return sc_show_flash_start(self->show, error);
+  case SC_ACTION_COUPON:
+    return sc_show_coupon(self->show, !air->coupon, error);
+  default:
+    return sc_show_stock_visible(self->show, !air->stock, error);
+  }
+}
+
+static void
+toggle_live(ScDaemon *self, const char *who)
+{
+  if (self->live)
+    end_show(self, who);
+  else
+    go_live(self, who);
+  sc_studio_update(self->studio);
+}
+
+/* What a button or a key asks for, carried out now. */
+static void
+on_studio_action(const ScActionSpec *action, gboolean on, const char *source, gpointer data)
+{
+  ScDaemon *self = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *who = g_strdup_printf("button %s", source);
+  switch (action->action) {
+  case SC_ACTION_NONE:
+    return;
+  case SC_ACTION_LIVE:
+    toggle_live(self, who);
+    return;
+  case SC_ACTION_SCENE:
+    if (sc_studio_set_scene(self->studio, action->scene, &error))
+      return;
+    break;
+  case SC_ACTION_RECONNECT:
+    g_free(reconnect(self, NULL, &error));
+    break;
+  case SC_ACTION_CLOSEUP:
+  case SC_ACTION_MIC_MUTE:
+    g_set_error(&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s (%s): not wired on this box",
+                sc_action_name(action->action), on ? "on" : "off");
+    break;
+  default:
+    (void)show_action(self, action->action, &error);
+    break;
+  }
+  if (error)
+    sc_event_log_add(self->events, g_get_real_time(), TRUE, "studio", source,
+                     sc_action_name(action->action), error->message);
 }
 
 ScDaemon *
@@ -127,6 +283,7 @@ sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
   self->board = board;
   self->loop = g_main_loop_ref(loop);
   self->outputs = g_ptr_array_new_with_free_func((GDestroyNotify)sc_output_free);
+  g_mutex_init(&self->outputs_lock);
   self->events = sc_event_log_new(EVENTS_KEPT);
   self->failover = sc_failover_new(config, self->events, error);
   if (self->failover == NULL)
@@ -145,13 +302,10 @@ sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
     if (config->audit_log == NULL)
       g_warning("no [box] audit-log: what the show puts on air leaves no evidence");
   }
-  for (guint i = 0; i < config->destinations->len; i++) {
-    const ScDestination *d = g_ptr_array_index(config->destinations, i);
-    if (d->enabled)
-      add_output(self, d);
-  }
-  if (self->outputs->len == 0)
+  sc_pipeline_add_program_sink(self->pipeline, program_to_outputs, self);
+  if (sc_config_count_enabled(config) == 0)
     g_warning("no enabled destination: encoding, but streaming nowhere");
+  self->studio = sc_studio_new(config->studio, on_studio_action, tally_state, self);
   return g_steal_pointer(&self);
 }
 
@@ -163,12 +317,14 @@ sc_daemon_free(ScDaemon *self)
   g_clear_handle_id(&self->stop_timer, g_source_remove);
   /* the graphics stage leaves the pipeline first, and then the pipeline: no
    * more tags reach the outputs once it is freed */
+  g_clear_pointer(&self->studio, sc_studio_free);
   g_clear_pointer(&self->graphics, sc_graphics_free);
   g_clear_pointer(&self->pipeline, sc_pipeline_free);
   g_clear_pointer(&self->control, sc_control_free);
   g_clear_pointer(&self->show, sc_show_free);
   g_clear_pointer(&self->failover, sc_failover_free); /* moves no output after this */
   g_clear_pointer(&self->outputs, g_ptr_array_unref);
+  g_mutex_clear(&self->outputs_lock);
   g_clear_pointer(&self->events, sc_event_log_free);
   g_clear_pointer(&self->loop, g_main_loop_unref);
   sc_config_free(self->config);
@@ -250,7 +406,45 @@ static const Command commands[] = {
     {"drill", "drill UPLINK SECONDS", 2, 2},
     {"reconnect", "reconnect [DESTINATION]", 0, 1},
     {"show", "show ...", 1, 4},
+    {"live", "live on|off", 1, 1},
+    {"studio", "studio [scene NAME | press BUTTON [MS]]", 0, 3},
 };
+
+/* live on|off: the operator's go live / end show. */
+static char *
+live_command(ScDaemon *self, const char *word, GError **error)
+{
+  if (!g_str_equal(word, "on") && !g_str_equal(word, "off")) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "usage: live on|off");
+    return NULL;
+  }
+  if (g_str_equal(word, "on"))
+    go_live(self, "shopcastctl");
+  else
+    end_show(self, "shopcastctl");
+  sc_studio_update(self->studio);
+  return g_strdup(self->live ? "on air\n" : "off air\n");
+}
+
+static char *
+studio_command(ScDaemon *self, const char *const *argv, guint argc, GError **error)
+{
+  guint hold_ms = 100;
+  gboolean ok = TRUE;
+  if (argc == 1)
+    return sc_studio_status_json(self->studio);
+  if (argc == 3 && g_str_equal(argv[1], "scene"))
+    ok = sc_studio_set_scene(self->studio, argv[2], error);
+  else if ((argc == 3 || argc == 4) && g_str_equal(argv[1], "press"))
+    ok = (argc == 3 || parse_count(argv[3], 10000, &hold_ms, "press milliseconds", error)) &&
+         sc_studio_press(self->studio, argv[2], hold_ms, error);
+  else {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                "usage: studio [scene NAME | press BUTTON [MS]]");
+    return NULL;
+  }
+  return ok ? g_strdup("ok\n") : NULL;
+}
 
 static char *
 run_command(const char *const *argv, gpointer data, GError **error)
@@ -264,7 +458,7 @@ run_command(const char *const *argv, gpointer data, GError **error)
   if (c == NULL) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "unknown command '%s'; the commands are: status, events [N], drill UPLINK "
-                "SECONDS, reconnect [DESTINATION], show ...",
+                "SECONDS, reconnect [DESTINATION], show ..., live on|off, studio ...",
                 argv[0]);
     return NULL;
   }
@@ -281,6 +475,10 @@ run_command(const char *const *argv, gpointer data, GError **error)
     }
     return sc_show_command(self->show, argv + 1, error);
   }
+  if (g_str_equal(c->name, "live"))
+    return live_command(self, argv[1], error);
+  if (g_str_equal(c->name, "studio"))
+    return studio_command(self, argv, argc, error);
   if (g_str_equal(c->name, "status")) {
     g_autofree char *uplinks = sc_failover_status_json_lines(self->failover);
     g_autofree char *outputs = outputs_status(self);
@@ -309,9 +507,13 @@ sc_daemon_start(ScDaemon *self, GError **error)
   self->control = sc_control_new(self->config->control_socket, run_command, self, &control_error);
   if (self->control == NULL) /* the show goes on; only shopcastctl is lost */
     g_warning("control socket unavailable: %s", control_error->message);
-  for (guint i = 0; i < self->outputs->len; i++)
-    sc_output_start(g_ptr_array_index(self->outputs, i));
-  return sc_pipeline_start(self->pipeline, error);
+  if (!sc_pipeline_start(self->pipeline, error))
+    return FALSE;
+  if (self->config->start_live)
+    go_live(self, "[box] start = live");
+  else
+    g_info("ready, not live: go live with the live button or `shopcastctl live on`");
+  return TRUE;
 }
 
 static void

@@ -109,6 +109,18 @@ sc_failover_add_output(ScFailover *self, ScOutput *output)
   g_ptr_array_add(self->outputs, output);
 }
 
+void
+sc_failover_remove_output(ScFailover *self, ScOutput *output)
+{
+  g_ptr_array_remove(self->outputs, output);
+}
+
+gboolean
+sc_failover_on_backup(ScFailover *self)
+{
+  return self->uplinks && self->chosen != 0; /* -1: no uplink usable */
+}
+
 /* The index of the uplink whose interface is @interface, or -1. */
 static int
 uplink_of_interface(ScFailover *self, const char *interface)

@@ -33,6 +33,10 @@ const char *sc_failover_get_interface(ScFailover *self);
 
 /* Outputs the failover moves; borrowed, must outlive the failover or be removed by freeing it. */
 void sc_failover_add_output(ScFailover *self, ScOutput *output);
+/* Forgets @output (before it is freed). */
+void sc_failover_remove_output(ScFailover *self, ScOutput *output);
+/* TRUE while the outputs are on an uplink other than the first, or on none. */
+gboolean sc_failover_on_backup(ScFailover *self);
 
 /* An output's state change: a stall while publishing counts against its uplink. */
 void sc_failover_output_state(ScFailover *self, ScOutput *output, const ScOutputReport *report);

@@ -60,7 +60,7 @@ static char *
 write_config(Fixture *f, const char *extra)
 {
   g_autofree char *url = sc_test_ingest_url(f->ingest, FALSE);
-  g_autofree char *text = g_strdup_printf("[box]\nboard = sim\ncontrol-socket = %s\n%s\n"
+  g_autofree char *text = g_strdup_printf("[box]\nboard = sim\nstart = live\ncontrol-socket = %s\n%s\n"
                                           "[destination local]\nplatform = test ingest\n"
                                           "url = %s\nkey = " TEST_KEY "\n",
                                           f->control, extra, url);

@@ -23,6 +23,8 @@ packages=(
 	# graphics: cairo and pango lay out and draw the overlays; a CJK font for Chinese
 	# text (the overlays, and the benchmark's ffmpeg peer)
 	libcairo2-dev libpango1.0-dev fonts-noto-cjk fontconfig
+	# studio hardware: GPIO buttons, tally and lights (libgpiod), the microphone (ALSA)
+	libgpiod-dev libasound2-dev
 )
 
 missing=()

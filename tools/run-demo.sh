@@ -25,6 +25,7 @@ cat > "$demo/shopcast.ini" <<CONF
 # to the local ingest this script started, with the example run of show.
 [box]
 board = $board
+start = live
 board-dir = $top/board
 control-socket = $demo/control
 show = $top/overlays/examples/winter-warmth.ini

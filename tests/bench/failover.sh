@@ -75,6 +75,7 @@ start_ingests() {
 cat > "$work/shopcast.ini" <<-CONF
 	[box]
 	board = sim
+	start = live
 	board-dir = $top/board
 	control-socket = $work/control
 	[destination bench]

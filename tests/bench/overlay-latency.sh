@@ -34,6 +34,7 @@ sed "s/^min-interval-ms = .*/min-interval-ms = $((interval_ms / 2))/" \
 cat > "$work/bench.ini" <<CONF
 [box]
 board = sim
+start = live
 board-dir = $top/board
 log-level = warning
 control-socket = $work/control

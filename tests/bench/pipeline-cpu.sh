@@ -47,6 +47,7 @@ run_shopcast() { # width height bitrate -> "cpu_seconds frames"
 	cat > "$conf" <<-CONF
 	[box]
 	board = sim
+	start = live
 	board-dir = $top/board
 	log-level = info
 	[video]
