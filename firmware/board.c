@@ -18,11 +18,12 @@ struct _ScBoard {
   GPtrArray *video_encoders;
   GPtrArray *audio_encoders;
   ScBoardDefaults defaults;
+  ScCameraKind camera_kind;
 };
 
 static const char *const board_keys[] = {
     "description",  "video-source",   "audio-source",   "video-device",
-    "audio-device", "video-encoders", "audio-encoders", NULL};
+    "audio-device", "video-encoders", "audio-encoders", "camera", NULL};
 static const char *const defaults_keys[] = {"width",   "height",      "framerate",
                                             "bitrate", "x264-preset", NULL};
 static const char *const encoder_keys[] = {"pipeline", NULL};
@@ -144,6 +145,19 @@ read_defaults(GKeyFile *kf, const char *path, ScBoardDefaults *d, GError **error
          sc_keyfile_get_string(kf, path, "defaults", "x264-preset", &d->x264_preset, error);
 }
 
+/* What the cameras are: V4L2 devices, or simulated (the device goes to the
+ * fragment as it is, and camera controls are only kept). */
+static gboolean
+read_camera_kind(GKeyFile *kf, const char *path, ScBoard *b, GError **error)
+{
+  static const char *const kinds[] = {"v4l2", "simulated", NULL};
+  guint kind = 1;
+  if (!sc_keyfile_get_choice(kf, path, "board", "camera", kinds, &kind, error))
+    return FALSE;
+  b->camera_kind = kind == 0 ? SC_CAMERA_KIND_V4L2 : SC_CAMERA_KIND_TEST;
+  return TRUE;
+}
+
 static gboolean
 read_board(ScBoard *b, GKeyFile *kf, const char *path, GHashTable *defs, GError **error)
 {
@@ -155,6 +169,7 @@ read_board(ScBoard *b, GKeyFile *kf, const char *path, GHashTable *defs, GError 
       !check_variables(path, "board", "audio-source", b->audio_source, error) ||
       !sc_keyfile_get_string(kf, path, "board", "video-device", &b->video_device, error) ||
       !sc_keyfile_get_string(kf, path, "board", "audio-device", &b->audio_device, error) ||
+      !read_camera_kind(kf, path, b, error) ||
       !read_defaults(kf, path, &b->defaults, error) || !collect_encoders(kf, path, defs, error))
     return FALSE;
   b->video_encoders = resolve_encoders(kf, path, "video-encoders", "video", defs, error);
@@ -280,4 +295,10 @@ const ScBoardDefaults *
 sc_board_get_defaults(const ScBoard *b)
 {
   return &b->defaults;
+}
+
+ScCameraKind
+sc_board_get_camera_kind(const ScBoard *b)
+{
+  return b->camera_kind;
 }

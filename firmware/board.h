@@ -12,6 +12,7 @@
  */
 #pragma once
 
+#include "pipeline/camera.h"
 #include "pipeline/pipeline.h"
 
 G_BEGIN_DECLS
@@ -42,6 +43,8 @@ const char *sc_board_get_audio_device(const ScBoard *board); /* may be NULL */
 GPtrArray *sc_board_get_video_encoders(const ScBoard *board);
 GPtrArray *sc_board_get_audio_encoders(const ScBoard *board);
 const ScBoardDefaults *sc_board_get_defaults(const ScBoard *board);
+/* [board] camera: v4l2, or simulated (the default). */
+ScCameraKind sc_board_get_camera_kind(const ScBoard *board);
 
 /* The names of the boards in @board_dir, sorted. */
 GStrv sc_board_list(const char *board_dir);

@@ -28,6 +28,7 @@ static const ScKeyfileGroup schema[] = {
     {"box", box_keys},         {"video", video_keys},
     {"audio", audio_keys},     {"destination *", destination_keys},
     {"uplink *", uplink_keys}, {"failover", failover_keys},
+    {"camera *", sc_camera_config_keys},
     {"studio", sc_studio_keys},
     {"button *", sc_studio_button_keys},
     {"keypad *", sc_studio_keypad_keys},
@@ -80,6 +81,7 @@ sc_config_free(ScConfig *c)
   g_free(c->media.x264_preset);
   g_clear_pointer(&c->destinations, g_ptr_array_unref);
   g_clear_pointer(&c->uplinks, g_ptr_array_unref);
+  g_clear_pointer(&c->cameras, g_ptr_array_unref);
   g_free(c->control_socket);
   g_clear_pointer(&c->show, sc_show_file_free);
   g_free(c->audit_log);
@@ -460,8 +462,10 @@ sc_config_load(const char *path, GError **error)
   c->path = g_strdup(path);
   c->destinations = g_ptr_array_new_with_free_func(destination_free);
   c->uplinks = g_ptr_array_new_with_free_func(uplink_free);
+  c->cameras = g_ptr_array_new_with_free_func((GDestroyNotify)sc_camera_config_free);
   if (!sc_keyfile_check(kf, path, schema, G_N_ELEMENTS(schema), error) || !read_box(kf, c, error) ||
       !read_video(kf, c, error) || !read_audio(kf, c, error) || !read_destinations(kf, c, error) ||
+      !sc_camera_config_read(kf, path, c->cameras, error) ||
       !read_uplinks(kf, c, error) || !read_start(kf, c, error) || !read_studio(kf, c, error))
     return NULL;
   return g_steal_pointer(&c);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "firmware/board.h"
+#include "firmware/camera-config.h"
 #include "firmware/log.h"
 #include "firmware/studio-config.h"
 #include "overlays/show.h"
@@ -50,6 +51,7 @@ typedef struct {
   char *audit_log;         /* [box] audit-log: the on-air audit log (absolute), or NULL */
   guint hold_time_s;       /* [failover] hold-time: healthy this long before failing back */
   guint stall_timeout_ms;  /* [failover] stall-timeout: unacknowledged data ends a connection */
+  GPtrArray *cameras;      /* ScCameraConfig*: [camera NAME] in file order, first on program */
   gboolean start_live;     /* [box] start = live: on air at start; standby: ready, not live */
   ScStudioConfig *studio;  /* buttons, keypads, tally, lights (never NULL once loaded) */
 } ScConfig;

@@ -2,6 +2,7 @@
 
 #include "firmware/daemon.h"
 
+#include "firmware/camera-commands.h"
 #include "firmware/control.h"
 #include "firmware/events.h"
 #include "firmware/failover.h"
@@ -29,6 +30,7 @@ struct _ScDaemon {
   gboolean live;       /* the show is on air: the destinations receive the program */
   gboolean playing;    /* the program pipeline is encoding */
   ScStudio *studio;    /* buttons, tally, lights */
+  ScCameras *cameras; /* the studio cameras and the program's picture */
   ScEventLog *events;
   ScFailover *failover;
   ScControl *control;
@@ -100,6 +102,15 @@ on_pipeline_event(ScPipeline *pipeline, ScPipelineEvent event, const GError *err
     finish_and_quit(self, 0);
     break;
   }
+}
+
+/* A camera lost, back, or switched: into the journal and `status`. */
+static void
+on_camera_event(const char *camera, const char *state, const char *detail, gboolean warning,
+                gpointer data)
+{
+  ScDaemon *self = data;
+  sc_event_log_add(self->events, g_get_real_time(), warning, "camera", camera, state, detail);
 }
 
 static void
@@ -275,6 +286,22 @@ on_studio_action(const ScActionSpec *action, gboolean on, const char *source, gp
                      sc_action_name(action->action), error->message);
 }
 
+/* The config's cameras, or the board's one camera when it names none. */
+static ScCameras *
+new_cameras(ScDaemon *self, const ScPipelineParams *program, GError **error)
+{
+  const ScConfig *c = self->config;
+  g_autoptr(GPtrArray) one = g_ptr_array_new_with_free_func((GDestroyNotify)sc_camera_config_free);
+  g_ptr_array_add(one, sc_camera_config_new_default(c->video_device));
+  ScCamerasParams p = {
+      .source = sc_board_get_video_source(self->board),
+      .kind = sc_board_get_camera_kind(self->board),
+      .default_device = c->video_device,
+      .params = program,
+  };
+  return sc_cameras_new(&p, c->cameras->len ? c->cameras : one, on_camera_event, self, error);
+}
+
 ScDaemon *
 sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
 {
@@ -291,8 +318,12 @@ sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
   if (config->show)
     self->show = sc_show_new(g_steal_pointer(&config->show), on_show_change, self);
   ScPipelineParams params = sc_config_pipeline_params(config, board);
+  self->cameras = new_cameras(self, &params, error);
+  if (self->cameras == NULL)
+    return NULL;
+  params.video_source = sc_cameras_program_source(self->cameras);
   self->pipeline = sc_pipeline_new(&params, on_pipeline_event, self, error);
-  if (self->pipeline == NULL)
+  if (self->pipeline == NULL || !sc_cameras_attach(self->cameras, self->pipeline, error))
     return NULL;
   if (self->show) {
     self->graphics = sc_graphics_new(self->show, self->pipeline, config->media.width,
@@ -320,6 +351,7 @@ sc_daemon_free(ScDaemon *self)
   g_clear_pointer(&self->studio, sc_studio_free);
   g_clear_pointer(&self->graphics, sc_graphics_free);
   g_clear_pointer(&self->pipeline, sc_pipeline_free);
+  g_clear_pointer(&self->cameras, sc_cameras_free); /* after the program that takes their frames */
   g_clear_pointer(&self->control, sc_control_free);
   g_clear_pointer(&self->show, sc_show_free);
   g_clear_pointer(&self->failover, sc_failover_free); /* moves no output after this */
@@ -406,6 +438,7 @@ static const Command commands[] = {
     {"drill", "drill UPLINK SECONDS", 2, 2},
     {"reconnect", "reconnect [DESTINATION]", 0, 1},
     {"show", "show ...", 1, 4},
+    {"camera", "camera ...", 1, 4},
     {"live", "live on|off", 1, 1},
     {"studio", "studio [scene NAME | press BUTTON [MS]]", 0, 3},
 };
@@ -458,7 +491,8 @@ run_command(const char *const *argv, gpointer data, GError **error)
   if (c == NULL) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "unknown command '%s'; the commands are: status, events [N], drill UPLINK "
-                "SECONDS, reconnect [DESTINATION], show ..., live on|off, studio ...",
+                "SECONDS, reconnect [DESTINATION], show ..., live on|off, studio ..., "
+                "camera ...",
                 argv[0]);
     return NULL;
   }
@@ -467,6 +501,8 @@ run_command(const char *const *argv, gpointer data, GError **error)
                 g_str_equal(c->name, "show") ? sc_show_command_usage : c->usage);
     return NULL;
   }
+  if (g_str_equal(c->name, "camera"))
+    return sc_camera_command(self->cameras, argv + 1, error);
   if (g_str_equal(c->name, "show")) {
     if (self->show == NULL) {
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
@@ -482,7 +518,8 @@ run_command(const char *const *argv, gpointer data, GError **error)
   if (g_str_equal(c->name, "status")) {
     g_autofree char *uplinks = sc_failover_status_json_lines(self->failover);
     g_autofree char *outputs = outputs_status(self);
-    return g_strconcat(uplinks, outputs, NULL);
+    g_autofree char *cameras = sc_camera_status_json_lines(self->cameras);
+    return g_strconcat(uplinks, outputs, cameras, NULL);
   }
   if (g_str_equal(c->name, "events")) {
     guint n = 50;
@@ -507,6 +544,7 @@ sc_daemon_start(ScDaemon *self, GError **error)
   self->control = sc_control_new(self->config->control_socket, run_command, self, &control_error);
   if (self->control == NULL) /* the show goes on; only shopcastctl is lost */
     g_warning("control socket unavailable: %s", control_error->message);
+  sc_cameras_start(self->cameras);
   if (!sc_pipeline_start(self->pipeline, error))
     return FALSE;
   if (self->config->start_live)
@@ -554,6 +592,7 @@ finish_and_quit(ScDaemon *self, guint output_timeout_ms)
                 sc_output_get_name(output));
   }
   sc_pipeline_stop(self->pipeline);
+  sc_cameras_stop(self->cameras);
   log_totals(self);
   g_main_loop_quit(self->loop);
 }
@@ -599,4 +638,16 @@ ScShow *
 sc_daemon_get_show(ScDaemon *self)
 {
   return self->show;
+}
+
+gboolean
+sc_daemon_camera_switch(ScDaemon *self, const char *camera, GError **error)
+{
+  return sc_cameras_switch(self->cameras, camera, error);
+}
+
+ScCameras *
+sc_daemon_get_cameras(ScDaemon *self)
+{
+  return self->cameras;
 }

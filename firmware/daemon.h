@@ -35,6 +35,12 @@ int sc_daemon_get_exit_code(ScDaemon *self);
 ScPipeline *sc_daemon_get_pipeline(ScDaemon *self);
 /* The run of show (borrowed), or NULL when the config has none. */
 ScShow *sc_daemon_get_show(ScDaemon *self);
+/* Puts camera @camera on program from the next frame (the control socket's
+ * `camera switch`, the studio's buttons); logged in the event journal. */
+gboolean sc_daemon_camera_switch(ScDaemon *self, const char *camera,
+                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The cameras (borrowed). */
+ScCameras *sc_daemon_get_cameras(ScDaemon *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScDaemon, sc_daemon_free)
 

@@ -36,7 +36,7 @@ struct _ScPipeline {
 static const char *const variables[] = {
     "width",        "height", "framerate",  "bitrate_kbps",   "bitrate_bps",       "keyint_frames",
     "bframes",      "preset", "audio_rate", "audio_channels", "audio_bitrate_bps", "video_device",
-    "audio_device", NULL};
+    "audio_device", "video_caps", NULL};
 
 const char *const *
 sc_pipeline_variables(void)
@@ -75,8 +75,8 @@ set_var(GHashTable *vars, const char *name, char *value)
   g_hash_table_insert(vars, (char *)name, value);
 }
 
-static GHashTable *
-make_vars(const ScPipelineParams *params)
+GHashTable *
+sc_pipeline_new_variables(const ScPipelineParams *params)
 {
   const ScMediaSpec *s = params->spec;
   GHashTable *vars = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
@@ -95,6 +95,8 @@ make_vars(const ScPipelineParams *params)
     set_var(vars, "video_device", g_strdup(params->video_device));
   if (params->audio_device)
     set_var(vars, "audio_device", g_strdup(params->audio_device));
+  /* a camera whose format was not negotiated decodes whatever it sends */
+  set_var(vars, "video_caps", g_strdup(params->video_caps ? params->video_caps : "decodebin"));
   return vars;
 }
 
@@ -362,7 +364,7 @@ wire_up(ScPipeline *self, GError **error)
 static char *
 build_graph_text(ScPipeline *self, const ScPipelineParams *params, GError **error)
 {
-  g_autoptr(GHashTable) vars = make_vars(params);
+  g_autoptr(GHashTable) vars = sc_pipeline_new_variables(params);
   g_autofree char *vsrc = expand_source("video", params->video_source, vars, error);
   g_autofree char *asrc = vsrc ? expand_source("audio", params->audio_source, vars, error) : NULL;
   if (asrc == NULL)

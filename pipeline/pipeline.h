@@ -62,6 +62,7 @@ typedef struct {
   GPtrArray *audio_encoders; /* ScFragment*, element "aenc" */
   const char *video_device;  /* ${video_device}, may be NULL */
   const char *audio_device;  /* ${audio_device}, may be NULL */
+  const char *video_caps;    /* ${video_caps}: the camera's caps and decoder; NULL: decodebin */
   const ScMediaSpec *spec;
 } ScPipelineParams;
 
@@ -88,6 +89,8 @@ typedef void (*ScOverlayFunc)(GstVideoFrame *frame, GstClockTime running_time, g
 
 /* The variables fragments may use, NULL-terminated. */
 const char *const *sc_pipeline_variables(void);
+/* The variables' values for @params (char* -> char*; unset devices absent). */
+GHashTable *sc_pipeline_new_variables(const ScPipelineParams *params) G_GNUC_WARN_UNUSED_RESULT;
 /* Replaces each ${name} in @fragment by its value in @vars (char* -> char*);
  * an unknown name is an SC_PIPELINE_ERROR_FRAGMENT naming it. */
 char *sc_pipeline_expand(const char *fragment, GHashTable *vars,

@@ -50,7 +50,10 @@ test_encoder_preferences(void **state)
   assert_non_null(strstr(sc_board_get_video_source(sim), "is-live=true"));
   assert_non_null(strstr(sc_board_get_audio_source(sim), "is-live=true"));
   assert_string_equal(sc_board_get_video_device(x86), "/dev/video0");
-  assert_null(sc_board_get_video_device(sim));
+  assert_string_equal(sc_board_get_video_device(sim), "smpte75"); /* the test camera's pattern */
+  assert_int_equal(sc_board_get_camera_kind(sim), SC_CAMERA_KIND_TEST);
+  assert_int_equal(sc_board_get_camera_kind(rpi), SC_CAMERA_KIND_V4L2);
+  assert_int_equal(sc_board_get_camera_kind(x86), SC_CAMERA_KIND_V4L2);
   assert_int_equal(sc_board_get_defaults(x86)->width, 1920);
 }
 

@@ -88,7 +88,11 @@ main(int argc, char **argv)
            "  events [N]               the latest N events (default 50), one JSON object a line\n"
            "  drill UPLINK SECONDS     treat UPLINK as failed for SECONDS (0 ends the drill):\n"
            "                           rehearse the emergency plan on air\n"
-           "  reconnect [DESTINATION]  reconnect one destination, or all, now\n");
+           "  reconnect [DESTINATION]  reconnect one destination, or all, now\n"
+           "  camera switch NAME       put camera NAME on program\n"
+           "  camera set NAME CONTROL VALUE  exposure, white-balance or focus: auto or a number\n"
+           "  camera get NAME | camera status\n"
+           "  camera drill NAME off|stall|on  rehearse losing a camera; on brings it back\n");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_option_context_set_strict_posix(ctx, TRUE); /* options end at the command */
   g_autoptr(GError) error = NULL;
