@@ -19,7 +19,7 @@ extern const char *const sc_camera_command_usage;
 char *sc_camera_command(ScCameras *cameras, const char *const *argv,
                         GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* One JSON object a camera, a line each: {"camera":"main","state":"live",
+/* One JSON object a camera, a line each: {"camera":"main","state":"running",
  * "program":true,"showing":"camera",...}. */
 char *sc_camera_status_json_lines(ScCameras *cameras);
 

@@ -75,7 +75,7 @@ static void schedule_retry(Camera *cam);
 const char *
 sc_camera_state_name(ScCameraState state)
 {
-  static const char *const names[] = {"starting", "live", "lost"};
+  static const char *const names[] = {"starting", "running", "lost"};
   return state <= SC_CAMERA_STATE_LOST ? names[state] : "?";
 }
 

@@ -76,11 +76,11 @@ typedef struct {
 
 typedef enum {
   SC_CAMERA_STATE_STARTING, /* opened, no frame yet */
-  SC_CAMERA_STATE_LIVE,     /* frames flowing */
+  SC_CAMERA_STATE_LIVE,     /* frames flowing: "running" */
   SC_CAMERA_STATE_LOST,     /* failed, unplugged or silent; being reopened */
 } ScCameraState;
 
-const char *sc_camera_state_name(ScCameraState state); /* "starting", "live", "lost" */
+const char *sc_camera_state_name(ScCameraState state); /* "starting", "running", "lost" */
 
 /* Rehearsals, on any camera: UNPLUG makes the source fail as an unplugged
  * device does and keeps it absent; STALL keeps it open but drops its frames;
@@ -92,7 +92,7 @@ typedef enum {
 } ScCameraDrill;
 
 /* A camera's state changed, or the program switched (@camera "program").
- * @state: "starting", "live", "lost", "switched"; @detail says why. */
+ * @state: "starting", "running", "lost", "switched"; @detail says why. */
 typedef void (*ScCameraEventFunc)(const char *camera, const char *state, const char *detail,
                                   gboolean warning, gpointer user_data);
 

@@ -335,7 +335,7 @@ test_switch_loss_and_return(void **state)
   assert_non_null(
       strstr(run->events, "\"kind\":\"camera\",\"subject\":\"main\",\"state\":\"lost\""));
   const char *lost = strstr(run->events, "\"subject\":\"main\",\"state\":\"lost\"");
-  assert_non_null(strstr(lost, "\"subject\":\"main\",\"state\":\"live\""));
+  assert_non_null(strstr(lost, "\"subject\":\"main\",\"state\":\"running\""));
   assert_non_null(strstr(run->events, "\"subject\":\"program\",\"state\":\"switched\""));
 
   sc_daemon_free(run->daemon);
@@ -424,7 +424,7 @@ test_stalled_camera_is_lost_and_returns(void **state)
   sc_cameras_get_info(cams, 0, &info);
   assert_int_equal(info.state, SC_CAMERA_STATE_LIVE);
   assert_int_equal(info.losses, 1);
-  assert_non_null(strstr(log->str, "main lost: no frame for 500 ms\nmain drill: ended\nmain live"));
+  assert_non_null(strstr(log->str, "main lost: no frame for 500 ms\nmain drill: ended\nmain running"));
   sc_cameras_stop(cams);
 }
 
