@@ -6,6 +6,7 @@
 #include "pipeline/rtmp-url.h"
 
 #include <arpa/inet.h>
+#include <math.h>
 #include <net/if.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,7 +18,9 @@ static const char *const box_keys[] = {"board", "board-dir", "log-level", "contr
 static const char *const video_keys[] = {
     "width",    "height",      "framerate", "bitrate", "profile", "keyframe-interval",
     "b-frames", "x264-preset", "device",    NULL};
-static const char *const audio_keys[] = {"sample-rate", "channels", "bitrate", "device", NULL};
+static const char *const audio_keys[] = {
+    "sample-rate",    "channels",  "bitrate",           "device", "gain-db", "mute",
+    "sync-offset-ms", "music-bed", "music-bed-gain-db", NULL};
 static const char *const destination_keys[] = {"platform", "url",         "backup-url", "key",
                                                "enabled",  "tls-ca-file", NULL};
 static const char *const uplink_keys[] = {"interface", "probe-hosts", "probe-interval",
@@ -78,6 +81,7 @@ sc_config_free(ScConfig *c)
   g_free(c->board_dir);
   g_free(c->video_device);
   g_free(c->audio_device);
+  g_free((char *)c->audio.music_bed);
   g_free(c->media.x264_preset);
   g_clear_pointer(&c->destinations, g_ptr_array_unref);
   g_clear_pointer(&c->uplinks, g_ptr_array_unref);
@@ -209,6 +213,83 @@ read_video(GKeyFile *kf, ScConfig *c, GError **error)
   return TRUE;
 }
 
+/* A number with a fraction ("-6.5"), from @min to @max; untouched when absent. */
+static gboolean
+read_double(GKeyFile *kf, const ScConfig *c, const char *key, double min, double max, double *value,
+            GError **error)
+{
+  g_autofree char *text = NULL;
+  if (!sc_keyfile_get_string(kf, c->path, "audio", key, &text, error))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+  char *end = NULL;
+  double v = g_ascii_strtod(text, &end);
+  if (*text == '\0' || *end != '\0' || !isfinite(v)) {
+    sc_keyfile_value_error(error, c->path, "audio", key, "'%s' is not a number", text);
+    return FALSE;
+  }
+  if (v < min || v > max) {
+    sc_keyfile_value_error(error, c->path, "audio", key, "%s is out of range (%g..%g)", text, min,
+                           max);
+    return FALSE;
+  }
+  *value = v;
+  return TRUE;
+}
+
+static gboolean
+read_offset(GKeyFile *kf, ScConfig *c, GError **error)
+{
+  double ms = 0;
+  if (!read_double(kf, c, "sync-offset-ms", -SC_AUDIO_SYNC_MAX_MS, SC_AUDIO_SYNC_MAX_MS, &ms,
+                   error))
+    return FALSE;
+  if (ms != floor(ms)) {
+    sc_keyfile_value_error(error, c->path, "audio", "sync-offset-ms",
+                           "%g is not a whole number of ms", ms);
+    return FALSE;
+  }
+  c->audio.sync_offset_ms = (int)ms;
+  return TRUE;
+}
+
+/* The music bed must be a readable file now; whether it decodes is learnt
+ * when the pipeline starts (a bed that does not is left out, with a log). */
+static gboolean
+read_music_bed(GKeyFile *kf, ScConfig *c, GError **error)
+{
+  g_autofree char *text = NULL;
+  if (!sc_keyfile_get_string(kf, c->path, "audio", "music-bed", &text, error))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+  g_autofree char *dir = g_path_get_dirname(c->path);
+  g_autofree char *path =
+      g_path_is_absolute(text) ? g_strdup(text) : g_build_filename(dir, text, NULL);
+  if (!g_file_test(path, G_FILE_TEST_IS_REGULAR) || access(path, R_OK) != 0) {
+    sc_keyfile_value_error(error, c->path, "audio", "music-bed",
+                           "no such file, or it cannot be read: %s", path);
+    return FALSE;
+  }
+  c->audio.music_bed = g_steal_pointer(&path);
+  return TRUE;
+}
+
+/* Gain, mute, sync and the music bed: what pipeline/audio.h applies. */
+static gboolean
+read_audio_mix(GKeyFile *kf, ScConfig *c, GError **error)
+{
+  ScAudioSettings *a = &c->audio;
+  a->music_bed_gain_db = SC_AUDIO_BED_DEFAULT_DB;
+  return read_double(kf, c, "gain-db", SC_AUDIO_GAIN_MIN_DB, SC_AUDIO_GAIN_MAX_DB, &a->gain_db,
+                     error) &&
+         sc_keyfile_get_bool(kf, c->path, "audio", "mute", &a->mute, error) &&
+         read_offset(kf, c, error) && read_music_bed(kf, c, error) &&
+         read_double(kf, c, "music-bed-gain-db", SC_AUDIO_GAIN_MIN_DB, 6, &a->music_bed_gain_db,
+                     error);
+}
+
 static gboolean
 read_audio(GKeyFile *kf, ScConfig *c, GError **error)
 {
@@ -222,7 +303,7 @@ read_audio(GKeyFile *kf, ScConfig *c, GError **error)
     return FALSE;
   if (rate != G_MAXUINT)
     m->audio_rate = (guint)g_ascii_strtoull(sample_rates[rate], NULL, 10);
-  return TRUE;
+  return read_audio_mix(kf, c, error);
 }
 
 static gboolean
@@ -519,6 +600,7 @@ sc_config_pipeline_params(const ScConfig *c, const ScBoard *board)
       .video_device = c->video_device,
       .audio_device = c->audio_device,
       .spec = &c->media,
+      .audio = &c->audio,
   };
   return params;
 }

@@ -43,6 +43,7 @@ typedef struct {
   ScLogLevel log_level;
   char *video_device; /* NULL: the board's default */
   char *audio_device;
+  ScAudioSettings audio;   /* [audio] gain, mute, sync, music bed (its path owned here) */
   ScMediaSpec media;       /* after sc_config_apply_board: complete */
   GPtrArray *destinations; /* ScDestination*, in file order */
   GPtrArray *uplinks;      /* ScUplinkConfig*, in file order (= preference); may be empty */

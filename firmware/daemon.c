@@ -2,6 +2,7 @@
 
 #include "firmware/daemon.h"
 
+#include "firmware/audio-control.h"
 #include "firmware/camera-commands.h"
 #include "firmware/control.h"
 #include "firmware/events.h"
@@ -9,6 +10,7 @@
 #include "firmware/graphics.h"
 #include "firmware/show-commands.h"
 #include "firmware/studio.h"
+#include "drivers/alsa.h"
 #include "pipeline/output.h"
 
 #include <systemd/sd-daemon.h>
@@ -36,6 +38,7 @@ struct _ScDaemon {
   ScControl *control;
   ScShow *show;         /* the run of show, or NULL */
   ScGraphics *graphics; /* the show on the program frames, with the show */
+  ScAudioControl *audio; /* gain, mute, sync; the music bed follows the flash sale */
   GMainLoop *loop;
   guint stop_timer;
   gboolean stopping;
@@ -71,6 +74,8 @@ on_show_change(ScShow *show, const char *what, const char *detail, gpointer data
   sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", what, "asked", detail);
   if (self->graphics)
     sc_graphics_changed(self->graphics, what, detail);
+  if (self->audio)
+    sc_audio_control_show_changed(self->audio, show);
   if (self->studio) {
     sc_studio_show_changed(self->studio, what);
     sc_studio_update(self->studio);
@@ -302,6 +307,23 @@ new_cameras(ScDaemon *self, const ScPipelineParams *program, GError **error)
   return sc_cameras_new(&p, c->cameras->len ? c->cameras : one, on_camera_event, self, error);
 }
 
+/* The mic by name: a card's id or name becomes its PCM string. */
+static gboolean
+resolve_audio_device(ScConfig *config, const ScBoard *board, GError **error)
+{
+  const char *source = sc_board_get_audio_source(board);
+  if (config->audio_device == NULL || source == NULL || !strstr(source, "${audio_device}"))
+    return TRUE;
+  char *pcm = sc_alsa_resolve_device(NULL, config->audio_device, error);
+  if (pcm == NULL) {
+    g_prefix_error(error, "%s: [audio] device: ", config->path);
+    return FALSE;
+  }
+  g_free(config->audio_device);
+  config->audio_device = pcm;
+  return TRUE;
+}
+
 ScDaemon *
 sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
 {
@@ -317,6 +339,8 @@ sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
     return NULL;
   if (config->show)
     self->show = sc_show_new(g_steal_pointer(&config->show), on_show_change, self);
+  if (!resolve_audio_device(config, board, error))
+    return NULL;
   ScPipelineParams params = sc_config_pipeline_params(config, board);
   self->cameras = new_cameras(self, &params, error);
   if (self->cameras == NULL)
@@ -325,6 +349,7 @@ sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
   self->pipeline = sc_pipeline_new(&params, on_pipeline_event, self, error);
   if (self->pipeline == NULL || !sc_cameras_attach(self->cameras, self->pipeline, error))
     return NULL;
+  self->audio = sc_audio_control_new(sc_pipeline_get_audio(self->pipeline));
   if (self->show) {
     self->graphics = sc_graphics_new(self->show, self->pipeline, config->media.width,
                                      config->media.height, config->audit_log, error);
@@ -350,6 +375,7 @@ sc_daemon_free(ScDaemon *self)
    * more tags reach the outputs once it is freed */
   g_clear_pointer(&self->studio, sc_studio_free);
   g_clear_pointer(&self->graphics, sc_graphics_free);
+  g_clear_pointer(&self->audio, sc_audio_control_free); /* before the pipeline's audio */
   g_clear_pointer(&self->pipeline, sc_pipeline_free);
   g_clear_pointer(&self->cameras, sc_cameras_free); /* after the program that takes their frames */
   g_clear_pointer(&self->control, sc_control_free);
@@ -438,6 +464,7 @@ static const Command commands[] = {
     {"drill", "drill UPLINK SECONDS", 2, 2},
     {"reconnect", "reconnect [DESTINATION]", 0, 1},
     {"show", "show ...", 1, 4},
+    {"audio", "audio ...", 0, 2},
     {"camera", "camera ...", 1, 4},
     {"live", "live on|off", 1, 1},
     {"studio", "studio [scene NAME | press BUTTON [MS]]", 0, 3},
@@ -492,17 +519,21 @@ run_command(const char *const *argv, gpointer data, GError **error)
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "unknown command '%s'; the commands are: status, events [N], drill UPLINK "
                 "SECONDS, reconnect [DESTINATION], show ..., live on|off, studio ..., "
-                "camera ...",
+                "camera ..., audio ...",
                 argv[0]);
     return NULL;
   }
   if (argc - 1 < c->min_args || argc - 1 > c->max_args) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "usage: %s",
-                g_str_equal(c->name, "show") ? sc_show_command_usage : c->usage);
+                g_str_equal(c->name, "show")    ? sc_show_command_usage
+                : g_str_equal(c->name, "audio") ? sc_audio_command_usage
+                                                : c->usage);
     return NULL;
   }
   if (g_str_equal(c->name, "camera"))
     return sc_camera_command(self->cameras, argv + 1, error);
+  if (g_str_equal(c->name, "audio"))
+    return sc_audio_control_command(self->audio, argv + 1, error);
   if (g_str_equal(c->name, "show")) {
     if (self->show == NULL) {
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,

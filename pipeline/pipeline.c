@@ -15,6 +15,7 @@ typedef struct {
 struct _ScPipeline {
   GstElement *pipeline;
   GstElement *venc;
+  ScAudio *audio;
   char *video_encoder;
   char *audio_encoder;
   char *description;
@@ -187,19 +188,19 @@ build_description(const ScPipelineParams *params, const char *vsrc, const char *
                   const char *asrc, const char *aenc)
 {
   const ScMediaSpec *s = params->spec;
+  g_autofree char *audio = sc_audio_chain_description(s->audio_rate, s->audio_channels);
   return g_strdup_printf(
       "%s ! videoconvert ! videoscale ! videorate"
       " ! video/x-raw,format=I420,width=%u,height=%u,framerate=%u/1,pixel-aspect-ratio=1/1"
       " ! identity name=overlay-stage ! queue name=venc-queue"
       " ! %s ! video/x-h264,profile=%s ! h264parse config-interval=-1"
       " ! queue name=video-mux-queue ! program-mux.video"
-      " %s ! audioconvert ! audioresample ! audio/x-raw,rate=%u,channels=%u"
+      " %s ! audioconvert ! audioresample ! %s"
       " ! %s ! aacparse ! queue name=audio-mux-queue ! program-mux.audio"
       " flvmux name=program-mux streamable=true latency=" MUX_LATENCY_NS
       " ! appsink name=program-sink sync=false async=false",
       vsrc, s->width, s->height, s->framerate, venc,
-      s->profile == SC_H264_PROFILE_HIGH ? "high" : "main", asrc, s->audio_rate, s->audio_channels,
-      aenc);
+      s->profile == SC_H264_PROFILE_HIGH ? "high" : "main", asrc, audio, aenc);
 }
 
 static void
@@ -301,6 +302,8 @@ static gboolean
 on_bus_message(GstBus *bus, GstMessage *msg, gpointer data)
 {
   ScPipeline *self = data;
+  if (self->audio && sc_audio_handle_message(self->audio, msg))
+    return G_SOURCE_CONTINUE;
   switch (GST_MESSAGE_TYPE(msg)) {
   case GST_MESSAGE_ERROR:
     report_error(self, msg);
@@ -403,6 +406,10 @@ sc_pipeline_new(const ScPipelineParams *params, ScPipelineEventFunc on_event, gp
   gst_element_set_name(self->pipeline, "program");
   if (!wire_up(self, error))
     return NULL;
+  self->audio = sc_audio_new(self->pipeline, params->audio, params->spec->audio_rate,
+                             params->spec->audio_channels, error);
+  if (self->audio == NULL)
+    return NULL;
   g_info("pipeline built: video encoder %s, audio encoder %s", self->video_encoder,
          self->audio_encoder);
   return g_steal_pointer(&self);
@@ -417,6 +424,7 @@ sc_pipeline_free(ScPipeline *self)
     gst_element_set_state(self->pipeline, GST_STATE_NULL);
   if (self->bus_watch)
     g_source_remove(self->bus_watch);
+  g_clear_pointer(&self->audio, sc_audio_free);
   g_clear_object(&self->venc);
   g_clear_object(&self->pipeline);
   gst_caps_replace(&self->overlay_caps, NULL);
@@ -450,6 +458,12 @@ GstElement *
 sc_pipeline_get_element(ScPipeline *self)
 {
   return self->pipeline;
+}
+
+ScAudio *
+sc_pipeline_get_audio(ScPipeline *self)
+{
+  return self->audio;
 }
 
 void

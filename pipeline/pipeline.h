@@ -6,6 +6,7 @@
  *       ! queue ! [video encoder fragment, element "venc"] ! video/x-h264,profile=P
  *       ! h264parse ! queue ! flvmux name=program-mux ! appsink name=program-sink
  *   [audio source fragment] ! audioconvert ! audioresample ! audio/x-raw,rate,channels
+ *       ! [mic gain, meters and music bed: pipeline/audio.h]
  *       ! [audio encoder fragment, element "aenc"] ! aacparse ! queue ! program-mux.
  *
  * The encoded stream is produced once: every program sink (RTMP outputs, and
@@ -17,6 +18,8 @@
  * sc_pipeline_new(), and the event callback runs there.
  */
 #pragma once
+
+#include "pipeline/audio.h"
 
 #include <gst/gst.h>
 #include <gst/video/video.h>
@@ -64,6 +67,7 @@ typedef struct {
   const char *audio_device;  /* ${audio_device}, may be NULL */
   const char *video_caps;    /* ${video_caps}: the camera's caps and decoder; NULL: decodebin */
   const ScMediaSpec *spec;
+  const ScAudioSettings *audio; /* gain, mute, sync, music bed; NULL: defaults */
 } ScPipelineParams;
 
 typedef struct _ScPipeline ScPipeline;
@@ -108,6 +112,8 @@ const char *sc_pipeline_get_audio_encoder(ScPipeline *self);
 /* The whole graph in gst-launch syntax, variables filled in. */
 const char *sc_pipeline_describe(ScPipeline *self);
 GstElement *sc_pipeline_get_element(ScPipeline *self); /* borrowed */
+/* The program's audio: mic gain, mute, meters, sync, music bed (borrowed). */
+ScAudio *sc_pipeline_get_audio(ScPipeline *self);
 
 /* Before start: add a consumer of the program. */
 void sc_pipeline_add_program_sink(ScPipeline *self, ScProgramFunc func, gpointer user_data);
