@@ -32,12 +32,12 @@ struct _ScDaemon {
   gboolean live;       /* the show is on air: the destinations receive the program */
   gboolean playing;    /* the program pipeline is encoding */
   ScStudio *studio;    /* buttons, tally, lights */
-  ScCameras *cameras; /* the studio cameras and the program's picture */
+  ScCameras *cameras;  /* the studio cameras and the program's picture */
   ScEventLog *events;
   ScFailover *failover;
   ScControl *control;
-  ScShow *show;         /* the run of show, or NULL */
-  ScGraphics *graphics; /* the show on the program frames, with the show */
+  ScShow *show;          /* the run of show, or NULL */
+  ScGraphics *graphics;  /* the show on the program frames, with the show */
   ScAudioControl *audio; /* gain, mute, sync; the music bed follows the flash sale */
   GMainLoop *loop;
   guint stop_timer;
@@ -257,9 +257,42 @@ toggle_live(ScDaemon *self, const char *who)
   sc_studio_update(self->studio);
 }
 
+/* The close-up camera is the second [camera] of the config, the main one the
+ * first. A held button shows the close-up while held (@on); a pressed one
+ * switches between the two. */
+static gboolean
+closeup(ScDaemon *self, gboolean held, gboolean on, GError **error)
+{
+  GPtrArray *cams = self->config->cameras;
+  if (cams->len < 2) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                "no close-up camera: the config names fewer than two [camera] groups");
+    return FALSE;
+  }
+  const char *main_cam = ((ScCameraConfig *)g_ptr_array_index(cams, 0))->name;
+  const char *close_cam = ((ScCameraConfig *)g_ptr_array_index(cams, 1))->name;
+  const char *showing = sc_cameras_get_program(self->cameras);
+  gboolean want_close = held ? on : !g_str_equal(showing, close_cam);
+  return sc_daemon_camera_switch(self, want_close ? close_cam : main_cam, error);
+}
+
+/* Held: muted while held. Pressed: muted or not, in turn. */
+static void
+mic_mute(ScDaemon *self, gboolean held, gboolean on)
+{
+  ScAudio *audio = sc_pipeline_get_audio(self->pipeline);
+  ScAudioStatus st;
+  sc_audio_get_status(audio, &st);
+  gboolean mute = held ? on : !st.mute;
+  sc_audio_set_mute(audio, mute);
+  sc_event_log_add(self->events, g_get_real_time(), FALSE, "audio", "mic", mute ? "muted" : "live",
+                   "from a studio button");
+}
+
 /* What a button or a key asks for, carried out now. */
 static void
-on_studio_action(const ScActionSpec *action, gboolean on, const char *source, gpointer data)
+on_studio_action(const ScActionSpec *action, gboolean held, gboolean on, const char *source,
+                 gpointer data)
 {
   ScDaemon *self = data;
   g_autoptr(GError) error = NULL;
@@ -278,9 +311,10 @@ on_studio_action(const ScActionSpec *action, gboolean on, const char *source, gp
     g_free(reconnect(self, NULL, &error));
     break;
   case SC_ACTION_CLOSEUP:
+    (void)closeup(self, held, on, &error);
+    break;
   case SC_ACTION_MIC_MUTE:
-    g_set_error(&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s (%s): not wired on this box",
-                sc_action_name(action->action), on ? "on" : "off");
+    mic_mute(self, held, on);
     break;
   default:
     (void)show_action(self, action->action, &error);

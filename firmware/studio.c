@@ -83,7 +83,7 @@ act(ScStudio *s, Button *b, const ScActionSpec *spec, gboolean on, gint64 settle
     return;
   g_autofree char *what = sc_action_spec_describe(spec);
   g_info("button %s: %s%s", b->config->name, what, on ? "" : " (released)");
-  s->on_action(spec, on, b->config->name, s->user_data);
+  s->on_action(spec, spec == &b->config->on_held, on, b->config->name, s->user_data);
   gint64 latency = g_get_monotonic_time() - settled_us;
   s->latencies[s->n_latencies++ % LATENCIES_KEPT] = MAX(latency, 0);
 }

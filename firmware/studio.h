@@ -24,10 +24,11 @@ G_BEGIN_DECLS
 
 typedef struct _ScStudio ScStudio;
 
-/* Carries out @action, now. @on is FALSE when a held button is let go.
+/* Carries out @action, now. For a `held` action @held is TRUE and @on says
+ * whether the button went down or was let go; a press has @on TRUE.
  * @source names the button ("2", "pedal:KEY_PAGEDOWN"). */
-typedef void (*ScStudioActionFunc)(const ScActionSpec *action, gboolean on, const char *source,
-                                   gpointer user_data);
+typedef void (*ScStudioActionFunc)(const ScActionSpec *action, gboolean held, gboolean on,
+                                   const char *source, gpointer user_data);
 /* Fills in the state the tally shows. */
 typedef void (*ScStudioStateFunc)(ScTallyState *state, gpointer user_data);
 

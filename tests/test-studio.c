@@ -210,9 +210,10 @@ load(Studio *s, const char *config_text, GError **error)
 }
 
 static void
-on_action(const ScActionSpec *action, gboolean on, const char *source, gpointer data)
+on_action(const ScActionSpec *action, gboolean held, gboolean on, const char *source, gpointer data)
 {
   (void)source;
+  assert_true(on || held); /* only a held action is let go */
   Studio *s = data;
   g_autofree char *what = sc_action_spec_describe(action);
   g_string_append_printf(s->actions, "%s%s%s", s->actions->len ? " " : "", what, on ? "" : "(off)");
