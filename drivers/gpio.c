@@ -127,13 +127,13 @@ sc_gpio_set(ScGpio *gpio, guint line, gboolean active, GError **error)
 gboolean
 sc_gpio_get(ScGpio *gpio, guint line, gboolean *active, GError **error)
 {
-  if (line < gpio->n_lines && gpio->lines[line].use == LINE_FREE) {
+  LineUse use = line < gpio->n_lines ? gpio->lines[line].use : LINE_INPUT;
+  if (use == LINE_FREE) {
     g_set_error(error, SC_GPIO_ERROR, SC_GPIO_ERROR_LINE, "%s line %u is not requested",
                 gpio->description, line);
     return FALSE;
   }
-  return check_line(gpio, line, line < gpio->n_lines ? gpio->lines[line].use : LINE_INPUT, error) &&
-         gpio->ops->get(gpio, line, active, error);
+  return check_line(gpio, line, use, error) && gpio->ops->get(gpio, line, active, error);
 }
 
 /* ---- simulated ---- */

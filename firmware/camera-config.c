@@ -10,17 +10,6 @@ const char *const sc_camera_config_keys[] = {"device",        "format", "exposur
                                              "white-balance", "focus",  NULL};
 
 static gboolean
-valid_camera_name(const char *name)
-{
-  if (*name == '\0' || strlen(name) > 32)
-    return FALSE;
-  for (const char *q = name; *q; q++)
-    if (!g_ascii_isalnum(*q) && *q != '-' && *q != '_')
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
 read_format(GKeyFile *kf, const char *path, const char *group, ScCameraConfig *c, GError **error)
 {
   g_autofree char *text = NULL;
@@ -54,14 +43,9 @@ read_controls(GKeyFile *kf, const char *path, const char *group, ScCameraConfig 
 static ScCameraConfig *
 read_camera(GKeyFile *kf, const char *path, const char *group, GError **error)
 {
-  const char *name = group + strlen("camera ");
-  if (!valid_camera_name(name)) {
-    g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_VALUE,
-                "%s: [%s]: a camera's name may hold only letters, digits, '-' and '_' (at most "
-                "32)",
-                path, group);
+  const char *name = sc_keyfile_group_name(path, group, 32, error);
+  if (name == NULL)
     return NULL;
-  }
   g_autoptr(ScCameraConfig) c = g_new0(ScCameraConfig, 1);
   c->name = g_strdup(name);
   if (!sc_keyfile_get_string(kf, path, group, "device", &c->device, error) ||

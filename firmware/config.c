@@ -14,7 +14,7 @@
 #define DEFAULT_CONTROL_SOCKET "/run/shopcast/control"
 
 static const char *const box_keys[] = {"board", "board-dir", "log-level", "control-socket",
-                                       "show",  "audit-log", "start", NULL};
+                                       "show",  "audit-log", "start",     NULL};
 static const char *const video_keys[] = {
     "width",    "height",      "framerate", "bitrate", "profile", "keyframe-interval",
     "b-frames", "x264-preset", "device",    NULL};
@@ -28,9 +28,12 @@ static const char *const uplink_keys[] = {"interface", "probe-hosts", "probe-int
 static const char *const failover_keys[] = {"hold-time", "stall-timeout", NULL};
 
 static const ScKeyfileGroup schema[] = {
-    {"box", box_keys},         {"video", video_keys},
-    {"audio", audio_keys},     {"destination *", destination_keys},
-    {"uplink *", uplink_keys}, {"failover", failover_keys},
+    {"box", box_keys},
+    {"video", video_keys},
+    {"audio", audio_keys},
+    {"destination *", destination_keys},
+    {"uplink *", uplink_keys},
+    {"failover", failover_keys},
     {"camera *", sc_camera_config_keys},
     {"studio", sc_studio_keys},
     {"button *", sc_studio_button_keys},
@@ -306,17 +309,6 @@ read_audio(GKeyFile *kf, ScConfig *c, GError **error)
   return read_audio_mix(kf, c, error);
 }
 
-static gboolean
-valid_name(const char *name)
-{
-  if (*name == '\0' || strlen(name) > 64)
-    return FALSE;
-  for (const char *q = name; *q; q++)
-    if (!g_ascii_isalnum(*q) && *q != '-' && *q != '_')
-      return FALSE;
-  return TRUE;
-}
-
 /* A key goes into the RTMP publish command as it is: no spaces or controls. */
 static gboolean
 valid_stream_key(const char *key)
@@ -363,14 +355,9 @@ check_destination(const ScConfig *c, const char *group, ScDestination *d, GError
 static ScDestination *
 read_destination(GKeyFile *kf, const ScConfig *c, const char *group, GError **error)
 {
-  const char *name = group + strlen("destination ");
-  if (!valid_name(name)) {
-    g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_VALUE,
-                "%s: [%s]: the destination's name may hold only letters, digits, '-' and '_' (at "
-                "most 64)",
-                c->path, group);
+  const char *name = sc_keyfile_group_name(c->path, group, 64, error);
+  if (name == NULL)
     return NULL;
-  }
   g_autoptr(ScDestination) d = g_new0(ScDestination, 1);
   d->name = g_strdup(name);
   d->enabled = TRUE;
@@ -447,14 +434,9 @@ read_probe_hosts(GKeyFile *kf, const ScConfig *c, const char *group, ScUplinkCon
 static ScUplinkConfig *
 read_uplink(GKeyFile *kf, const ScConfig *c, const char *group, GError **error)
 {
-  const char *name = group + strlen("uplink ");
-  if (!valid_name(name)) {
-    g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_VALUE,
-                "%s: [%s]: the uplink's name may hold only letters, digits, '-' and '_' (at most "
-                "64)",
-                c->path, group);
+  const char *name = sc_keyfile_group_name(c->path, group, 64, error);
+  if (name == NULL)
     return NULL;
-  }
   g_autoptr(ScUplinkConfig) u = g_new0(ScUplinkConfig, 1);
   u->name = g_strdup(name);
   u->probe_interval_ms = 200;
@@ -546,8 +528,8 @@ sc_config_load(const char *path, GError **error)
   c->cameras = g_ptr_array_new_with_free_func((GDestroyNotify)sc_camera_config_free);
   if (!sc_keyfile_check(kf, path, schema, G_N_ELEMENTS(schema), error) || !read_box(kf, c, error) ||
       !read_video(kf, c, error) || !read_audio(kf, c, error) || !read_destinations(kf, c, error) ||
-      !sc_camera_config_read(kf, path, c->cameras, error) ||
-      !read_uplinks(kf, c, error) || !read_start(kf, c, error) || !read_studio(kf, c, error))
+      !sc_camera_config_read(kf, path, c->cameras, error) || !read_uplinks(kf, c, error) ||
+      !read_start(kf, c, error) || !read_studio(kf, c, error))
     return NULL;
   return g_steal_pointer(&c);
 }

@@ -21,6 +21,23 @@ sc_keyfile_value_error(GError **error, const char *path, const char *group, cons
               message);
 }
 
+const char *
+sc_keyfile_group_name(const char *path, const char *group, guint max_len, GError **error)
+{
+  const char *space = strchr(group, ' ');
+  const char *name = space ? space + 1 : "";
+  gboolean ok = *name != '\0' && strlen(name) <= max_len;
+  for (const char *q = name; ok && *q; q++)
+    ok = g_ascii_isalnum(*q) || *q == '-' || *q == '_';
+  if (ok)
+    return name;
+  g_autofree char *kind = space ? g_strndup(group, space - group) : g_strdup(group);
+  g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_VALUE,
+              "%s: [%s]: a %s's name may hold only letters, digits, '-' and '_' (at most %u)", path,
+              group, kind, max_len);
+  return NULL;
+}
+
 /* GKeyFile merges a group written twice into one, so a second [destination a]
  * or [product a] would silently change the first: refuse it, naming both lines. */
 static gboolean

@@ -54,6 +54,11 @@ gboolean sc_keyfile_require_string(GKeyFile *kf, const char *path, const char *g
                                    const char *key, char **value,
                                    GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* The NAME of a [KIND NAME] group (@group): 1..@max_len letters, digits,
+ * '-' and '_', so it can name things in commands, logs and file names.
+ * Returns the name, or NULL with an error naming the group. */
+const char *sc_keyfile_group_name(const char *path, const char *group, guint max_len,
+                                  GError **error);
 /* Sets @error to SC_KEYFILE_ERROR_VALUE, "PATH: [GROUP] KEY: <message>". */
 void sc_keyfile_value_error(GError **error, const char *path, const char *group, const char *key,
                             const char *format, ...) G_GNUC_PRINTF(5, 6);

@@ -62,11 +62,17 @@ sc_action_spec_describe(const ScActionSpec *spec)
   return g_strdup(sc_action_name(spec->action));
 }
 
+/* Every studio thing starts with its name, so one lookup serves them all. */
+G_STATIC_ASSERT(G_STRUCT_OFFSET(ScStudioButton, name) == 0);
+G_STATIC_ASSERT(G_STRUCT_OFFSET(ScStudioKeypad, name) == 0);
+G_STATIC_ASSERT(G_STRUCT_OFFSET(ScStudioLight, name) == 0);
+G_STATIC_ASSERT(G_STRUCT_OFFSET(ScStudioScene, name) == 0);
+
 static gint
 find_named(GPtrArray *list, const char *name)
 {
   for (guint i = 0; list && i < list->len; i++)
-    if (g_str_equal(*(char **)g_ptr_array_index(list, i), name)) /* name is the first field */
+    if (g_str_equal(*(char **)g_ptr_array_index(list, i), name))
       return (gint)i;
   return -1;
 }
@@ -189,8 +195,11 @@ read_pwm(GKeyFile *kf, const char *path, const char *group, ScStudioLight *l, GE
 static gboolean
 read_pin_light(GKeyFile *kf, const char *path, const char *group, ScStudioConfig *c, GError **error)
 {
+  const char *name = sc_keyfile_group_name(path, group, 32, error);
+  if (name == NULL)
+    return FALSE;
   ScStudioLight *l = g_new0(ScStudioLight, 1);
-  l->name = g_strdup(group + strlen("light "));
+  l->name = g_strdup(name);
   g_ptr_array_add(c->lights, l);
   guint line = G_MAXUINT;
   if (!read_line(kf, path, group, 1023, &line, &l->active_low, error) ||
@@ -209,8 +218,11 @@ static gboolean
 read_pin_button(GKeyFile *kf, const char *path, const char *group, ScStudioConfig *c,
                 GError **error)
 {
+  const char *name = sc_keyfile_group_name(path, group, 32, error);
+  if (name == NULL)
+    return FALSE;
   ScStudioButton *b = g_new0(ScStudioButton, 1);
-  b->name = g_strdup(group + strlen("button "));
+  b->name = g_strdup(name);
   b->key = -1;
   b->timing = (ScButtonTiming){DEFAULT_DEBOUNCE_MS, DEFAULT_LONG_PRESS_MS};
   g_ptr_array_add(c->buttons, b);
@@ -219,10 +231,6 @@ read_pin_button(GKeyFile *kf, const char *path, const char *group, ScStudioConfi
   if (b->line == G_MAXUINT) {
     g_set_error(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_MISSING,
                 "%s: [%s] line: required: the GPIO line the button is wired to", path, group);
-    return FALSE;
-  }
-  if (strchr(b->name, ':')) {
-    sc_keyfile_value_error(error, path, group, "line", "a board button's name cannot hold ':'");
     return FALSE;
   }
   return TRUE;
@@ -291,8 +299,11 @@ read_pins(const char *pins_path, ScStudioConfig *c, GError **error)
 static gboolean
 read_scene(GKeyFile *kf, const char *path, const char *group, ScStudioConfig *c, GError **error)
 {
+  const char *name = sc_keyfile_group_name(path, group, 32, error);
+  if (name == NULL)
+    return FALSE;
   ScStudioScene *s = g_new0(ScStudioScene, 1);
-  s->name = g_strdup(group + strlen("scene "));
+  s->name = g_strdup(name);
   s->levels = g_new(gint, MAX(c->lights->len, 1));
   for (guint i = 0; i < c->lights->len; i++)
     s->levels[i] = -1;
@@ -329,8 +340,11 @@ read_scene(GKeyFile *kf, const char *path, const char *group, ScStudioConfig *c,
 static gboolean
 read_keypad(GKeyFile *kf, const char *path, const char *group, ScStudioConfig *c, GError **error)
 {
+  const char *name = sc_keyfile_group_name(path, group, 32, error);
+  if (name == NULL)
+    return FALSE;
   ScStudioKeypad *k = g_new0(ScStudioKeypad, 1);
-  k->name = g_strdup(group + strlen("keypad "));
+  k->name = g_strdup(name);
   g_ptr_array_add(c->keypads, k);
   if (!sc_keyfile_require_string(kf, path, group, "device", &k->device, error))
     return FALSE;

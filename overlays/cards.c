@@ -365,23 +365,25 @@ static ScCardSize
 draw_coupon(const ScCardStyle *r, const ScCardScene *s, cairo_t *cr, double w)
 {
   const ScProduct *p = s->on_air->product;
-  double u = r->u, pad = 18 * u, h = 88 * u, stub = MIN(0.36 * w, 150 * u);
+  /* the ticket: the value on an accent panel, a perforation, then the terms */
+  double u = r->u, pad = 18 * u, h = 88 * u, value_w = MIN(0.36 * w, 150 * u);
   g_autofree char *value_text = coupon_value(p);
   g_autofree char *title_text = coupon_title(p);
-  PangoLayout *value = text_layout(r, cr, value_text, 40 * u, PANGO_WEIGHT_HEAVY, stub - 12 * u, 1);
+  PangoLayout *value =
+      text_layout(r, cr, value_text, 40 * u, PANGO_WEIGHT_HEAVY, value_w - 12 * u, 1);
   PangoLayout *title =
-      text_layout(r, cr, title_text, 28 * u, PANGO_WEIGHT_BOLD, w - stub - 2 * pad, 1);
+      text_layout(r, cr, title_text, 28 * u, PANGO_WEIGHT_BOLD, w - value_w - 2 * pad, 1);
   g_autofree char *left_text = p->coupon_quantity
                                    ? g_strdup_printf("优惠券 · 剩 %u 张", p->coupon_quantity)
                                    : g_strdup("优惠券 · 领取后下单");
   PangoLayout *left =
-      text_layout(r, cr, left_text, 20 * u, PANGO_WEIGHT_NORMAL, w - stub - 2 * pad, 1);
+      text_layout(r, cr, left_text, 20 * u, PANGO_WEIGHT_NORMAL, w - value_w - 2 * pad, 1);
 
   fill_card(cr, w, h, 12 * u, mix_white(r->accent, 0.12), 0.97);
   cairo_save(cr);
   rounded_rect(cr, 0, 0, w, h, 12 * u);
   cairo_clip(cr);
-  cairo_rectangle(cr, 0, 0, stub, h);
+  cairo_rectangle(cr, 0, 0, value_w, h);
   set_rgb(cr, r->accent, 1);
   cairo_fill(cr);
   cairo_restore(cr);
@@ -389,17 +391,17 @@ draw_coupon(const ScCardStyle *r, const ScCardScene *s, cairo_t *cr, double w)
   double dash[] = {5 * u, 5 * u};
   cairo_set_dash(cr, dash, 2, 0);
   cairo_set_line_width(cr, 2 * u);
-  cairo_move_to(cr, stub + 1 * u, 8 * u);
-  cairo_line_to(cr, stub + 1 * u, h - 8 * u);
+  cairo_move_to(cr, value_w + 1 * u, 8 * u);
+  cairo_line_to(cr, value_w + 1 * u, h - 8 * u);
   set_rgb(cr, r->accent, 0.6);
   cairo_stroke(cr);
   cairo_set_dash(cr, NULL, 0, 0);
 
   double vw = layout_w(value), vh = layout_h(value), th = layout_h(title), lh = layout_h(left);
-  show_layout(cr, value, (stub - vw) / 2, (h - vh) / 2, 0xFFFFFF);
+  show_layout(cr, value, (value_w - vw) / 2, (h - vh) / 2, 0xFFFFFF);
   double y = (h - th - lh) / 2;
-  show_layout(cr, title, stub + pad, y, r->accent);
-  show_layout(cr, left, stub + pad, y + th, 0x666666);
+  show_layout(cr, title, value_w + pad, y, r->accent);
+  show_layout(cr, left, value_w + pad, y + th, 0x666666);
   return (ScCardSize){w, h, 0};
 }
 

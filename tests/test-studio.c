@@ -363,6 +363,8 @@ test_config_errors(void **state)
                       "short = coupon\n",
                       "unknown key 'KEY_NOPE'");
   expect_config_error(s, "[studio]\nscene = none\n", "no [scene none]");
+  expect_config_error(s, "[scene key:light]\nlights = key:on\n", "a scene's name may hold only");
+  expect_config_error(s, "[keypad a b]\ndevice = /dev/input/event0\n", "a keypad's name");
   write_file(s->pins, "[gpio]\nchip = sim\n[lamp purple]\nline = 1\n");
   expect_config_error(s, "[box]\n", "unknown lamp colour 'purple'");
   write_file(s->pins, "[button 1]\nline = 1\n");
