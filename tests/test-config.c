@@ -10,27 +10,10 @@
 
 #include <string.h>
 
-static char *tmpdir;
-
-static int
-setup(void **state)
-{
-  tmpdir = sc_test_tmpdir();
-  return 0;
-}
-
-static int
-teardown(void **state)
-{
-  sc_test_rmtree(tmpdir);
-  g_clear_pointer(&tmpdir, g_free);
-  return 0;
-}
-
 static ScConfig *
 load_text(const char *text, GError **error)
 {
-  g_autofree char *path = sc_test_write_file(tmpdir, "shopcast.ini", text);
+  g_autofree char *path = sc_test_write_file(sc_test_dir, "shopcast.ini", text);
   return sc_config_load(path, error);
 }
 
@@ -383,7 +366,7 @@ static void
 test_missing_file(void **state)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename(tmpdir, "nope.ini", NULL);
+  g_autofree char *path = g_build_filename(sc_test_dir, "nope.ini", NULL);
   g_autoptr(ScConfig) c = sc_config_load(path, &error);
   assert_null(c);
   assert_true(g_error_matches(error, SC_KEYFILE_ERROR, SC_KEYFILE_ERROR_READ));
@@ -416,15 +399,18 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_full_config, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_defaults_from_board_and_product, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_file_overrides_board, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_uplinks, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_audit_log_path, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_oversize_file, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_errors_do_not_show_the_key, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_full_config, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_defaults_from_board_and_product, sc_test_dir_setup,
+                                      sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_file_overrides_board, sc_test_dir_setup,
+                                      sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_bad_input, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_uplinks, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_audit_log_path, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_missing_file, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_oversize_file, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_errors_do_not_show_the_key, sc_test_dir_setup,
+                                      sc_test_dir_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

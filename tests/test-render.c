@@ -1,9 +1,8 @@
 /* Tests for overlays/render.c: the on-air graphics against committed golden
  * pictures (landscape and portrait), layer caching, the flash-sale
  * countdown, ellipsized long names, portrait safe areas, the brand logo,
- * fades in and out (and none for a content change), when to update next,
  * the show's theme, a product stack taller than the frame, and blending
- * onto an I420 program frame.
+ * onto an I420 program frame (fades and timing: test-render-motion.c).
  *
  * A golden picture that is missing is written when SHOPCAST_UPDATE_GOLDEN=1
  * (look at it before committing it); otherwise it is a failure. */
@@ -13,113 +12,13 @@
 #include <cmocka.h>
 
 #include "overlays/render.h"
+#include "tests/support/render-fixture.h"
 #include "tests/support/testutil.h"
 
 #include <cairo.h>
 #include <string.h>
 
 #define BACKGROUND 0xFF3A4450u /* a dim studio-like backdrop for the golden pictures */
-
-static char *tmpdir;
-static gint64 fake_mono = 1000 * G_USEC_PER_SEC;
-static gint64 fake_real = G_GINT64_CONSTANT(1795428902) * G_USEC_PER_SEC; /* 2026-11-23 10:15:02Z */
-
-static gint64
-mono(void)
-{
-  return fake_mono;
-}
-
-static gint64
-real(void)
-{
-  return fake_real;
-}
-
-static void
-advance_ms(guint ms)
-{
-  fake_mono += (gint64)ms * 1000;
-  fake_real += (gint64)ms * 1000;
-}
-
-static int
-setup(void **state)
-{
-  tmpdir = sc_test_tmpdir();
-  return 0;
-}
-
-static int
-teardown(void **state)
-{
-  sc_test_rmtree(tmpdir);
-  g_clear_pointer(&tmpdir, g_free);
-  return 0;
-}
-
-static ScShow *
-load_show(const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  ScShowFile *f = sc_show_file_load(path, &error);
-  if (f == NULL)
-    fail_msg("%s", error->message);
-  ScShow *show = sc_show_new(f, NULL, NULL);
-  sc_show_set_clock(show, mono, real);
-  return show;
-}
-
-static ScShow *
-example_show(void)
-{
-  g_autofree char *path = sc_test_source_path("overlays/examples/winter-warmth.ini");
-  return load_show(path);
-}
-
-/* Runs an action, then lets the show's minimum interval pass. */
-#define ACT(call)                                                                                  \
-  do {                                                                                             \
-    g_autoptr(GError) e_ = NULL;                                                                   \
-    if (!(call))                                                                                   \
-      fail_msg("%s: %s", #call, e_ ? e_->message : "?");                                           \
-    advance_ms(600);                                                                               \
-  } while (0)
-
-static void
-update(ScRenderer *r, ScShow *show)
-{
-  sc_renderer_update(r, sc_show_get_file(show), sc_show_get_on_air(show), fake_real);
-}
-
-/* Updates, then lets the fades run to their end and updates again. */
-static void
-settle(ScRenderer *r, ScShow *show)
-{
-  update(r, show);
-  advance_ms(SC_RENDER_FADE_US / 1000);
-  update(r, show);
-}
-
-/* The frame as written by sc_renderer_write_png (premultiplied ARGB32). */
-static cairo_surface_t *
-snapshot(ScRenderer *r, guint32 background)
-{
-  g_autofree char *path = g_build_filename(tmpdir, "snapshot.png", NULL);
-  g_autoptr(GError) error = NULL;
-  if (!sc_renderer_write_png(r, path, background, &error))
-    fail_msg("%s", error->message);
-  cairo_surface_t *s = cairo_image_surface_create_from_png(path);
-  assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
-  return s;
-}
-
-static guint32
-pixel(cairo_surface_t *s, int x, int y)
-{
-  const guint8 *data = cairo_image_surface_get_data(s);
-  return *(const guint32 *)(data + (gsize)y * cairo_image_surface_get_stride(s) + (gsize)x * 4);
-}
 
 /* ---- golden pictures ---- */
 
@@ -147,7 +46,7 @@ check_golden(ScRenderer *r, const char *scene, guint width, guint height)
 {
   g_autofree char *name = g_strdup_printf("tests/golden/render-%s-%ux%u.png", scene, width, height);
   g_autofree char *golden = sc_test_source_path(name);
-  g_autofree char *out = g_build_filename(tmpdir, strrchr(name, '/') + 1, NULL);
+  g_autofree char *out = g_build_filename(sc_test_dir, strrchr(name, '/') + 1, NULL);
   g_autoptr(GError) error = NULL;
   if (!sc_renderer_write_png(r, out, BACKGROUND, &error))
     fail_msg("%s", error->message);
@@ -182,7 +81,7 @@ scene_product(ScShow *show)
   ACT(sc_show_coupon(show, TRUE, &e_));
   ACT(sc_show_set_stock(show, 500, &e_));
   ACT(sc_show_lower_third(show, "王师傅", "连麦嘉宾 · 羽绒工厂厂长", &e_));
-  advance_ms(10 * 1000);
+  sc_test_advance_ms(10 * 1000);
 }
 
 static void
@@ -190,7 +89,7 @@ scene_correction(ScShow *show)
 {
   ACT(sc_show_goto_product(show, "snow-boots", &e_));
   ACT(sc_show_flash_start(show, &e_));
-  advance_ms(200 * 1000); /* past the end of its 180 s flash sale */
+  sc_test_advance_ms(200 * 1000); /* past the end of its 180 s flash sale */
   ACT(sc_show_correct_price(show, "159", &e_));
   ACT(sc_show_stock_visible(show, TRUE, &e_));
 }
@@ -260,7 +159,7 @@ test_caching(void **state)
   assert_non_null(first);
   assert_int_equal(gst_video_overlay_composition_n_rectangles(first), 3);
 
-  advance_ms(5000);
+  sc_test_advance_ms(5000);
   update(r, show);
   update(r, show);
   assert_int_equal(sc_renderer_get_render_count(r), 3); /* nothing changed: nothing drawn */
@@ -294,16 +193,6 @@ countdown_edge(ScRenderer *r, cairo_surface_t **frame)
   return pixel(*frame, x + 6, y + (int)h / 2) & 0xffffff;
 }
 
-static gboolean
-same_region(cairo_surface_t *a, cairo_surface_t *b, int x0, int y0, int w, int h)
-{
-  for (int y = y0; y < y0 + h; y++)
-    for (int x = x0; x < x0 + w; x++)
-      if (pixel(a, x, y) != pixel(b, x, y))
-        return FALSE;
-  return TRUE;
-}
-
 static void
 test_countdown(void **state)
 {
@@ -312,8 +201,8 @@ test_countdown(void **state)
   ACT(sc_show_goto_product(show, "snow-boots", &e_)); /* a 180 s flash sale */
   ACT(sc_show_flash_start(show, &e_));
   gint64 end = sc_show_get_on_air(show)->flash_end_us;
-  fake_real = end - 100 * G_USEC_PER_SEC - 500000; /* 01:40.5 left: shows 01:41 */
-  settle(r, show);                                 /* 01:40.3 left, faded in */
+  sc_test_real_us = end - 100 * G_USEC_PER_SEC - 500000; /* 01:40.5 left: shows 01:41 */
+  settle(r, show);                                       /* 01:40.3 left, faded in */
   guint count = sc_renderer_get_render_count(r);
   gint x, y;
   guint w, h;
@@ -322,25 +211,25 @@ test_countdown(void **state)
   guint32 running = countdown_edge(r, &at_41);
   assert_true(((running >> 16) & 0xff) > ((running >> 8) & 0xff) + 80); /* the red accent */
 
-  fake_real += 200000; /* 01:40.1 left: still 01:41 */
+  sc_test_real_us += 200000; /* 01:40.1 left: still 01:41 */
   update(r, show);
   assert_int_equal(sc_renderer_get_render_count(r), count);
   countdown_edge(r, &at_41b);
   assert_true(same_region(at_41, at_41b, x, y, (int)w, (int)h));
 
-  fake_real += G_USEC_PER_SEC; /* 00:99.1 left: 01:40 */
+  sc_test_real_us += G_USEC_PER_SEC; /* 00:99.1 left: 01:40 */
   update(r, show);
   assert_int_equal(sc_renderer_get_render_count(r), count + 1);
   countdown_edge(r, &at_40);
   assert_false(same_region(at_41, at_40, x, y, (int)w, (int)h)); /* the digits changed */
 
-  fake_real = end; /* the end instant: ended, "恢复原价 ¥299" */
+  sc_test_real_us = end; /* the end instant: ended, "恢复原价 ¥299" */
   update(r, show);
   assert_int_equal(sc_renderer_get_render_count(r), count + 2);
   guint32 grey = countdown_edge(r, &ended);
   int red = (grey >> 16) & 0xff, green = (grey >> 8) & 0xff;
   assert_true(ABS(red - green) < 16); /* the grey ended state */
-  fake_real += 60 * G_USEC_PER_SEC;
+  sc_test_real_us += 60 * G_USEC_PER_SEC;
   update(r, show);
   assert_int_equal(sc_renderer_get_render_count(r), count + 2); /* ended stays ended */
   cairo_surface_destroy(at_41);
@@ -357,7 +246,7 @@ static void
 test_long_name_is_ellipsized(void **state)
 {
   g_autofree char *path = sc_test_write_file(
-      tmpdir, "long.ini",
+      sc_test_dir, "long.ini",
       SHOW_HEAD "[product short]\nname = 围巾\nprice = 59\n"
                 "[product long]\nname = 超长名字的加厚加绒防风防水保暖冲锋衣三合一可拆卸内胆男女"
                 "同款户外登山服WWWWWWWWWWWWWWWWWWWWWW\nprice = 599\noriginal-price = 999\n"
@@ -429,7 +318,7 @@ test_portrait_safe_areas(void **state)
 static char *
 make_logo(void)
 {
-  g_autofree char *path = g_build_filename(tmpdir, "logo.png", NULL);
+  g_autofree char *path = g_build_filename(sc_test_dir, "logo.png", NULL);
   cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 200, 100);
   cairo_t *cr = cairo_create(s);
   cairo_set_source_rgb(cr, 0x1B / 255.0, 0x2A / 255.0, 0x4A / 255.0);
@@ -450,7 +339,7 @@ make_logo(void)
 static char *
 make_photo(void)
 {
-  g_autofree char *path = g_build_filename(tmpdir, "photo.png", NULL);
+  g_autofree char *path = g_build_filename(sc_test_dir, "photo.png", NULL);
   cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 300, 300);
   cairo_t *cr = cairo_create(s);
   cairo_set_source_rgb(cr, 0.85, 0.87, 0.9);
@@ -477,14 +366,8 @@ branded_show(const char *extra)
       "points = 30%% 羊绒; 手工双面; 送防尘袋\nimage = photo.png\ncoupon-threshold = 800\n"
       "coupon-value = 100\ncoupon-quantity = 50\nstock = 60\nflash-sale = 300\n",
       extra);
-  g_autofree char *path = sc_test_write_file(tmpdir, "brand.ini", text);
+  g_autofree char *path = sc_test_write_file(sc_test_dir, "brand.ini", text);
   return load_show(path);
-}
-
-static guint8
-channel(guint32 pixel, int shift)
-{
-  return (pixel >> shift) & 0xff;
 }
 
 /* 0xAARRGGBB within @tolerance per channel. */
@@ -494,20 +377,6 @@ assert_pixel_near(guint32 got, guint32 want, int tolerance, const char *what)
   for (int shift = 0; shift < 32; shift += 8)
     if (ABS((int)channel(got, shift) - (int)channel(want, shift)) > tolerance)
       fail_msg("%s: pixel 0x%08x, expected about 0x%08x", what, got, want);
-}
-
-typedef struct {
-  gint x, y;
-  guint w, h;
-} Box;
-
-static Box
-layer_box(ScRenderer *r, ScLayer layer)
-{
-  Box b;
-  if (!sc_renderer_get_layer_rect(r, layer, &b.x, &b.y, &b.w, &b.h))
-    fail_msg("layer %d is not on air", layer);
-  return b;
 }
 
 static gboolean
@@ -582,275 +451,6 @@ test_logo(void **state)
   }
 }
 
-/* ---- fades ---- */
-
-/* The rectangle of @layer in @comp (found by its place), or NULL. */
-static GstVideoOverlayRectangle *
-find_rect(GstVideoOverlayComposition *comp, ScRenderer *r, ScLayer layer)
-{
-  gint x, y;
-  guint w, h;
-  sc_renderer_get_layer_rect(r, layer, &x, &y, &w, &h);
-  for (guint i = 0; comp && i < gst_video_overlay_composition_n_rectangles(comp); i++) {
-    GstVideoOverlayRectangle *rect = gst_video_overlay_composition_get_rectangle(comp, i);
-    gint rx, ry;
-    guint rw, rh;
-    gst_video_overlay_rectangle_get_render_rectangle(rect, &rx, &ry, &rw, &rh);
-    if (rx == x && ry == y && rw == w && rh == h)
-      return rect;
-  }
-  return NULL;
-}
-
-static double
-rect_alpha(GstVideoOverlayRectangle *rect)
-{
-  assert_non_null(rect);
-  return gst_video_overlay_rectangle_get_global_alpha(rect);
-}
-
-/* The pixels as drawn (no global alpha applied, so no copy). */
-static GstBuffer *
-rect_pixels(GstVideoOverlayRectangle *rect)
-{
-  assert_non_null(rect);
-  return gst_video_overlay_rectangle_get_pixels_unscaled_raw(
-      rect, GST_VIDEO_OVERLAY_FORMAT_FLAG_PREMULTIPLIED_ALPHA |
-                GST_VIDEO_OVERLAY_FORMAT_FLAG_GLOBAL_ALPHA);
-}
-
-/* The composition at wall-clock @t (us after @t0). */
-static GstVideoOverlayComposition *
-picture_at(ScRenderer *r, ScShow *show, gint64 t0, gint64 t)
-{
-  sc_renderer_update(r, sc_show_get_file(show), sc_show_get_on_air(show), t0 + t);
-  return sc_renderer_get_composition(r);
-}
-
-/* The luma of the frame's (x, y) after blending @comp onto a dark I420 frame. */
-static guint8
-blended_luma(GstVideoOverlayComposition *comp, int x, int y)
-{
-  GstVideoInfo info;
-  gst_video_info_set_format(&info, GST_VIDEO_FORMAT_I420, 1280, 720);
-  GstBuffer *buffer = gst_buffer_new_allocate(NULL, GST_VIDEO_INFO_SIZE(&info), NULL);
-  gst_buffer_memset(buffer, 0, 16, GST_VIDEO_INFO_SIZE(&info));
-  GstVideoFrame frame;
-  assert_true(gst_video_frame_map(&frame, &info, buffer, GST_MAP_READWRITE));
-  assert_true(gst_video_overlay_composition_blend(comp, &frame));
-  const guint8 *luma = GST_VIDEO_FRAME_PLANE_DATA(&frame, 0);
-  guint8 value = luma[y * GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0) + x];
-  gst_video_frame_unmap(&frame);
-  gst_buffer_unref(buffer);
-  return value;
-}
-
-static void
-test_fade_in(void **state)
-{
-  g_autoptr(ScShow) show = example_show();
-  g_autoptr(ScRenderer) r = sc_renderer_new(1280, 720, NULL);
-  ACT(sc_show_goto_product(show, "down-jacket", &e_));
-  gint64 t0 = fake_real;
-  GstVideoOverlayComposition *at0 = picture_at(r, show, t0, 0);
-  assert_true(sc_renderer_get_layer_rect(r, SC_LAYER_PRODUCT, NULL, NULL, NULL, NULL));
-  Box card = layer_box(r, SC_LAYER_PRODUCT);
-  GstVideoOverlayRectangle *first = find_rect(at0, r, SC_LAYER_PRODUCT);
-  /* a new picture at once, already one step (1/6) in: the first frame shows it */
-  assert_float_equal(rect_alpha(first), 1.0 / 6, 1e-3);
-  int cx = card.x + (int)card.w - 30, cy = card.y + (int)card.h - 12; /* white card, no text */
-  guint8 faint = blended_luma(at0, cx, cy); /* 16 + (235 - 16) * 0.96 / 6 */
-  assert_true(faint > 42 && faint < 60);
-  GstVideoOverlayComposition *at10 = picture_at(r, show, t0, 10000);
-  assert_float_equal(rect_alpha(find_rect(at10, r, SC_LAYER_PRODUCT)), 1.0 / 6 + 0.05, 0.01);
-  gst_video_overlay_composition_unref(at10);
-
-  GstVideoOverlayComposition *at100 = picture_at(r, show, t0, 100000);
-  assert_ptr_not_equal(at100, at0);
-  GstVideoOverlayRectangle *half = find_rect(at100, r, SC_LAYER_PRODUCT);
-  assert_float_equal(rect_alpha(half), 1.0 / 6 + 0.5, 0.02);
-  assert_ptr_equal(rect_pixels(half), rect_pixels(first)); /* the same pixels, not drawn again */
-  guint8 mid = blended_luma(at100, cx, cy);                /* 16 + (235 - 16) * 0.96 * 2 / 3 */
-  assert_true(mid > 145 && mid < 168);
-  assert_float_equal(rect_alpha(first), 1.0 / 6, 1e-3); /* one handed out is never changed */
-
-  GstVideoOverlayComposition *at200 = picture_at(r, show, t0, SC_RENDER_FADE_US);
-  GstVideoOverlayRectangle *full = find_rect(at200, r, SC_LAYER_PRODUCT);
-  assert_float_equal(rect_alpha(full), 1.0, 1e-6);
-  assert_ptr_equal(rect_pixels(full), rect_pixels(first));
-  assert_true(blended_luma(at200, cx, cy) > 220);
-  assert_int_equal(sc_renderer_get_render_count(r), 1);
-  GstVideoOverlayComposition *later = picture_at(r, show, t0, 5 * G_USEC_PER_SEC);
-  assert_ptr_equal(later, at200); /* nothing moved: the same picture */
-  gst_video_overlay_composition_unref(later);
-  gst_video_overlay_composition_unref(at0);
-  gst_video_overlay_composition_unref(at100);
-  gst_video_overlay_composition_unref(at200);
-}
-
-static void
-test_fade_out(void **state)
-{
-  g_autoptr(ScShow) show = example_show();
-  g_autoptr(ScRenderer) r = sc_renderer_new(1280, 720, NULL);
-  ACT(sc_show_goto_product(show, "down-jacket", &e_));
-  ACT(sc_show_coupon(show, TRUE, &e_));
-  settle(r, show);
-  Box coupon = layer_box(r, SC_LAYER_COUPON);
-  cairo_surface_t *before = snapshot(r, 0);
-  guint32 stub = pixel(before, coupon.x + 12, coupon.y + (int)coupon.h / 2); /* the red stub */
-  cairo_surface_destroy(before);
-  assert_true(channel(stub, 24) > 240 && channel(stub, 16) > 200 && channel(stub, 8) < 80);
-
-  ACT(sc_show_coupon(show, FALSE, &e_));
-  gint64 t0 = fake_real;
-  GstVideoOverlayComposition *at0 = picture_at(r, show, t0, 0);
-  assert_false(sc_renderer_get_layer_rect(r, SC_LAYER_COUPON, NULL, NULL, NULL, NULL));
-  assert_int_equal(gst_video_overlay_composition_n_rectangles(at0), 2); /* still in the picture */
-  assert_float_equal(rect_alpha(find_rect(at0, r, SC_LAYER_COUPON)), 5.0 / 6, 0.01);
-
-  GstVideoOverlayComposition *at100 = picture_at(r, show, t0, 100000);
-  assert_float_equal(rect_alpha(find_rect(at100, r, SC_LAYER_COUPON)), 1.0 / 3, 0.02);
-  cairo_surface_t *mid = snapshot(r, 0);
-  guint32 faded = pixel(mid, coupon.x + 12, coupon.y + (int)coupon.h / 2);
-  cairo_surface_destroy(mid);
-  assert_true(ABS((int)channel(faded, 24) - channel(stub, 24) / 3) <= 4); /* a third of it */
-
-  GstVideoOverlayComposition *at200 = picture_at(r, show, t0, SC_RENDER_FADE_US);
-  assert_int_equal(gst_video_overlay_composition_n_rectangles(at200), 1); /* gone */
-  assert_null(find_rect(at200, r, SC_LAYER_COUPON));
-  assert_int_equal(gst_video_overlay_composition_n_rectangles(at0), 2); /* unchanged */
-  gst_video_overlay_composition_unref(at0);
-  gst_video_overlay_composition_unref(at100);
-  gst_video_overlay_composition_unref(at200);
-
-  /* a fade turned around midway goes back from where it is, at the same speed */
-  ACT(sc_show_coupon(show, TRUE, &e_));
-  t0 = fake_real;
-  gst_video_overlay_composition_unref(picture_at(r, show, t0, 0));
-  gst_video_overlay_composition_unref(picture_at(r, show, t0, 150000)); /* 11/12 */
-  assert_true(sc_show_coupon(show, FALSE, NULL));
-  GstVideoOverlayComposition *turn = picture_at(r, show, t0, 150000);
-  assert_float_equal(rect_alpha(find_rect(turn, r, SC_LAYER_COUPON)), 0.75, 0.02);
-  assert_int_equal(sc_renderer_next_update(r), t0 + 150000 + 33333);
-  GstVideoOverlayComposition *back = picture_at(r, show, t0, 200000);
-  assert_float_equal(rect_alpha(find_rect(back, r, SC_LAYER_COUPON)), 0.5, 0.02);
-  gst_video_overlay_composition_unref(turn);
-  gst_video_overlay_composition_unref(back);
-  GstVideoOverlayComposition *gone = picture_at(r, show, t0, 300000); /* 0.75 * 200 ms later */
-  assert_int_equal(gst_video_overlay_composition_n_rectangles(gone), 1);
-  gst_video_overlay_composition_unref(gone);
-}
-
-static void
-test_content_change_is_not_faded(void **state)
-{
-  g_autoptr(ScShow) show = example_show();
-  /* portrait: the column grows upwards from the bottom, so the card stays put
-   * when the correction card comes on top */
-  g_autoptr(ScRenderer) r = sc_renderer_new(720, 1280, NULL);
-  ACT(sc_show_goto_product(show, "down-jacket", &e_));
-  ACT(sc_show_set_stock(show, 500, &e_));
-  settle(r, show);
-  Box card = layer_box(r, SC_LAYER_PRODUCT);
-  cairo_surface_t *old_frame = snapshot(r, 0);
-  GstVideoOverlayComposition *old = sc_renderer_get_composition(r);
-  GstBuffer *old_pixels = rect_pixels(find_rect(old, r, SC_LAYER_PRODUCT));
-
-  ACT(sc_show_correct_price(show, "189", &e_)); /* a new price: at once */
-  update(r, show);
-  GstVideoOverlayComposition *now = sc_renderer_get_composition(r);
-  assert_ptr_not_equal(now, old);
-  GstVideoOverlayRectangle *card_rect = find_rect(now, r, SC_LAYER_PRODUCT);
-  assert_float_equal(rect_alpha(card_rect), 1.0, 1e-6); /* never two prices half visible */
-  assert_ptr_not_equal(rect_pixels(card_rect), old_pixels);
-  cairo_surface_t *new_frame = snapshot(r, 0);
-  assert_false(same_region(old_frame, new_frame, card.x, card.y, (int)card.w, (int)card.h));
-  assert_ptr_equal(rect_pixels(find_rect(old, r, SC_LAYER_PRODUCT)), old_pixels);
-  /* the correction card that came with it fades in */
-  assert_float_equal(rect_alpha(find_rect(now, r, SC_LAYER_CORRECTION)), 1.0 / 6, 1e-3);
-  gst_video_overlay_composition_unref(now);
-  gst_video_overlay_composition_unref(old);
-  cairo_surface_destroy(old_frame);
-  cairo_surface_destroy(new_frame);
-
-  /* a new stock number while the counter is still fading in: replaced at
-   * once, and the fade goes on where it was */
-  ACT(sc_show_stock_visible(show, FALSE, &e_));
-  settle(r, show);
-  ACT(sc_show_stock_visible(show, TRUE, &e_));
-  gint64 t0 = fake_real;
-  gst_video_overlay_composition_unref(picture_at(r, show, t0, 0));
-  GstVideoOverlayComposition *a = picture_at(r, show, t0, 50000);
-  ACT(sc_show_set_stock(show, 499, &e_));
-  GstVideoOverlayComposition *b = picture_at(r, show, t0, 100000);
-  GstVideoOverlayRectangle *ra = find_rect(a, r, SC_LAYER_STOCK);
-  GstVideoOverlayRectangle *rb = find_rect(b, r, SC_LAYER_STOCK);
-  assert_non_null(ra);
-  assert_float_equal(rect_alpha(rb), 1.0 / 6 + 0.5, 0.02);
-  assert_ptr_not_equal(rect_pixels(rb), rect_pixels(ra));
-  gst_video_overlay_composition_unref(a);
-  gst_video_overlay_composition_unref(b);
-}
-
-/* ---- when to update ---- */
-
-/* A fade starts one step (33.3 ms) in, so it ends this long after the change. */
-#define FADE_END_US (SC_RENDER_FADE_US - 33333)
-
-static void
-test_next_update(void **state)
-{
-  g_autoptr(ScShow) show = example_show();
-  g_autoptr(ScRenderer) r = sc_renderer_new(1280, 720, NULL);
-  assert_true(sc_renderer_next_update(r) == G_MAXINT64);
-  update(r, show);
-  assert_true(sc_renderer_next_update(r) == G_MAXINT64); /* nothing on air */
-
-  /* a fade: a step about every 33 ms, the last one at its end, then nothing */
-  ACT(sc_show_goto_product(show, "snow-boots", &e_));
-  gint64 t0 = fake_real, t = t0;
-  update(r, show);
-  int steps = 0;
-  for (gint64 next; (next = sc_renderer_next_update(r)) != G_MAXINT64; steps++) {
-    assert_true(next > t && next - t <= 34000);
-    assert_true(next <= t0 + FADE_END_US);
-    t = next;
-    sc_renderer_update(r, sc_show_get_file(show), sc_show_get_on_air(show), t);
-    assert_true(steps < 10);
-  }
-  assert_int_equal(t, t0 + FADE_END_US);
-  assert_int_equal(steps, 6); /* 5 steps of 33.3 ms and the end */
-  GstVideoOverlayComposition *comp = sc_renderer_get_composition(r);
-  assert_float_equal(rect_alpha(find_rect(comp, r, SC_LAYER_PRODUCT)), 1.0, 1e-6);
-  gst_video_overlay_composition_unref(comp);
-
-  /* the countdown: at each second boundary of what is left, until it ends */
-  advance_ms(SC_RENDER_FADE_US / 1000);
-  ACT(sc_show_flash_start(show, &e_));
-  gint64 end = sc_show_get_on_air(show)->flash_end_us;
-  fake_real = end - 100 * G_USEC_PER_SEC - 500000; /* 01:40.5 left */
-  update(r, show);
-  gint64 fade_step = sc_renderer_next_update(r);
-  assert_true(fade_step > fake_real && fade_step <= fake_real + 34000);     /* it is fading in */
-  settle(r, show);                                                          /* 01:40.3 left */
-  assert_int_equal(sc_renderer_next_update(r), end - 100 * G_USEC_PER_SEC); /* 01:40 */
-  guint count = sc_renderer_get_render_count(r);
-  fake_real = end - 100 * G_USEC_PER_SEC;
-  update(r, show);
-  assert_int_equal(sc_renderer_get_render_count(r), count + 1);
-  assert_int_equal(sc_renderer_next_update(r), end - 99 * G_USEC_PER_SEC);
-  fake_real = end - 400000;
-  update(r, show);
-  assert_int_equal(sc_renderer_next_update(r), end); /* 00:01, then ended */
-  fake_real = end;
-  update(r, show);
-  assert_true(sc_renderer_next_update(r) == G_MAXINT64); /* "ended" does not change */
-}
-
-/* ---- the theme ---- */
-
-/* The countdown card's left edge (unpremultiplied r, g, b). */
 static guint32
 countdown_colour(ScRenderer *r)
 {
@@ -878,12 +478,12 @@ test_theme(void **state)
   assert_pixel_near(countdown_colour(fixed), 0x2E7D32, 12, "the renderer's green accent");
 
   /* a reloaded show with another theme: everything drawn again, no fades */
-  g_autofree char *path = g_build_filename(tmpdir, "brand.ini", NULL);
+  g_autofree char *path = g_build_filename(sc_test_dir, "brand.ini", NULL);
   g_autofree char *text = NULL;
   assert_true(g_file_get_contents(path, &text, NULL, NULL));
   g_auto(GStrv) parts = g_strsplit(text, "#1E88E5", 2);
   g_autofree char *changed = g_strjoinv("#8E24AA\nfont = DejaVu Sans", parts);
-  g_free(sc_test_write_file(tmpdir, "brand.ini", changed));
+  g_free(sc_test_write_file(sc_test_dir, "brand.ini", changed));
   ACT(sc_show_reload(show, &e_));
   GstVideoOverlayComposition *old = sc_renderer_get_composition(r);
   update(r, show);
@@ -999,19 +599,19 @@ main(void)
 {
   gst_init(NULL, NULL);
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_golden, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_caching, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_countdown, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_long_name_is_ellipsized, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_portrait_safe_areas, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_logo, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_fade_in, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_fade_out, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_content_change_is_not_faded, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_next_update, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_theme, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_tall_stack_gives_way, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_blend_onto_i420, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_golden, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_caching, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_countdown, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_long_name_is_ellipsized, sc_test_dir_setup,
+                                      sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_portrait_safe_areas, sc_test_dir_setup,
+                                      sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_logo, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_theme, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_tall_stack_gives_way, sc_test_dir_setup,
+                                      sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_blend_onto_i420, sc_test_dir_setup,
+                                      sc_test_dir_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

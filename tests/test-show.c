@@ -12,29 +12,6 @@
 #include <cairo.h>
 #include <string.h>
 
-static char *tmpdir;
-static gint64 fake_mono = 1000 * G_USEC_PER_SEC;
-static gint64 fake_real = G_GINT64_CONSTANT(1795428902) * G_USEC_PER_SEC; /* 2026-11-23 10:15:02Z */
-
-static gint64
-mono(void)
-{
-  return fake_mono;
-}
-
-static gint64
-real(void)
-{
-  return fake_real;
-}
-
-static void
-advance_ms(guint ms)
-{
-  fake_mono += (gint64)ms * 1000;
-  fake_real += (gint64)ms * 1000;
-}
-
 typedef struct {
   GPtrArray *changes; /* "what detail" strings */
 } Seen;
@@ -44,21 +21,6 @@ on_change(ScShow *show, const char *what, const char *detail, gpointer data)
 {
   Seen *seen = data;
   g_ptr_array_add(seen->changes, g_strdup_printf("%s %s", what, detail));
-}
-
-static int
-setup(void **state)
-{
-  tmpdir = sc_test_tmpdir();
-  return 0;
-}
-
-static int
-teardown(void **state)
-{
-  sc_test_rmtree(tmpdir);
-  g_clear_pointer(&tmpdir, g_free);
-  return 0;
 }
 
 /* ---- money ---- */
@@ -109,7 +71,7 @@ test_money(void **state)
 static ScShowFile *
 load_text(const char *text, GError **error)
 {
-  g_autofree char *path = sc_test_write_file(tmpdir, "show.ini", text);
+  g_autofree char *path = sc_test_write_file(sc_test_dir, "show.ini", text);
   return sc_show_file_load(path, error);
 }
 
@@ -259,7 +221,7 @@ test_theme(void **state)
 static void
 write_png(const char *name, int w, int h, gsize keep)
 {
-  g_autofree char *path = g_build_filename(tmpdir, name, NULL);
+  g_autofree char *path = g_build_filename(sc_test_dir, name, NULL);
   cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
   cairo_t *cr = cairo_create(s);
   cairo_set_source_rgb(cr, 0.9, 0.1, 0.1);
@@ -279,19 +241,19 @@ test_images_must_be_png(void **state)
 {
   write_png("logo.png", 120, 40, 0);
   write_png("cut.png", 120, 40, 60); /* the header, then nothing */
-  g_free(sc_test_write_file(tmpdir, "notes.png", "not a picture\n"));
-  g_free(sc_test_write_file(tmpdir, "photo.jpg", "\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01"));
+  g_free(sc_test_write_file(sc_test_dir, "notes.png", "not a picture\n"));
+  g_free(sc_test_write_file(sc_test_dir, "photo.jpg", "\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01"));
   /* a valid PNG header asking for 100000 x 10 pixels: refused before decoding */
   static const char huge[] = "\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x01\x86\xa0"
                              "\x00\x00\x00\x0a\x08\x06\x00\x00\x00";
-  g_autofree char *huge_path = g_build_filename(tmpdir, "huge.png", NULL);
+  g_autofree char *huge_path = g_build_filename(sc_test_dir, "huge.png", NULL);
   assert_true(g_file_set_contents(huge_path, huge, sizeof huge - 1, NULL));
 
   g_autoptr(GError) error = NULL;
   g_autoptr(ScShowFile) good = load_text(
       SHOW "logo = logo.png\n[product a]\nname = N\nprice = 1\nimage = logo.png\n", &error);
   g_assert_no_error(error);
-  g_autofree char *logo = g_build_filename(tmpdir, "logo.png", NULL);
+  g_autofree char *logo = g_build_filename(sc_test_dir, "logo.png", NULL);
   assert_string_equal(good->logo, logo);
 
   static const struct {
@@ -335,7 +297,7 @@ example_show(Seen *seen)
   assert_non_null(f);
   seen->changes = g_ptr_array_new_with_free_func(g_free);
   ScShow *show = sc_show_new(f, on_change, seen);
-  sc_show_set_clock(show, mono, real);
+  sc_show_set_clock(show, sc_test_mono, sc_test_real);
   return show;
 }
 
@@ -367,18 +329,18 @@ test_products_and_rate_limit(void **state)
       "product {\"id\":\"down-jacket\",\"name\":\"轻薄白鸭绒羽绒服\",\"price\":\"199\","
       "\"position\":\"1\",\"original_price\":\"399\"}");
   /* 500 ms between changes at most */
-  advance_ms(200);
+  sc_test_advance_ms(200);
   REFUSED(sc_show_next_product(show, &e_), SC_SHOW_ERROR_TOO_FAST, "try again in 300 ms");
-  advance_ms(300);
+  sc_test_advance_ms(300);
   assert_true(sc_show_next_product(show, NULL));
   assert_string_equal(sc_show_get_on_air(show)->product->id, "thermal-set");
-  advance_ms(500);
+  sc_test_advance_ms(500);
   assert_true(sc_show_goto_product(show, "cashmere-coat", NULL));
-  advance_ms(500);
+  sc_test_advance_ms(500);
   REFUSED(sc_show_next_product(show, &e_), SC_SHOW_ERROR_STATE, "last product (6 of 6)");
   assert_true(sc_show_goto_product(show, "2", NULL));
   assert_string_equal(sc_show_get_on_air(show)->product->id, "thermal-set");
-  advance_ms(500);
+  sc_test_advance_ms(500);
   REFUSED(sc_show_goto_product(show, "umbrella", &e_), SC_SHOW_ERROR_ARGUMENT,
           "no product 'umbrella' in the show: give an id (down-jacket, thermal-set");
   REFUSED(sc_show_goto_product(show, "7", &e_), SC_SHOW_ERROR_ARGUMENT, "position 1..6");
@@ -399,37 +361,37 @@ test_flash_sale_cannot_restart_silently(void **state)
   g_autoptr(ScShow) show = example_show(&seen);
   REFUSED(sc_show_flash_start(show, &e_), SC_SHOW_ERROR_STATE, "no product is on air");
   assert_true(sc_show_goto_product(show, "thermal-set", NULL));
-  advance_ms(500);
+  sc_test_advance_ms(500);
   REFUSED(sc_show_flash_start(show, &e_), SC_SHOW_ERROR_STATE, "has no flash sale");
   assert_true(sc_show_goto_product(show, "snow-boots", NULL));
-  advance_ms(500);
-  gint64 started = fake_real;
+  sc_test_advance_ms(500);
+  gint64 started = sc_test_real_us;
   assert_true(sc_show_flash_start(show, NULL));
   const ScOnAir *air = sc_show_get_on_air(show);
   assert_true(air->flash_sale);
   assert_int_equal(air->flash_end_us, started + 180 * G_USEC_PER_SEC); /* fixed at the start */
   assert_non_null(strstr(last_change(&seen), "\"ends\":\"2026-11-23T10:"));
-  advance_ms(60000);
+  sc_test_advance_ms(60000);
   REFUSED(sc_show_flash_start(show, &e_), SC_SHOW_ERROR_STATE, "is running");
   assert_true(sc_show_flash_stop(show, NULL));
-  advance_ms(500);
+  sc_test_advance_ms(500);
   /* the same offer cannot start again: the countdown would lie */
   REFUSED(sc_show_flash_start(show, &e_), SC_SHOW_ERROR_RULE, "unless it is reset first");
   /* not by going away and coming back either, nor by reloading the show */
   assert_true(sc_show_goto_product(show, "down-jacket", NULL));
-  advance_ms(500);
+  sc_test_advance_ms(500);
   assert_true(sc_show_goto_product(show, "snow-boots", NULL));
-  advance_ms(500);
+  sc_test_advance_ms(500);
   assert_true(sc_show_reload(show, NULL));
-  advance_ms(500);
+  sc_test_advance_ms(500);
   REFUSED(sc_show_flash_start(show, &e_), SC_SHOW_ERROR_RULE, "reset first");
   /* an explicit reset is reported (and so logged), then it may start anew */
   assert_true(sc_show_flash_reset(show, NULL));
   assert_non_null(
       strstr(last_change(&seen), "flash-reset {\"id\":\"snow-boots\",\"previous_end\""));
-  advance_ms(500);
+  sc_test_advance_ms(500);
   assert_true(sc_show_flash_start(show, NULL));
-  assert_int_equal(sc_show_get_on_air(show)->flash_end_us, fake_real + 180 * G_USEC_PER_SEC);
+  assert_int_equal(sc_show_get_on_air(show)->flash_end_us, sc_test_real_us + 180 * G_USEC_PER_SEC);
   g_ptr_array_unref(seen.changes);
 }
 
@@ -440,7 +402,7 @@ test_prices_stock_coupon_lower_third(void **state)
   g_autoptr(ScShow) show = example_show(&seen);
   REFUSED(sc_show_set_stock(show, 5, &e_), SC_SHOW_ERROR_STATE, "no product is on air");
   assert_true(sc_show_goto_product(show, "down-jacket", NULL));
-  advance_ms(500);
+  sc_test_advance_ms(500);
   /* a correction must stay below the struck-through price */
   REFUSED(sc_show_correct_price(show, "399", &e_), SC_SHOW_ERROR_RULE,
           "¥399 is not below the struck-through original price ¥399");
@@ -453,17 +415,17 @@ test_prices_stock_coupon_lower_third(void **state)
       "price-correction {\"id\":\"down-jacket\",\"price\":\"189\",\"was\":\"199\"}");
   assert_int_equal(sc_show_get_on_air(show)->corrected_price, 18900);
   assert_int_equal(sc_show_get_on_air(show)->product->price, 18900);
-  advance_ms(500);
+  sc_test_advance_ms(500);
   /* stock: only what was set, and it stays so as time passes */
   REFUSED(sc_show_set_stock(show, -1, &e_), SC_SHOW_ERROR_ARGUMENT, "give 0..");
   assert_true(sc_show_set_stock(show, 37, NULL));
-  advance_ms(600000);
+  sc_test_advance_ms(600000);
   assert_int_equal(sc_show_get_on_air(show)->product->stock, 37);
   assert_true(sc_show_get_on_air(show)->stock);
   assert_true(sc_show_coupon(show, TRUE, NULL));
-  advance_ms(500);
+  sc_test_advance_ms(500);
   assert_true(sc_show_goto_product(show, "hand-warmer", NULL));
-  advance_ms(500);
+  sc_test_advance_ms(500);
   REFUSED(sc_show_coupon(show, TRUE, &e_), SC_SHOW_ERROR_STATE, "has no coupon");
   assert_false(sc_show_get_on_air(show)->coupon); /* the old product's coupon left with it */
   /* lower thirds: names checked */
@@ -472,9 +434,9 @@ test_prices_stock_coupon_lower_third(void **state)
   REFUSED(sc_show_hide_lower_third(show, &e_), SC_SHOW_ERROR_STATE, "no lower third");
   assert_true(sc_show_lower_third(show, "王老师", "连麦嘉宾", NULL));
   assert_string_equal(sc_show_get_on_air(show)->lower_third_role, "连麦嘉宾");
-  advance_ms(500);
+  sc_test_advance_ms(500);
   assert_true(sc_show_hide_lower_third(show, NULL));
-  advance_ms(500);
+  sc_test_advance_ms(500);
   assert_true(sc_show_opening(show, TRUE, NULL));
   assert_string_equal(last_change(&seen), "opening-show {\"title\":\"冬季保暖专场 · 工厂直发\"}");
   g_ptr_array_unref(seen.changes);
@@ -489,10 +451,10 @@ test_explanation_timer(void **state)
   assert_int_equal(sc_show_get_explain_seconds(show, &over), 0);
   assert_false(over);
   assert_true(sc_show_goto_product(show, "1", NULL));
-  advance_ms(479 * 1000);
+  sc_test_advance_ms(479 * 1000);
   assert_int_equal(sc_show_get_explain_seconds(show, &over), 479);
   assert_false(over);
-  advance_ms(1000);
+  sc_test_advance_ms(1000);
   assert_int_equal(sc_show_get_explain_seconds(show, &over), 480);
   assert_true(over); /* 8 minutes: the warning */
   assert_true(sc_show_next_product(show, NULL));
@@ -505,25 +467,25 @@ static void
 test_reload(void **state)
 {
   g_autofree char *path = sc_test_write_file(
-      tmpdir, "live.ini",
+      sc_test_dir, "live.ini",
       SHOW "[product a]\nname = A\nprice = 10\n[product b]\nname = B\nprice = 20\n");
   Seen seen = {.changes = g_ptr_array_new_with_free_func(g_free)};
   g_autoptr(ScShow) show = sc_show_new(sc_show_file_load(path, NULL), on_change, &seen);
-  sc_show_set_clock(show, mono, real);
+  sc_show_set_clock(show, sc_test_mono, sc_test_real);
   assert_true(sc_show_goto_product(show, "b", NULL));
   /* a broken edit: refused, nothing changes */
-  g_free(sc_test_write_file(tmpdir, "live.ini", SHOW "[product b]\nname = B\nprice = -20\n"));
+  g_free(sc_test_write_file(sc_test_dir, "live.ini", SHOW "[product b]\nname = B\nprice = -20\n"));
   REFUSED(sc_show_reload(show, &e_), SC_SHOW_ERROR_FILE, "[product b] price");
   assert_int_equal(sc_show_get_file(show)->products->len, 2);
   assert_int_equal(sc_show_get_on_air(show)->product->price, 2000);
   /* a good edit: new data, b still on air at its new place */
-  g_free(sc_test_write_file(tmpdir, "live.ini",
+  g_free(sc_test_write_file(sc_test_dir, "live.ini",
                             SHOW "[product c]\nname = C\nprice = 5\n[product b]\nname = B2\n"
                                  "price = 18\n"));
   assert_true(sc_show_reload(show, NULL));
   assert_string_equal(sc_show_get_on_air(show)->product->name, "B2");
   assert_int_equal(sc_show_get_on_air(show)->product->price, 1800);
-  advance_ms(500);
+  sc_test_advance_ms(500);
   assert_true(sc_show_previous_product(show, NULL));
   assert_string_equal(sc_show_get_on_air(show)->product->id, "c");
   g_ptr_array_unref(seen.changes);
@@ -535,7 +497,7 @@ static void
 test_audit_log_appends_only(void **state)
 {
   const gint64 t = G_GINT64_CONSTANT(1795428902) * G_USEC_PER_SEC;
-  g_autofree char *path = g_build_filename(tmpdir, "audit.jsonl", NULL);
+  g_autofree char *path = g_build_filename(sc_test_dir, "audit.jsonl", NULL);
   g_autoptr(GError) error = NULL;
   ScAuditLog *log = sc_audit_log_open(path, &error);
   assert_non_null(log);
@@ -555,7 +517,8 @@ test_audit_log_appends_only(void **state)
                             "\"id\":\"a\",\"price\":\"189\",\"was\":\"199\"}}\n"
                             "{\"ts\":\"2026-11-23T10:15:03.500000Z\",\"stream_ms\":735620,"
                             "\"kind\":\"flash-ended\",\"detail\":{\"id\":\"a\"}}\n");
-  g_autofree char *nowhere = g_build_filename(tmpdir, "no", "such", "dir", "audit.jsonl", NULL);
+  g_autofree char *nowhere =
+      g_build_filename(sc_test_dir, "no", "such", "dir", "audit.jsonl", NULL);
   g_autoptr(GError) open_error = NULL;
   assert_null(sc_audit_log_open(nowhere, &open_error));
   assert_non_null(strstr(open_error->message, "cannot open the audit log"));
@@ -566,16 +529,22 @@ main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_money),
-      cmocka_unit_test_setup_teardown(test_example_show, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_bad_show_files, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_theme, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_images_must_be_png, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_products_and_rate_limit, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_flash_sale_cannot_restart_silently, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_prices_stock_coupon_lower_third, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_explanation_timer, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_audit_log_appends_only, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_example_show, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_bad_show_files, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_theme, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_images_must_be_png, sc_test_dir_setup,
+                                      sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_products_and_rate_limit, sc_test_dir_setup,
+                                      sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_flash_sale_cannot_restart_silently, sc_test_dir_setup,
+                                      sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_prices_stock_coupon_lower_third, sc_test_dir_setup,
+                                      sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_explanation_timer, sc_test_dir_setup,
+                                      sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_reload, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_audit_log_appends_only, sc_test_dir_setup,
+                                      sc_test_dir_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -158,3 +158,44 @@ sc_test_wait_port(guint16 port, guint timeout_ms)
   }
   return FALSE;
 }
+
+char *sc_test_dir;
+
+int
+sc_test_dir_setup(void **state)
+{
+  (void)state;
+  sc_test_dir = sc_test_tmpdir();
+  return 0;
+}
+
+int
+sc_test_dir_teardown(void **state)
+{
+  (void)state;
+  sc_test_rmtree(sc_test_dir);
+  g_clear_pointer(&sc_test_dir, g_free);
+  return 0;
+}
+
+gint64 sc_test_mono_us = 1000 * G_USEC_PER_SEC;
+gint64 sc_test_real_us = G_GINT64_CONSTANT(1795428902) * G_USEC_PER_SEC;
+
+gint64
+sc_test_mono(void)
+{
+  return sc_test_mono_us;
+}
+
+gint64
+sc_test_real(void)
+{
+  return sc_test_real_us;
+}
+
+void
+sc_test_advance_ms(guint ms)
+{
+  sc_test_mono_us += (gint64)ms * 1000;
+  sc_test_real_us += (gint64)ms * 1000;
+}

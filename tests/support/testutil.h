@@ -13,6 +13,19 @@ char *sc_test_build_path(const char *rel);
 /* A new empty temporary directory (removed by sc_test_rmtree). */
 char *sc_test_tmpdir(void);
 void sc_test_rmtree(const char *path);
+/* cmocka setup and teardown (per test or per group): sc_test_dir is a new
+ * empty temporary directory, removed after. */
+extern char *sc_test_dir;
+int sc_test_dir_setup(void **state);
+int sc_test_dir_teardown(void **state);
+
+/* A made-up clock for timed things (sc_show_set_clock and the like): a
+ * monotonic and a wall clock that only move when told, starting at 1000 s
+ * and 2026-11-23 10:15:02 UTC. */
+extern gint64 sc_test_mono_us, sc_test_real_us;
+gint64 sc_test_mono(void);
+gint64 sc_test_real(void);
+void sc_test_advance_ms(guint ms);
 
 /* Writes @contents to @dir/@name and returns the full path. */
 char *sc_test_write_file(const char *dir, const char *name, const char *contents);
