@@ -14,73 +14,18 @@ set -euo pipefail
 build=$(cd "${1:?usage: button-latency.sh BUILD_DIR [SAMPLES [INTERVAL_MS]]}" && pwd)
 samples=${2:-200}
 interval_ms=${3:-300}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-ctl() { "$build/tools/shopcastctl" --socket "$work/control" "$@" > /dev/null; }
+bench=button-latency
+. "$(dirname "$0")/live-show.sh"
+live_show_start "$interval_ms" $'[button 2]\nshort = next-product\n[button 3]\nshort = previous-product'
 
-ingest_pid="" daemon_pid=""
-cleanup() {
-	[ -z "$daemon_pid" ] || { kill -TERM "$daemon_pid" 2>/dev/null; wait "$daemon_pid" 2>/dev/null || true; }
-	[ -z "$ingest_pid" ] || { kill -TERM "$ingest_pid" 2>/dev/null; wait "$ingest_pid" 2>/dev/null || true; }
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# The example show, with the rate limit at the interval used here.
-sed "s/^min-interval-ms = .*/min-interval-ms = $((interval_ms / 2))/" \
-	"$top/overlays/examples/winter-warmth.ini" > "$work/show.ini"
-cat > "$work/bench.ini" <<CONF
-[box]
-board = sim
-start = live
-board-dir = $top/board
-log-level = warning
-control-socket = $work/control
-show = $work/show.ini
-audit-log = $work/audit.jsonl
-[video]
-width = 1920
-height = 1080
-framerate = 30
-bitrate = 4500
-x264-preset = veryfast
-[destination bench]
-url = rtmp://127.0.0.1:$port/live
-key = latency
-[button 2]
-short = next-product
-[button 3]
-short = previous-product
-CONF
-
-"$top/tools/shopcast-ingest" --dir "$work/ingest" --port "$port" 2>/dev/null &
-ingest_pid=$!
-for _ in $(seq 50); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
-"$build/firmware/shopcastd" --config "$work/bench.ini" 2> "$work/shopcastd.log" &
-daemon_pid=$!
-alive() {
-	kill -0 "$daemon_pid" 2>/dev/null && return 0
-	echo "button-latency: shopcastd stopped; its log:" >&2
-	tail -n 20 "$work/shopcastd.log" >&2
-	exit 1
-}
-for _ in $(seq 100); do [ -S "$work/control" ] && break; alive; sleep 0.1; done
-sleep 2 # the pipeline playing, the encoder warm
-alive
-
-pause=$(awk -v ms="$interval_ms" 'BEGIN { print ms / 1000 }')
-refused=0
-step() { alive; ctl "$@" || refused=$((refused + 1)); sleep "$pause"; }
 step show goto 1
 # forth over five products and back, again and again
 for i in $(seq "$samples"); do
 	if (( (i - 1) / 5 % 2 == 0 )); then step studio press 2 80; else step studio press 3 80; fi
 done
 sleep 1
-"$build/tools/shopcastctl" --socket "$work/control" studio > "$work/studio.json"
-kill -TERM "$daemon_pid"; wait "$daemon_pid" || true; daemon_pid=""
+ctl studio > "$work/studio.json"
+live_show_stop
 
 python3 - "$work/audit.jsonl" "$work/studio.json" "$samples" "$refused" <<'PY'
 import json, sys

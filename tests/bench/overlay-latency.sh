@@ -14,61 +14,10 @@ set -euo pipefail
 build=$(cd "${1:?usage: overlay-latency.sh BUILD_DIR [SAMPLES [INTERVAL_MS]]}" && pwd)
 samples=${2:-300}
 interval_ms=${3:-150}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-ctl() { "$build/tools/shopcastctl" --socket "$work/control" "$@" > /dev/null; }
+bench=overlay-latency
+. "$(dirname "$0")/live-show.sh"
+live_show_start "$interval_ms"
 
-ingest_pid="" daemon_pid=""
-cleanup() {
-	[ -z "$daemon_pid" ] || { kill -TERM "$daemon_pid" 2>/dev/null; wait "$daemon_pid" 2>/dev/null || true; }
-	[ -z "$ingest_pid" ] || { kill -TERM "$ingest_pid" 2>/dev/null; wait "$ingest_pid" 2>/dev/null || true; }
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# The example show, with the rate limit at the interval used here.
-sed "s/^min-interval-ms = .*/min-interval-ms = $((interval_ms / 2))/" \
-	"$top/overlays/examples/winter-warmth.ini" > "$work/show.ini"
-cat > "$work/bench.ini" <<CONF
-[box]
-board = sim
-start = live
-board-dir = $top/board
-log-level = warning
-control-socket = $work/control
-show = $work/show.ini
-audit-log = $work/audit.jsonl
-[video]
-width = 1920
-height = 1080
-framerate = 30
-bitrate = 4500
-x264-preset = veryfast
-[destination bench]
-url = rtmp://127.0.0.1:$port/live
-key = latency
-CONF
-
-"$top/tools/shopcast-ingest" --dir "$work/ingest" --port "$port" 2>/dev/null &
-ingest_pid=$!
-for _ in $(seq 50); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
-"$build/firmware/shopcastd" --config "$work/bench.ini" 2> "$work/shopcastd.log" &
-daemon_pid=$!
-alive() {
-	kill -0 "$daemon_pid" 2>/dev/null && return 0
-	echo "overlay-latency: shopcastd stopped; its log:" >&2
-	tail -n 20 "$work/shopcastd.log" >&2
-	exit 1
-}
-for _ in $(seq 100); do [ -S "$work/control" ] && break; alive; sleep 0.1; done
-sleep 2 # the pipeline playing, the encoder warm
-alive
-
-pause=$(awk -v ms="$interval_ms" 'BEGIN { print ms / 1000 }')
-refused=0
-step() { alive; ctl "$@" || refused=$((refused + 1)); sleep "$pause"; }
 step show goto 1
 step show stock on
 for i in $(seq "$samples"); do
@@ -79,7 +28,7 @@ for i in $(seq "$samples"); do
 	fi
 done
 sleep 1
-kill -TERM "$daemon_pid"; wait "$daemon_pid" || true; daemon_pid=""
+live_show_stop
 
 python3 - "$work/audit.jsonl" "$samples" "$refused" <<'PY'
 import json, sys
