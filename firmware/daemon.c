@@ -161,6 +161,21 @@ program_to_outputs(GstBuffer *tag, GstCaps *caps, gpointer data)
   g_mutex_unlock(&self->outputs_lock);
 }
 
+/* Waits, all told at most @timeout_ms, for @outputs to send the end of their
+ * stream and close; stops each regardless. */
+static void
+finish_outputs(GPtrArray *outputs, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+  for (guint i = 0; i < outputs->len; i++) {
+    ScOutput *output = g_ptr_array_index(outputs, i);
+    gint64 left_ms = MAX(0, (deadline - g_get_monotonic_time()) / 1000);
+    if (!sc_output_finish(output, (guint)left_ms))
+      g_warning("destination %s: stream end not confirmed in time; connection closed",
+                sc_output_get_name(output));
+  }
+}
+
 static void
 go_live(ScDaemon *self, const char *who)
 {
@@ -191,15 +206,11 @@ end_show(ScDaemon *self, const char *who)
   self->outputs = g_ptr_array_new_with_free_func((GDestroyNotify)sc_output_free);
   g_mutex_unlock(&self->outputs_lock);
   self->live = FALSE;
-  gint64 deadline = g_get_monotonic_time() + (gint64)OUTPUT_FINISH_TIMEOUT_MS * 1000;
-  for (guint i = 0; i < ending->len; i++) {
-    ScOutput *o = g_ptr_array_index(ending, i);
-    sc_output_push(NULL, NULL, o);
-    if (!sc_output_finish(o, (guint)MAX(0, (deadline - g_get_monotonic_time()) / 1000)))
-      g_warning("destination %s: stream end not confirmed in time; connection closed",
-                sc_output_get_name(o));
-    sc_failover_remove_output(self->failover, o);
-  }
+  for (guint i = 0; i < ending->len; i++)
+    sc_output_push(NULL, NULL, g_ptr_array_index(ending, i)); /* every stream ends at once */
+  finish_outputs(ending, OUTPUT_FINISH_TIMEOUT_MS);
+  for (guint i = 0; i < ending->len; i++)
+    sc_failover_remove_output(self->failover, g_ptr_array_index(ending, i));
   sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", "live", "off air", who);
   g_info("off air (%s)", who);
 }
@@ -242,8 +253,10 @@ show_action(ScDaemon *self, ScAction action, GError **error)
     return sc_show_flash_start(self->show, error);
   case SC_ACTION_COUPON:
     return sc_show_coupon(self->show, !air->coupon, error);
-  default:
+  case SC_ACTION_STOCK:
     return sc_show_stock_visible(self->show, !air->stock, error);
+  default:
+    g_return_val_if_reached(FALSE);
   }
 }
 
@@ -648,14 +661,7 @@ finish_and_quit(ScDaemon *self, guint output_timeout_ms)
   if (self->finished) /* the end of stream can arrive just after the stop timer fired */
     return;
   self->finished = TRUE;
-  gint64 deadline = g_get_monotonic_time() + (gint64)output_timeout_ms * 1000;
-  for (guint i = 0; i < self->outputs->len; i++) {
-    ScOutput *output = g_ptr_array_index(self->outputs, i);
-    gint64 left_ms = MAX(0, (deadline - g_get_monotonic_time()) / 1000);
-    if (!sc_output_finish(output, (guint)left_ms))
-      g_warning("destination %s: stream end not confirmed in time; connection closed",
-                sc_output_get_name(output));
-  }
+  finish_outputs(self->outputs, output_timeout_ms);
   sc_pipeline_stop(self->pipeline);
   sc_cameras_stop(self->cameras);
   log_totals(self);

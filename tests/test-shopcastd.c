@@ -57,13 +57,14 @@ teardown(void **state)
 }
 
 static char *
-write_config(Fixture *f, const char *extra)
+write_config(Fixture *f, const char *start, const char *extra)
 {
   g_autofree char *url = sc_test_ingest_url(f->ingest, FALSE);
-  g_autofree char *text = g_strdup_printf("[box]\nboard = sim\nstart = live\ncontrol-socket = %s\n%s\n"
-                                          "[destination local]\nplatform = test ingest\n"
-                                          "url = %s\nkey = " TEST_KEY "\n",
-                                          f->control, extra, url);
+  g_autofree char *text =
+      g_strdup_printf("[box]\nboard = sim\nstart = %s\ncontrol-socket = %s\n%s\n"
+                      "[destination local]\nplatform = test ingest\n"
+                      "url = %s\nkey = " TEST_KEY "\n",
+                      start, f->control, extra, url);
   return sc_test_write_file(f->dir, "shopcast.ini", text);
 }
 
@@ -184,7 +185,7 @@ test_streams_to_spec_and_stops_cleanly(void **state)
   Fixture *f = *state;
   g_autofree char *show = sc_test_source_path("overlays/examples/winter-warmth.ini");
   g_autofree char *show_line = g_strdup_printf("show = %s\n", show);
-  g_autofree char *config = write_config(f, show_line);
+  g_autofree char *config = write_config(f, "live", show_line);
   g_autofree char *log_path = g_build_filename(f->dir, "shopcastd.log", NULL);
   gint64 started = g_get_monotonic_time();
   g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
@@ -253,11 +254,104 @@ test_streams_to_spec_and_stops_cleanly(void **state)
   assert_non_null(strstr(ingest_log, "deleteStream"));
 }
 
+/* Waits up to 10 s for the daemon to answer `studio` with @tally. */
+static gboolean
+wait_tally(Fixture *f, const char *tally)
+{
+  g_autofree char *want = g_strdup_printf("{\"tally\":\"%s\"", tally);
+  for (guint i = 0; i < 100; i++) {
+    g_autofree char *out = NULL;
+    if (ctl(f, "studio", NULL, &out, NULL) == 0 && g_str_has_prefix(out, want))
+      return TRUE;
+    g_usleep(100 * 1000);
+  }
+  return FALSE;
+}
+
+/* The platform's view for 3 s: 0 when a stream plays. */
+static int
+probe_briefly(Fixture *f)
+{
+  g_autofree char *base = sc_test_ingest_url(f->ingest, FALSE);
+  g_autofree char *play = g_strconcat(base, "/" TEST_KEY, NULL);
+  char *argv[] = {f->probe, "--duration",       "3",  "--timeout", "10", "--expect-video-codec",
+                  "h264",   "--expect-no-gaps", play, NULL};
+  g_autofree char *out = NULL;
+  return sc_test_run(argv, 20, &out, NULL);
+}
+
+static guint
+count(const char *text, const char *what)
+{
+  guint n = 0;
+  for (const char *p = strstr(text, what); p; p = strstr(p + 1, what))
+    n++;
+  return n;
+}
+
+/* Whether the ingest's log (nginx) shows the publishing connection deleting
+ * its stream: "*N publish: name=..." then "*N deleteStream". */
+static gboolean
+publication_ended(const char *log)
+{
+  const char *publish = strstr(log, " publish: name='" TEST_KEY "'");
+  const char *star = publish ? g_strrstr_len(log, publish - log, "*") : NULL;
+  if (star == NULL)
+    return FALSE;
+  g_autofree char *id = g_strndup(star, publish - star);
+  g_autofree char *deleted = g_strconcat(id, " deleteStream", NULL);
+  return strstr(publish, deleted) != NULL;
+}
+
+/* The box starts ready, not live: nothing goes to the platform until the
+ * operator goes live; ending the show ends the publication, and the box can
+ * go live again. */
+static void
+test_standby_live_end_live(void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *config = write_config(f, "standby", "");
+  g_autofree char *log_path = g_build_filename(f->dir, "shopcastd.log", NULL);
+  g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
+  gboolean ready = wait_tally(f, "ready");
+  g_autofree char *status = NULL, *before = sc_test_ingest_read_log(f->ingest);
+  ctl(f, "status", NULL, &status, NULL);
+  g_autofree char *on_out = NULL, *off_out = NULL;
+  int on = ctl(f, "live", "on", &on_out, NULL);
+  gboolean on_air = wait_tally(f, "on air");
+  int first = probe_briefly(f);
+  int off = ctl(f, "live", "off", &off_out, NULL);
+  gboolean ready_again = wait_tally(f, "ready");
+  g_autofree char *after_end = sc_test_ingest_read_log(f->ingest);
+  int again = ctl(f, "live", "on", NULL, NULL);
+  int second = probe_briefly(f);
+  g_subprocess_send_signal(daemon, SIGTERM);
+  int exit_status = wait_exit(daemon, 8);
+  g_autofree char *log = read_text(log_path);
+
+  assert_true(ready);
+  assert_null(strstr(status, "\"destination\"")); /* no push while standing by */
+  assert_int_equal(count(before, "publish"), 0);
+  assert_int_equal(on, 0);
+  assert_string_equal(on_out, "on air\n");
+  assert_true(on_air);
+  assert_int_equal(first, 0);
+  assert_int_equal(off, 0);
+  assert_string_equal(off_out, "off air\n");
+  assert_true(ready_again);
+  assert_true(publication_ended(after_end)); /* politely, not dropped */
+  assert_int_equal(again, 0);
+  assert_int_equal(second, 0);
+  if (exit_status != 0)
+    fail_msg("shopcastd exited with %d; its log:\n%s", exit_status, log);
+  assert_null(strstr(log, TEST_KEY));
+}
+
 static void
 test_typo_in_config_exits_78_before_starting(void **state)
 {
   Fixture *f = *state;
-  g_autofree char *config = write_config(f, "[video]\nbitrat = 2500\n");
+  g_autofree char *config = write_config(f, "live", "[video]\nbitrat = 2500\n");
   g_autofree char *log_path = g_build_filename(f->dir, "typo.log", NULL);
   g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
   assert_int_equal(wait_exit(daemon, 10), 78);
@@ -276,7 +370,7 @@ test_bad_show_file_exits_78(void **state)
   g_free(sc_test_write_file(f->dir, "show.ini",
                             "[show]\ntitle = T\n[product a]\nname = A\nprice = 99\n"
                             "original-price = 59\n"));
-  g_autofree char *config = write_config(f, "show = show.ini\n");
+  g_autofree char *config = write_config(f, "live", "show = show.ini\n");
   g_autofree char *log_path = g_build_filename(f->dir, "show.log", NULL);
   g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
   assert_int_equal(wait_exit(daemon, 10), 78);
@@ -305,7 +399,7 @@ test_command_line(void **state)
   assert_non_null(strstr(err, "missing.ini"));
   g_clear_pointer(&err, g_free);
 
-  g_autofree char *config = write_config(f, "[video]\nwidth = 720\nheight = 1280\n");
+  g_autofree char *config = write_config(f, "live", "[video]\nwidth = 720\nheight = 1280\n");
   char *check[] = {f->shopcastd, "--config", config, "--check-config", NULL};
   g_clear_pointer(&out, g_free);
   assert_int_equal(sc_test_run(check, 20, &out, &err), 0);
@@ -327,6 +421,7 @@ main(void)
                                       teardown),
       cmocka_unit_test_setup_teardown(test_bad_show_file_exits_78, setup, teardown),
       cmocka_unit_test_setup_teardown(test_streams_to_spec_and_stops_cleanly, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_standby_live_end_live, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
