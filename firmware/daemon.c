@@ -12,6 +12,7 @@
 #include "firmware/studio.h"
 #include "drivers/alsa.h"
 #include "pipeline/output.h"
+#include "pipeline/rtmp-url.h"
 
 #include <systemd/sd-daemon.h>
 
@@ -27,12 +28,14 @@ struct _ScDaemon {
   ScConfig *config;
   ScBoard *board;
   ScPipeline *pipeline;
-  GPtrArray *outputs;  /* ScOutput*: the destinations' pushes while live, else empty */
-  GMutex outputs_lock; /* the streaming thread reads @outputs to fan the program out */
-  gboolean live;       /* the show is on air: the destinations receive the program */
-  gboolean playing;    /* the program pipeline is encoding */
-  ScStudio *studio;    /* buttons, tally, lights */
-  ScCameras *cameras;  /* the studio cameras and the program's picture */
+  GPtrArray *outputs;    /* ScOutput*: the destinations' pushes while live, else empty */
+  GMutex outputs_lock;   /* the streaming thread reads @outputs to fan the program out */
+  gboolean live;         /* the show is on air: the destinations receive the program */
+  gboolean playing;      /* the program pipeline is encoding */
+  ScStudio *studio;      /* buttons, tally, lights */
+  guint64 dropped_seen;  /* tags the outputs had dropped at the last look */
+  gint64 dropping_until; /* the tally shows degraded until then after a drop */
+  ScCameras *cameras;    /* the studio cameras and the program's picture */
   ScEventLog *events;
   ScFailover *failover;
   ScControl *control;
@@ -215,13 +218,33 @@ end_show(ScDaemon *self, const char *who)
   g_info("off air (%s)", who);
 }
 
+/* The tally shows a drop of frames as degraded for this long after it. */
+#define TALLY_DROP_HOLD_US (3 * G_USEC_PER_SEC)
+
+/* Whether a destination dropped media since the last look (or lately). */
+static gboolean
+dropping(ScDaemon *self)
+{
+  guint64 dropped = 0;
+  for (guint i = 0; i < self->outputs->len; i++) {
+    ScOutputStats st;
+    sc_output_get_stats(g_ptr_array_index(self->outputs, i), &st);
+    dropped += st.tags_dropped;
+  }
+  gint64 now = g_get_monotonic_time();
+  if (dropped > self->dropped_seen)
+    self->dropping_until = now + TALLY_DROP_HOLD_US;
+  self->dropped_seen = dropped;
+  return now < self->dropping_until;
+}
+
 static void
 tally_state(ScTallyState *state, gpointer data)
 {
   ScDaemon *self = data;
   state->ready = self->playing && !self->stopping;
   state->live = self->live;
-  gboolean troubled = sc_failover_on_backup(self->failover);
+  gboolean troubled = sc_failover_on_backup(self->failover) || dropping(self);
   for (guint i = 0; i < self->outputs->len && !troubled; i++)
     troubled = sc_output_get_state(g_ptr_array_index(self->outputs, i)) != SC_OUTPUT_STATE_LIVE;
   state->degraded = troubled;
@@ -515,7 +538,111 @@ static const Command commands[] = {
     {"camera", "camera ...", 1, 4},
     {"live", "live on|off", 1, 1},
     {"studio", "studio [scene NAME | press BUTTON [MS]]", 0, 3},
+    {"preflight", "preflight", 0, 0},
 };
+
+/* ---- the pre-flight check ---- */
+
+#define PREFLIGHT_CONNECT_MS 1500
+#define PREFLIGHT_SILENT_DB  -60.0 /* a mic whose peak stays below this is not picking up */
+#define PREFLIGHT_RECORD_S   (2 * 3600)
+
+static void
+check_cameras(ScDaemon *self, ScPreflight *p)
+{
+  for (guint i = 0; i < sc_cameras_get_count(self->cameras); i++) {
+    ScCameraInfo info;
+    sc_cameras_get_info(self->cameras, i, &info);
+    g_autofree char *what = g_strdup_printf("camera %s", info.name);
+    sc_preflight_add(p, what, info.state == SC_CAMERA_STATE_LIVE && info.frames > 0,
+                     "%s, %" G_GUINT64_FORMAT " frames%s%s%s%s", sc_camera_state_name(info.state),
+                     info.frames, info.mode ? ", " : "", info.mode ? info.mode : "",
+                     info.reason ? ": " : "", info.reason ? info.reason : "");
+  }
+}
+
+static void
+check_microphone(ScDaemon *self, ScPreflight *p)
+{
+  ScAudioStatus st;
+  sc_audio_get_status(sc_pipeline_get_audio(self->pipeline), &st);
+  double peak = -120, rms = -120;
+  for (guint c = 0; c < st.mic.channels; c++) {
+    peak = MAX(peak, st.mic.peak_db[c]);
+    rms = MAX(rms, st.mic.rms_db[c]);
+  }
+  if (st.mic.channels == 0)
+    sc_preflight_add(p, "microphone", FALSE, "no level measured yet");
+  else if (st.mute)
+    sc_preflight_add(p, "microphone", FALSE, "muted (audio mute off)");
+  else if (peak < PREFLIGHT_SILENT_DB)
+    sc_preflight_add(p, "microphone", FALSE, "silent: peak %.1f dBFS", peak);
+  else if (st.mic.clipping)
+    sc_preflight_add(p, "microphone", FALSE, "clipping: peak %.1f dBFS (lower the gain)", peak);
+  else
+    sc_preflight_add(p, "microphone", TRUE, "peak %.1f dBFS, rms %.1f dBFS, gain %+.1f dB", peak,
+                     rms, st.gain_db);
+}
+
+static void
+check_ingest(ScPreflight *p, const char *what, const char *url_text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScRtmpUrl) url = sc_rtmp_url_parse(url_text, &error);
+  if (url == NULL)
+    sc_preflight_add(p, what, FALSE, "%s", error->message);
+  else
+    sc_preflight_check_reachable(p, what, url->host, url->port, PREFLIGHT_CONNECT_MS);
+}
+
+static void
+check_destinations(ScDaemon *self, ScPreflight *p)
+{
+  for (guint i = 0; i < self->config->destinations->len; i++) {
+    const ScDestination *d = g_ptr_array_index(self->config->destinations, i);
+    if (!d->enabled)
+      continue;
+    g_autofree char *what = g_strdup_printf("destination %s", d->name);
+    check_ingest(p, what, d->url);
+    if (d->backup_url) {
+      g_autofree char *backup = g_strdup_printf("destination %s backup", d->name);
+      check_ingest(p, backup, d->backup_url);
+    }
+  }
+}
+
+/* Recordings will live beside the audit log; until then, the config's folder. */
+static void
+check_disk(ScDaemon *self, ScPreflight *p)
+{
+  const ScMediaSpec *m = &self->config->media;
+  const char *beside = self->config->audit_log ? self->config->audit_log : self->config->path;
+  g_autofree char *folder = g_path_get_dirname(beside);
+  guint64 need =
+      (guint64)(m->video_bitrate_kbps + m->audio_bitrate_kbps) * 1000 / 8 * PREFLIGHT_RECORD_S;
+  sc_preflight_check_disk(p, folder, need, "a 2-hour recording");
+}
+
+/* preflight: what is ready for the show and what is not. Before going live
+ * only: the network checks wait for answers. */
+static char *
+preflight_command(ScDaemon *self, GError **error)
+{
+  if (self->live) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                "the pre-flight check is for before the show, and the box is on air (live off "
+                "first)");
+    return NULL;
+  }
+  g_autoptr(ScPreflight) p = sc_preflight_new();
+  check_cameras(self, p);
+  check_microphone(self, p);
+  sc_studio_preflight(self->studio, p);
+  sc_failover_preflight(self->failover, p);
+  check_destinations(self, p);
+  check_disk(self, p);
+  return sc_preflight_to_json_lines(p);
+}
 
 /* live on|off: the operator's go live / end show. */
 static char *
@@ -565,7 +692,7 @@ run_command(const char *const *argv, gpointer data, GError **error)
   if (c == NULL) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "unknown command '%s'; the commands are: status, events [N], drill UPLINK "
-                "SECONDS, reconnect [DESTINATION], show ..., live on|off, studio ..., "
+                "SECONDS, reconnect [DESTINATION], show ..., live on|off, studio ..., preflight, "
                 "camera ..., audio ...",
                 argv[0]);
     return NULL;
@@ -593,6 +720,8 @@ run_command(const char *const *argv, gpointer data, GError **error)
     return live_command(self, argv[1], error);
   if (g_str_equal(c->name, "studio"))
     return studio_command(self, argv, argc, error);
+  if (g_str_equal(c->name, "preflight"))
+    return preflight_command(self, error);
   if (g_str_equal(c->name, "status")) {
     g_autofree char *uplinks = sc_failover_status_json_lines(self->failover);
     g_autofree char *outputs = outputs_status(self);

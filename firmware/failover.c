@@ -172,6 +172,20 @@ sc_failover_drill(ScFailover *self, const char *name, guint seconds, GError **er
   return FALSE;
 }
 
+void
+sc_failover_preflight(ScFailover *self, ScPreflight *p)
+{
+  guint n = self->uplinks ? sc_uplink_manager_get_count(self->uplinks) : 0;
+  for (guint i = 0; i < n; i++) {
+    g_autofree char *what =
+        g_strdup_printf("uplink %s", sc_uplink_manager_get_name(self->uplinks, i));
+    ScUplinkState state = sc_uplink_manager_get_state(self->uplinks, i);
+    sc_preflight_add(p, what, state == SC_UPLINK_HEALTHY, "%s on %s%s", sc_uplink_state_name(state),
+                     sc_uplink_manager_get_interface(self->uplinks, i),
+                     (int)i == self->chosen ? " (in use)" : "");
+  }
+}
+
 char *
 sc_failover_status_json_lines(ScFailover *self)
 {

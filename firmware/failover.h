@@ -16,6 +16,7 @@
 
 #include "firmware/config.h"
 #include "firmware/events.h"
+#include "firmware/preflight.h"
 #include "pipeline/output.h"
 
 G_BEGIN_DECLS
@@ -45,6 +46,8 @@ void sc_failover_output_state(ScFailover *self, ScOutput *output, const ScOutput
 gboolean sc_failover_drill(ScFailover *self, const char *name, guint seconds,
                            GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* A pre-flight item per uplink: healthy or not. */
+void sc_failover_preflight(ScFailover *self, ScPreflight *preflight);
 /* One JSON object per uplink, a line each: name, interface, state, chosen. */
 char *sc_failover_status_json_lines(ScFailover *self);
 

@@ -513,6 +513,52 @@ sc_studio_press(ScStudio *s, const char *name, guint hold_ms, GError **error)
   return FALSE;
 }
 
+/* ---- pre-flight ---- */
+
+static void
+check_light(ScStudio *s, Light *l, ScPreflight *p)
+{
+  g_autofree char *what = g_strdup_printf("light %s", l->config->name);
+  g_autoptr(GError) error = NULL;
+  gboolean on = FALSE;
+  if (!l->usable)
+    sc_preflight_add(p, what, FALSE, "not available (see the studio's problems)");
+  else if (!set_light(s, l, l->level, &error))
+    sc_preflight_add(p, what, FALSE, "%s", error->message);
+  else if (l->pwm)
+    sc_preflight_add(p, what, TRUE, "%s at %u %%", sc_pwm_describe(l->pwm), l->level);
+  else if (!sc_gpio_get(s->gpio, l->config->line, &on, &error) || on != (l->level > 0))
+    sc_preflight_add(p, what, FALSE, "relay on line %u reads %s", l->config->line,
+                     error ? error->message
+                     : on  ? "on, set off"
+                           : "off, set on");
+  else
+    sc_preflight_add(p, what, TRUE, "relay on line %u %s", l->config->line, on ? "on" : "off");
+}
+
+void
+sc_studio_preflight(ScStudio *s, ScPreflight *p)
+{
+  static const char *const colours[SC_N_LAMPS] = {"red", "green", "amber"};
+  const ScStudioConfig *c = s->config;
+  if (c->chip)
+    sc_preflight_add(p, "gpio", s->gpio != NULL, "%s",
+                     s->gpio ? sc_gpio_describe(s->gpio) : "the chip did not open");
+  for (guint i = 0; i < SC_N_LAMPS; i++) {
+    g_autofree char *what = g_strdup_printf("tally %s", colours[i]);
+    if (c->lamp_line[i] >= 0)
+      sc_preflight_add(p, what, s->lamp_usable[i], "line %d", c->lamp_line[i]);
+  }
+  for (guint i = 0; i < c->lights->len; i++)
+    check_light(s, &s->lights[i], p);
+  for (guint i = 0; i < s->keypads->len; i++) {
+    Keypad *k = g_ptr_array_index(s->keypads, i);
+    g_autofree char *what = g_strdup_printf("keypad %s", k->config->name);
+    sc_preflight_add(p, what, k->dev != NULL, "%s",
+                     k->dev ? sc_evdev_describe(k->dev) : k->config->device);
+  }
+}
+
 /* ---- status ---- */
 
 static int

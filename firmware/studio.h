@@ -17,6 +17,7 @@
  */
 #pragma once
 #include "drivers/gpio.h"
+#include "firmware/preflight.h"
 #include "firmware/studio-config.h"
 #include "firmware/tally.h"
 
@@ -54,6 +55,9 @@ gboolean sc_studio_press(ScStudio *studio, const char *name, guint hold_ms,
  * settled press to its action applied (p50/p99/max, microseconds), and the
  * hardware that is missing. */
 char *sc_studio_status_json(ScStudio *studio);
+/* The pre-flight items of the studio: the GPIO chip, each tally lamp and
+ * light (set again to its level and read back), each keypad. */
+void sc_studio_preflight(ScStudio *studio, ScPreflight *preflight);
 /* The lamps as last driven (blink shows as its current phase). */
 ScTallyLamps sc_studio_get_lamps(ScStudio *studio);
 ScGpio *sc_studio_get_gpio(ScStudio *studio); /* may be NULL; borrowed */

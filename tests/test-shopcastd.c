@@ -347,6 +347,44 @@ test_standby_live_end_live(void **state)
   assert_null(strstr(log, TEST_KEY));
 }
 
+/* Before the show: the pre-flight list passes what works and fails an
+ * ingest that cannot be reached; on air it is refused. */
+static void
+test_preflight(void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *dead = g_strdup_printf("[destination dead]\nurl = rtmp://127.0.0.1:%u/live\n"
+                                          "key = dead-key-0000\n",
+                                          sc_test_free_port());
+  g_autofree char *config = write_config(f, "standby", dead);
+  g_autofree char *log_path = g_build_filename(f->dir, "shopcastd.log", NULL);
+  g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
+  gboolean ready = wait_tally(f, "ready");
+  g_usleep(300 * 1000); /* a few level measurements */
+  g_autofree char *list = NULL, *refusal = NULL;
+  int checked = ctl(f, "preflight", NULL, &list, NULL);
+  ctl(f, "live", "on", NULL, NULL);
+  int refused = ctl(f, "preflight", NULL, NULL, &refusal);
+  g_subprocess_send_signal(daemon, SIGTERM);
+  int exit_status = wait_exit(daemon, 8);
+
+  assert_true(ready);
+  assert_int_equal(checked, 0);
+  g_print("%s", list);
+  static const char *const passes[] = {"camera main", "microphone",        "gpio", "tally red",
+                                       "light key",   "destination local", "disk"};
+  for (guint i = 0; i < G_N_ELEMENTS(passes); i++) {
+    g_autofree char *want = g_strdup_printf("{\"check\":\"%s\",\"pass\":true", passes[i]);
+    if (strstr(list, want) == NULL)
+      fail_msg("no pass for %s", passes[i]);
+  }
+  assert_non_null(strstr(list, "{\"check\":\"destination dead\",\"pass\":false"));
+  assert_non_null(strstr(list, "\"failed\":1}"));
+  assert_int_not_equal(refused, 0);
+  assert_non_null(strstr(refusal, "before the show"));
+  assert_int_equal(exit_status, 0);
+}
+
 static void
 test_typo_in_config_exits_78_before_starting(void **state)
 {
@@ -422,6 +460,7 @@ main(void)
       cmocka_unit_test_setup_teardown(test_bad_show_file_exits_78, setup, teardown),
       cmocka_unit_test_setup_teardown(test_streams_to_spec_and_stops_cleanly, setup, teardown),
       cmocka_unit_test_setup_teardown(test_standby_live_end_live, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_preflight, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
