@@ -24,6 +24,8 @@ struct _ScGraphics {
   ScAuditLog *audit;  /* NULL: not audited */
   GMainContext *context;
   guint tick;              /* the picture's next change by itself */
+  guint redraw;            /* the show changed: drawing it is due */
+  GPtrArray *asked;        /* Change*: the show's changes since the last drawing */
   gint64 ended_logged_for; /* the end instant of the flash sale whose end was audited */
   gboolean audit_failing;  /* said once, not for every change */
 
@@ -180,14 +182,14 @@ flash_ended(ScGraphics *self, const ScOnAir *on_air, gint64 now)
   return change_new("flash-ended", detail->str, -1);
 }
 
-static void render(ScGraphics *self, Change *change);
+static void render(ScGraphics *self);
 
 static gboolean
 on_tick(gpointer data)
 {
   ScGraphics *self = data;
   self->tick = 0;
-  render(self, NULL);
+  render(self);
   return G_SOURCE_REMOVE;
 }
 
@@ -204,15 +206,16 @@ schedule_tick(ScGraphics *self)
   self->tick = g_timeout_add_full(G_PRIORITY_HIGH, delay_ms, on_tick, self, NULL);
 }
 
+/* Draws what the show has on air now, for the changes asked since the last time. */
 static void
-render(ScGraphics *self, Change *change)
+render(ScGraphics *self)
 {
   gint64 now = g_get_real_time();
   const ScOnAir *on_air = sc_show_get_on_air(self->show);
   sc_renderer_update(self->renderer, sc_show_get_file(self->show), on_air, now);
-  GPtrArray *changes = g_ptr_array_new();
-  if (change)
-    g_ptr_array_add(changes, change);
+  GPtrArray *changes = g_steal_pointer(&self->asked);
+  self->asked = g_ptr_array_new();
+  g_clear_handle_id(&self->redraw, g_source_remove);
   Change *ended = flash_ended(self, on_air, now);
   if (ended)
     g_ptr_array_add(changes, ended);
@@ -232,10 +235,24 @@ stream_ms_now(ScGraphics *self)
   return GST_CLOCK_TIME_IS_VALID(t) ? (gint64)(t / GST_MSECOND) : -1;
 }
 
+static gboolean
+on_redraw(gpointer data)
+{
+  ScGraphics *self = data;
+  self->redraw = 0;
+  render(self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The show's state has changed already; the drawing follows at once, on the
+ * main loop's next turn, so the action that asked is not kept waiting for
+ * Pango and cairo, and changes asked together are drawn once. */
 void
 sc_graphics_changed(ScGraphics *self, const char *what, const char *detail)
 {
-  render(self, change_new(what, detail, stream_ms_now(self)));
+  g_ptr_array_add(self->asked, change_new(what, detail, stream_ms_now(self)));
+  if (self->redraw == 0)
+    self->redraw = g_idle_add_full(G_PRIORITY_HIGH, on_redraw, self, NULL);
 }
 
 ScGraphics *
@@ -256,7 +273,8 @@ sc_graphics_new(ScShow *show, ScPipeline *pipeline, guint width, guint height,
   g_mutex_init(&self->lock);
   g_queue_init(&self->waiting);
   g_queue_init(&self->shown);
-  render(self, NULL); /* what the show has on air from the start */
+  self->asked = g_ptr_array_new();
+  render(self); /* what the show has on air from the start */
   sc_pipeline_set_overlay(pipeline, on_frame, self);
   return self;
 }
@@ -268,6 +286,9 @@ sc_graphics_free(ScGraphics *self)
     return;
   sc_pipeline_set_overlay(self->pipeline, NULL, NULL); /* waits for a frame in progress */
   g_clear_handle_id(&self->tick, g_source_remove);
+  g_clear_handle_id(&self->redraw, g_source_remove);
+  g_ptr_array_set_free_func(self->asked, change_free); /* asked, never drawn: never on air */
+  g_ptr_array_unref(self->asked);
   if (self->flush) {
     g_source_destroy(self->flush);
     g_clear_pointer(&self->flush, g_source_unref);

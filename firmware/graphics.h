@@ -30,8 +30,10 @@ ScGraphics *sc_graphics_new(ScShow *show, ScPipeline *pipeline, guint width, gui
 /* Removes the stage from the pipeline first, so no frame is touched after. */
 void sc_graphics_free(ScGraphics *graphics);
 
-/* The show changed (from its ScShowChangeFunc): draws the new picture now,
- * and audits @what / @detail when a frame shows it. Main thread. */
+/* The show changed (from its ScShowChangeFunc): the new picture is drawn on
+ * the main loop's next turn (changes asked together, once), and @what /
+ * @detail are audited when a frame shows it, with the stream time of now as
+ * when it was asked. Main thread. */
 void sc_graphics_changed(ScGraphics *graphics, const char *what, const char *detail);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScGraphics, sc_graphics_free)
