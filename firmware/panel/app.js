@@ -31,7 +31,6 @@
     flashEnd: null, /* the flash sale's end on this device's clock (ms) */
     liveSince: null,
     productsKey: "",
-    productId: null,
     eventKeys: new Set(),
     board: null,
     preflight: null,
@@ -255,7 +254,6 @@
     state.status = null;
     state.liveSince = state.flashEnd = null;
     state.productsKey = "";
-    state.productId = null;
     state.board = state.preflight = state.config = null;
     state.configScenes = [];
     state.eventKeys.clear();
@@ -455,11 +453,8 @@
     explain.textContent = duration(show ? show.explain_s || 0 : 0);
     explain.dataset.over = show && show.explain_over_limit ? "true" : "false";
     $("explain-warning").hidden = !(show && show.explain_over_limit);
-    if (current && current.id !== state.productId) {
-      $("price-input").placeholder = current.price;
-      $("stock-input").placeholder = current.stock >= 0 ? String(current.stock) : "";
-    }
-    state.productId = current ? current.id : null;
+    $("price-input").placeholder = current ? current.price : "";
+    $("stock-input").placeholder = current && current.stock >= 0 ? String(current.stock) : "";
     setToggle($("coupon-toggle"), !!(show && show.coupon));
     setToggle($("stock-toggle"), !!(show && show.stock));
     setToggle($("opening-toggle"), !!(show && show.opening));

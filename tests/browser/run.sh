@@ -120,5 +120,5 @@ wait_port "$http_port" 150 "${pids[-1]}" || {
 mkdir -p "$artifacts"
 export SHOPCAST_ARTIFACTS="$artifacts"
 # The test bounds each of its waits; this bounds the whole run.
-timeout -k 5 180 node "$here/panel.test.mjs" --url "http://127.0.0.1:$http_port/" \
+timeout -k 5 180 node "$here/${PANEL_TEST:-panel.test.mjs}" --url "http://127.0.0.1:$http_port/" \
 	--artifacts "$artifacts" --chromium "$chromium"
