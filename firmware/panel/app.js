@@ -186,6 +186,7 @@
       try {
         const role = window.localStorage.getItem("shopcast.role");
         if (role) $("login-role").value = role;
+        $("login-username").value = $("login-role").value;
       } catch (e) {
         /* no storage: the default role */
       }
@@ -407,6 +408,7 @@
     renderStudio(status.studio);
     renderUplinks(status.uplinks || []);
     renderDestinations(status.destinations || []);
+    renderSignalSummary(status.uplinks || [], status.destinations || []);
     renderCameras(status.cameras || []);
   }
 
@@ -637,6 +639,19 @@
     );
     $("destinations").hidden = destinations.length === 0;
     $("destinations-none").hidden = destinations.length > 0;
+  }
+
+  /* The destinations and uplinks at a glance, beside the preview. */
+  function renderSignalSummary(uplinks, destinations) {
+    const chip = (name, what, extra) => {
+      const c = el("span", `chip state-${String(what || "").replace(/[^a-z]/gi, "-").toLowerCase()}`);
+      c.append(el("strong", null, name), document.createTextNode(` ${what || "—"}${extra || ""}`));
+      return c;
+    };
+    $("signal-summary").replaceChildren(
+      ...destinations.map((d) => chip(d.destination, d.state)),
+      ...uplinks.map((u) => chip(u.uplink, u.state, u.chosen ? " ★" : ""))
+    );
   }
 
   function renderCameras(cameras) {
@@ -1034,6 +1049,7 @@
     $("price-form").addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const price = $("price-input").value.trim();
+      if (!price) return;
       const answer = await act($("price-set"), "POST", "/api/v1/show/price", { price }, (a) => t("price.done", { price: (a && a.price) || price }));
       if (answer) $("price-input").value = "";
     });
@@ -1051,6 +1067,7 @@
     $("lower-form").addEventListener("submit", (ev) => {
       ev.preventDefault();
       const body = { name: $("lt-name").value.trim() };
+      if (!body.name) return;
       const role = $("lt-role").value.trim();
       if (role) body.role = role;
       act($("lt-show"), "POST", "/api/v1/show/lower-third", body);
@@ -1059,11 +1076,12 @@
     $("gain-form").addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const db = Number($("gain-input").value);
-      if (Number.isFinite(db) && (await act($("gain-set"), "POST", "/api/v1/audio/gain", { db }))) $("gain-input").value = "";
+      if ($("gain-input").value !== "" && Number.isFinite(db) && (await act($("gain-set"), "POST", "/api/v1/audio/gain", { db }))) $("gain-input").value = "";
     });
     $("scene-form").addEventListener("submit", (ev) => {
       ev.preventDefault();
-      act($("scene-set"), "POST", "/api/v1/studio/scene", { scene: $("scene-input").value.trim() });
+      const scene = $("scene-input").value.trim();
+      if (scene) act($("scene-set"), "POST", "/api/v1/studio/scene", { scene });
     });
     $("scene-buttons").addEventListener("click", (ev) => {
       const b = ev.target.closest(".scene-button");
@@ -1086,6 +1104,7 @@
     $("config-editor").addEventListener("click", onConfigClick);
     $("config-editor").addEventListener("input", onConfigInput);
     $("config-add-form").addEventListener("submit", onConfigAddGroup);
+    $("config-form").addEventListener("submit", (ev) => ev.preventDefault()); /* Enter saves nothing by itself */
     $("password-form").addEventListener("submit", setOperatorPassword);
     $("op-password-remove").addEventListener("click", removeOperatorPassword);
   }
@@ -1127,6 +1146,9 @@
       } finally {
         $("login-submit").disabled = false;
       }
+    });
+    $("login-role").addEventListener("change", () => {
+      $("login-username").value = $("login-role").value;
     });
     $("logout").addEventListener("click", async (ev) => {
       const button = ev.currentTarget;
