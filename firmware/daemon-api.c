@@ -8,6 +8,7 @@
 #include "firmware/log.h"
 #include "firmware/metrics.h"
 #include "firmware/show-commands.h"
+#include "panel-resources.h"
 #include "sc-build-config.h"
 
 #include <math.h>
@@ -297,6 +298,8 @@ sc_daemon_open_api(ScDaemon *self)
     g_warning("panel passwords unreadable (%s): the panel and shopcastctl are off", error->message);
     return;
   }
+  /* the panel's files: referencing them keeps the linker from dropping them */
+  g_return_if_fail(sc_panel_get_resource() != NULL);
   self->http = sc_http_new(self->auth, NULL);
   ScApiHost host = {
       .command = sc_daemon_run_command,

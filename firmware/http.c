@@ -668,14 +668,15 @@ on_request(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
   req->params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   gboolean known = FALSE;
   req->route = match_route(self, method, path, req->params, &known);
-  if (req->route == NULL)
-    set_error(msg, known ? SOUP_STATUS_METHOD_NOT_ALLOWED : SOUP_STATUS_NOT_FOUND,
-              known ? "method not allowed here" : "no such endpoint (see the API in README.md)");
-  else if (admit(self, req, method) && read_body(req))
+  if (req->route && admit(self, req, method) && read_body(req)) {
     req->route->route.handler(req, req->route->data);
-  else
+  } else {
+    if (req->route == NULL)
+      set_error(msg, known ? SOUP_STATUS_METHOD_NOT_ALLOWED : SOUP_STATUS_NOT_FOUND,
+                known ? "method not allowed here" : "no such endpoint (see the API in README.md)");
     req->replied = TRUE; /* refused: the error is set */
-  req->query = NULL;     /* libsoup's, valid only during this call */
+  }
+  req->query = NULL; /* libsoup's, valid only during this call */
   sc_http_request_release(req);
 }
 
@@ -789,11 +790,13 @@ sc_http_listen_tcp(ScHttp *self, const char *address, guint port, GError **error
   g_autoptr(GSocketAddress) where = g_inet_socket_address_new(inet, port);
   if (!soup_server_listen(self->server, where, 0, error))
     return FALSE;
-  GSList *uris = soup_server_get_uris(self->server);
-  for (GSList *u = uris; u; u = u->next)
-    if (g_str_equal(g_uri_get_scheme(u->data), "http") && g_uri_get_port(u->data) > 0)
-      self->port = (guint)g_uri_get_port(u->data);
-  g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+  GSList *listeners = soup_server_get_listeners(self->server);
+  for (GSList *l = listeners; l; l = l->next) {
+    g_autoptr(GSocketAddress) local = g_socket_get_local_address(l->data, NULL);
+    if (local && G_IS_INET_SOCKET_ADDRESS(local))
+      self->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+  }
+  g_slist_free(listeners);
   return TRUE;
 }
 
