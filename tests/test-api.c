@@ -14,7 +14,9 @@
 #include <cmocka.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #define TEST_KEY  "api-test-stream-key-4f2a"
 #define TECH_PASS "technician-secret-1"
@@ -132,6 +134,13 @@ login_as(Fixture *f, const char *role, const char *password)
 
 /* ---- the box ---- */
 
+/* shopcastd ends with the test, even when the test crashes. */
+static void
+die_with_parent(gpointer data)
+{
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static int
 setup(void **state)
 {
@@ -161,6 +170,7 @@ setup(void **state)
   g_autofree char *log = g_build_filename(f->dir, "shopcastd.log", NULL);
   g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
   g_subprocess_launcher_set_stderr_file_path(l, log);
+  g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
   f->daemon = g_subprocess_launcher_spawn(l, &error, shopcastd, "--config", config, NULL);
   if (f->daemon == NULL)
     fail_msg("shopcastd: %s", error->message);
