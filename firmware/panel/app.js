@@ -133,6 +133,13 @@
     return h > 0 ? `${h}:${pad2(m)}:${pad2(r)}` : `${pad2(m)}:${pad2(r)}`;
   }
 
+  /* Whether @node shows something else than @key says (and remembers @key). */
+  function changed(node, key) {
+    if (node.dataset.key === key) return false;
+    node.dataset.key = key;
+    return true;
+  }
+
   function toast(message, kind) {
     const box = $("toast");
     box.textContent = message;
@@ -167,7 +174,9 @@
   function setToggle(button, on) {
     const onKey = button.dataset.on || "state.on", offKey = button.dataset.off || "state.off";
     button.setAttribute("aria-pressed", on ? "true" : "false");
-    button.replaceChildren(el("span", "toggle-name", t(button.dataset.name)), el("span", "toggle-state", t(on ? onKey : offKey)));
+    if (button.children.length !== 2) button.replaceChildren(el("span", "toggle-name"), el("span", "toggle-state"));
+    setText(button.children[0], t(button.dataset.name));
+    setText(button.children[1], t(on ? onKey : offKey));
   }
 
   function isPressed(button) {
@@ -438,7 +447,8 @@
     } else {
       text = String(recording);
     }
-    box.replaceChildren(el("span", "label", t("recording")), document.createTextNode(" "), el("strong", null, text));
+    if (changed(box, `${window.ScI18n.language}|${text}`))
+      box.replaceChildren(el("span", "label", t("recording")), document.createTextNode(" "), el("strong", null, text));
     box.hidden = false;
   }
 
@@ -576,6 +586,7 @@
     }
     buttons.querySelectorAll(".scene-button").forEach((b) => b.classList.toggle("active", !!studio && b.dataset.scene === studio.scene));
     const info = $("studio-info");
+    if (!changed(info, JSON.stringify([window.ScI18n.language, studio && studio.lights, studio && studio.lamps, studio && studio.problems]))) return;
     info.replaceChildren();
     if (!studio) return;
     if (studio.lights && Object.keys(studio.lights).length)
@@ -586,56 +597,98 @@
       fact(info, t("studio.problems"), studio.problems.map((p) => (typeof p === "string" ? p : JSON.stringify(p))).join("; "));
   }
 
-  function stateCell(text) {
-    const cell = el("td");
-    cell.append(el("span", `pill state-${String(text || "").replace(/[^a-z]/gi, "-").toLowerCase()}`, text || "—"));
-    return cell;
+  function stateClass(text) {
+    return `state-${String(text || "").replace(/[^a-z]/gi, "-").toLowerCase()}`;
+  }
+
+  /* Writes only what changed, so a status every 100 ms leaves the DOM (and a
+   * finger on a button) alone. */
+  function setText(node, value) {
+    const text = value === null || value === undefined ? "" : String(value);
+    if (node.textContent !== text) node.textContent = text;
+  }
+
+  function setPill(pill, value) {
+    setText(pill, value || "—");
+    const name = `pill ${stateClass(value)}`;
+    if (pill.className !== name) pill.className = name;
+  }
+
+  /* Keeps one row per item of @items (by @keyOf), in order: @build makes a
+   * new row's cells, @update fills them in. */
+  function syncRows(table, items, keyOf, build, update) {
+    const body = table.tBodies[0];
+    const old = new Map(Array.from(body.rows).map((r) => [r.dataset.key, r]));
+    items.forEach((item, i) => {
+      const key = keyOf(item);
+      let row = old.get(key);
+      if (row) old.delete(key);
+      else {
+        row = build(item);
+        row.dataset.key = key;
+      }
+      update(row, item);
+      if (body.rows[i] !== row) body.insertBefore(row, body.rows[i] || null);
+    });
+    old.forEach((row) => row.remove());
+  }
+
+  function cells(row, specs) {
+    specs.forEach(([className, child]) => {
+      const cell = el("td", className);
+      if (child) cell.append(child);
+      row.append(cell);
+    });
   }
 
   function renderUplinks(uplinks) {
-    const body = $("uplinks").tBodies[0];
-    body.replaceChildren(
-      ...uplinks.map((u) => {
+    syncRows(
+      $("uplinks"),
+      uplinks,
+      (u) => u.uplink,
+      () => {
         const row = el("tr");
-        row.dataset.uplink = u.uplink;
-        row.append(
-          el("td", "strong", u.uplink),
-          el("td", "mono", u.interface || "—"),
-          stateCell(u.state),
-          el("td", "num", typeof u.rtt_ms === "number" ? t("ms", { ms: Math.round(u.rtt_ms * 10) / 10 }) : "—"),
-          el("td", u.chosen ? "chosen" : "", u.chosen ? "★" : "")
-        );
+        cells(row, [["strong"], ["mono"], [null, el("span", "pill")], ["num"], ["chosen"]]);
         return row;
-      })
+      },
+      (row, u) => {
+        const c = row.cells;
+        setText(c[0], u.uplink);
+        setText(c[1], u.interface || "—");
+        setPill(c[2].firstChild, u.state);
+        setText(c[3], typeof u.rtt_ms === "number" ? t("ms", { ms: Math.round(u.rtt_ms * 10) / 10 }) : "—");
+        setText(c[4], u.chosen ? "★" : "");
+      }
     );
     $("uplinks").hidden = uplinks.length === 0;
     $("uplinks-none").hidden = uplinks.length > 0;
   }
 
   function renderDestinations(destinations) {
-    const body = $("destinations").tBodies[0];
-    body.replaceChildren(
-      ...destinations.map((d) => {
+    syncRows(
+      $("destinations"),
+      destinations,
+      (d) => d.destination,
+      (d) => {
         const row = el("tr");
-        row.dataset.destination = d.destination;
-        const name = el("td");
-        name.append(el("strong", null, d.destination), el("div", "mono small", d.url || ""));
-        const ingest = [d.ingest, d.interface].filter(Boolean).join(" · ") || "—";
-        const action = el("td");
-        const button = el("button", "btn btn-small reconnect", t("dest.reconnect"));
+        const name = el("div");
+        name.append(el("strong"), el("div", "mono small"));
+        const button = el("button", "btn btn-small reconnect");
         button.type = "button";
         button.dataset.destination = d.destination;
-        action.append(button);
-        row.append(
-          name,
-          stateCell(d.state),
-          el("td", null, ingest),
-          el("td", "num", `${d.tags_sent ?? 0} / ${d.tags_dropped ?? 0}`),
-          el("td", "num", `${d.connections ?? 0} / ${d.failures ?? 0} / ${d.moves ?? 0}`),
-          action
-        );
+        cells(row, [[null, name], [null, el("span", "pill")], [null], ["num"], ["num"], [null, button]]);
         return row;
-      })
+      },
+      (row, d) => {
+        const c = row.cells;
+        setText(c[0].querySelector("strong"), d.destination);
+        setText(c[0].querySelector(".mono"), d.url || "");
+        setPill(c[1].firstChild, d.state);
+        setText(c[2], [d.ingest, d.interface].filter(Boolean).join(" · ") || "—");
+        setText(c[3], `${d.tags_sent ?? 0} / ${d.tags_dropped ?? 0}`);
+        setText(c[4], `${d.connections ?? 0} / ${d.failures ?? 0} / ${d.moves ?? 0}`);
+        setText(c[5].firstChild, t("dest.reconnect"));
+      }
     );
     $("destinations").hidden = destinations.length === 0;
     $("destinations-none").hidden = destinations.length > 0;
@@ -644,18 +697,25 @@
   /* The destinations and uplinks at a glance, beside the preview. */
   function renderSignalSummary(uplinks, destinations) {
     const chip = (name, what, extra) => {
-      const c = el("span", `chip state-${String(what || "").replace(/[^a-z]/gi, "-").toLowerCase()}`);
+      const c = el("span", `chip ${stateClass(what)}`);
       c.append(el("strong", null, name), document.createTextNode(` ${what || "—"}${extra || ""}`));
       return c;
     };
-    $("signal-summary").replaceChildren(
+    const key = JSON.stringify([destinations.map((d) => [d.destination, d.state]), uplinks.map((u) => [u.uplink, u.state, u.chosen])]);
+    const box = $("signal-summary");
+    if (box.dataset.key === key) return;
+    box.dataset.key = key;
+    box.replaceChildren(
       ...destinations.map((d) => chip(d.destination, d.state)),
       ...uplinks.map((u) => chip(u.uplink, u.state, u.chosen ? " ★" : ""))
     );
   }
 
   function renderCameras(cameras) {
-    $("cameras").replaceChildren(
+    const list = $("cameras");
+    const shown = cameras.map((c) => [c.camera, c.state, c.program, c.showing, c.device, c.lost_because]);
+    if (!changed(list, JSON.stringify(shown))) return;
+    list.replaceChildren(
       ...cameras.map((c) => {
         const li = el("li");
         li.append(el("strong", null, c.camera), document.createTextNode(" "), el("span", `pill state-${c.state}`, c.state));
