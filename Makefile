@@ -9,7 +9,7 @@ DURATION  ?= 3600
 
 SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps run test bench bench-failover format check-format clean
+.PHONY: all deps run test bench bench-failover bench-flash format check-format clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -52,10 +52,20 @@ bench-failover: deps
 	$(MAKE) all
 	./tests/bench/failover.sh $(BUILD)
 
+# shopcast-flash beside dd and bmaptool writing the same sparse image to a file.
+bench-flash: deps
+	$(MAKE) all
+	./tests/bench/flash.sh $(BUILD)
+
 format:
 	clang-format -i $(SOURCES)
 
-check-format:
+check-# shopcast-flash beside dd and bmaptool writing the same sparse image to a file.
+bench-flash: deps
+	$(MAKE) all
+	./tests/bench/flash.sh $(BUILD)
+
+format:
 	clang-format --dry-run --Werror $(SOURCES)
 
 clean:
