@@ -9,7 +9,7 @@ DURATION  ?= 3600
 
 SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps run test bench bench-failover bench-flash format check-format clean
+.PHONY: all deps run test bench bench-failover bench-flash image bundle test-system format check-format clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -60,13 +60,14 @@ bench-flash: deps
 format:
 	clang-format -i $(SOURCES)
 
-check-# shopcast-flash beside dd and bmaptool writing the same sparse image to a file.
-bench-flash: deps
-	$(MAKE) all
-	./tests/bench/flash.sh $(BUILD)
-
-format:
+check-format:
 	clang-format --dry-run --Werror $(SOURCES)
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)
+
+# A disk image for a board (x86-64 or rpi4) from Debian 12 packages, with the
+# shopcast build in it; cached in $(BUILD)/image (root).
+image:
+	./tools/install-deps.sh
+	./board/common/image/build.sh $(BOARD) $(BUILD)/image
