@@ -11,6 +11,7 @@
 #include "firmware/failover.h"
 #include "firmware/graphics.h"
 #include "firmware/http.h"
+#include "firmware/slot.h"
 #include "firmware/studio.h"
 #include "pipeline/output.h"
 
@@ -38,6 +39,7 @@ struct _ScDaemon {
   ScShow *show;          /* the run of show, or NULL */
   ScGraphics *graphics;  /* the show on the program frames, with the show */
   ScAudioControl *audio; /* gain, mute, sync; the music bed follows the flash sale */
+  ScSlot *slot;          /* systemd's watchdog, RAUC's mark-good once healthy */
   GMainLoop *loop;
   guint stop_timer;
   gboolean stopping;

@@ -9,6 +9,8 @@
 
 #include <systemd/sd-daemon.h>
 
+/* The box must be healthy this long before the firmware slot is marked good. */
+#define SLOT_HEALTHY_S 10
 /* How long the end of stream may take to reach the platforms at shutdown. */
 #define EOS_TIMEOUT_MS           3000
 #define OUTPUT_FINISH_TIMEOUT_MS 2000
@@ -410,6 +412,7 @@ sc_daemon_free(ScDaemon *self)
   if (self == NULL)
     return;
   g_clear_handle_id(&self->stop_timer, g_source_remove);
+  g_clear_pointer(&self->slot, sc_slot_free);
   sc_daemon_close_api(self); /* no request reaches what is freed next */
   /* the graphics stage leaves the pipeline first, and then the pipeline: no
    * more tags reach the outputs once it is freed */
@@ -712,10 +715,26 @@ sc_daemon_run_command(const char *const *argv, const char *who, gpointer data, G
   return reconnect(self, argc == 2 ? argv[1] : NULL, error);
 }
 
+/* Encoding, and while live at least one destination publishing. */
+static gboolean
+healthy(gpointer data)
+{
+  ScDaemon *self = data;
+  if (!self->playing || self->stopping)
+    return FALSE;
+  if (!self->live)
+    return TRUE;
+  for (guint i = 0; i < self->outputs->len; i++)
+    if (sc_output_get_state(g_ptr_array_index(self->outputs, i)) == SC_OUTPUT_STATE_LIVE)
+      return TRUE;
+  return FALSE;
+}
+
 gboolean
 sc_daemon_start(ScDaemon *self, GError **error)
 {
   self->started_us = g_get_monotonic_time();
+  self->slot = sc_slot_new(SLOT_HEALTHY_S, healthy, self);
   sc_daemon_open_api(self);
   sc_cameras_start(self->cameras);
   if (!sc_pipeline_start(self->pipeline, error))
