@@ -71,3 +71,7 @@ clean:
 image:
 	./tools/install-deps.sh
 	./board/common/image/build.sh $(BOARD) $(BUILD)/image
+
+# A signed RAUC bundle of the last `make image` for BOARD.
+bundle:
+	./board/common/image/bundle.sh $(BOARD) $(BUILD)/image
