@@ -41,7 +41,7 @@ on_marked(GObject *source, GAsyncResult *result, gpointer data)
     g_autofree char *name = g_dbus_error_get_remote_error(error);
     if (g_strcmp0(name, "org.freedesktop.DBus.Error.ServiceUnknown") == 0 ||
         g_strcmp0(name, "org.freedesktop.DBus.Error.NameHasNoOwner") == 0) {
-      g_info("RAUC is not running on this system: the firmware slot is not marked");
+      g_info("RAUC is not installed on this system: the firmware slot is not marked");
       self->marked = TRUE; /* nothing to mark */
       return;
     }
@@ -71,8 +71,7 @@ mark_good(ScSlot *self)
   self->marking = TRUE;
   g_dbus_connection_call(bus, RAUC_NAME, RAUC_PATH, RAUC_INTERFACE, "Mark",
                          g_variant_new("(ss)", "good", "booted"), G_VARIANT_TYPE("(ss)"),
-                         G_DBUS_CALL_FLAGS_NO_AUTO_START, MARK_TIMEOUT_MS, self->cancel, on_marked,
-                         self);
+                         G_DBUS_CALL_FLAGS_NONE, MARK_TIMEOUT_MS, self->cancel, on_marked, self);
 }
 
 static gboolean

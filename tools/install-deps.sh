@@ -35,7 +35,7 @@ packages=(
 	# for the system test
 	mmdebstrap qemu-user-static binfmt-support fdisk e2fsprogs dosfstools mtools
 	squashfs-tools grub-efi-amd64-bin grub-common ovmf rauc openssl bmap-tools
-	qemu-system-x86 util-linux
+	qemu-system-x86 qemu-utils util-linux
 )
 
 missing=()

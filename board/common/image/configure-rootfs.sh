@@ -59,10 +59,17 @@ kver=$(basename "$(ls -d "$rootfs"/usr/lib/modules/* | sort -V | tail -1)")
 ln -sfn "vmlinuz-$kver" "$rootfs/boot/vmlinuz"
 ln -sfn "initrd.img-$kver" "$rootfs/boot/initrd.img"
 
-systemctl --root="$rootfs" enable shopcastd.service shopcast-boot-deadline.service \
+systemctl --root="$rootfs" enable shopcastd.service shopcast-boot-deadline.service shopcast-modules.service \
 	systemd-networkd.service systemd-resolved.service systemd-timesyncd.service >/dev/null 2>&1
 systemctl --root="$rootfs" mask apt-daily.timer apt-daily-upgrade.timer e2scrub_reap.service \
 	>/dev/null 2>&1 || true
+
+# GStreamer's plugin registry, made once here (shopcastd.service points at it)
+mkdir -p "$rootfs/usr/lib/shopcast"
+chroot "$rootfs" env GST_REGISTRY=/usr/lib/shopcast/gstreamer-registry.bin \
+	gst-inspect-1.0 coreelements >/dev/null 2>&1
+[ -s "$rootfs/usr/lib/shopcast/gstreamer-registry.bin" ] ||
+	{ echo "image: the GStreamer registry could not be made in the image" >&2; exit 1; }
 
 # every program shopcast installs finds its libraries in the image
 missing=$(for p in /usr/sbin/shopcastd /usr/bin/shopcastctl /usr/bin/shopcast-probe /usr/bin/shopcast-flash; do
