@@ -13,6 +13,7 @@
 #include "firmware/http.h"
 #include "firmware/slot.h"
 #include "firmware/studio.h"
+#include "firmware/update.h"
 #include "pipeline/output.h"
 
 G_BEGIN_DECLS
@@ -40,6 +41,8 @@ struct _ScDaemon {
   ScGraphics *graphics;  /* the show on the program frames, with the show */
   ScAudioControl *audio; /* gain, mute, sync; the music bed follows the flash sale */
   ScSlot *slot;          /* systemd's watchdog, RAUC's mark-good once healthy */
+  ScUpdate *update;      /* firmware updates through the API, with the API */
+  guint reboot_timer;    /* a freshly installed firmware starts soon */
   GMainLoop *loop;
   guint stop_timer;
   gboolean stopping;
@@ -67,5 +70,7 @@ void sc_daemon_close_api(ScDaemon *self);
 char *sc_daemon_status_json(ScDaemon *self);
 /* The board, the software and the machine, as one JSON object. */
 char *sc_daemon_board_json(ScDaemon *self);
+/* The running firmware and the state of an update, as one JSON object. */
+char *sc_daemon_firmware_json(ScDaemon *self, GError **error);
 
 G_END_DECLS

@@ -512,6 +512,7 @@ static const Command commands[] = {
     {"studio", "studio [scene NAME | press BUTTON [MS]]", 0, 3},
     {"preflight", "preflight", 0, 0},
     {"board", "board", 0, 0},
+    {"firmware", "firmware", 0, 0},
 };
 
 /* ---- the pre-flight check ---- */
@@ -666,7 +667,7 @@ sc_daemon_run_command(const char *const *argv, const char *who, gpointer data, G
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "unknown command '%s'; the commands are: status, events [N], drill UPLINK "
                 "SECONDS, reconnect [DESTINATION], show ..., live on|off, studio ..., preflight, "
-                "camera ..., audio ..., board",
+                "camera ..., audio ..., board, firmware",
                 argv[0]);
     return NULL;
   }
@@ -693,6 +694,8 @@ sc_daemon_run_command(const char *const *argv, const char *who, gpointer data, G
     return live_command(self, argv[1], who, error);
   if (g_str_equal(c->name, "board"))
     return sc_daemon_board_json(self);
+  if (g_str_equal(c->name, "firmware"))
+    return sc_daemon_firmware_json(self, error);
   if (g_str_equal(c->name, "studio"))
     return studio_command(self, argv, argc, error);
   if (g_str_equal(c->name, "preflight"))
