@@ -37,7 +37,7 @@ on_marked(GObject *source, GAsyncResult *result, gpointer data)
     return;
   ScSlot *self = data;
   self->marking = FALSE;
-  if (g_dbus_error_is_remote_error(error)) {
+  if (error && g_dbus_error_is_remote_error(error)) {
     g_autofree char *name = g_dbus_error_get_remote_error(error);
     if (g_strcmp0(name, "org.freedesktop.DBus.Error.ServiceUnknown") == 0 ||
         g_strcmp0(name, "org.freedesktop.DBus.Error.NameHasNoOwner") == 0) {
