@@ -69,8 +69,14 @@ struct _ScHttpRequest {
 typedef struct {
   ScHttp *http; /* NULL once the server is gone */
   const Route *route;
-  gboolean done; /* the body arrived, or the upload was aborted */
+  gboolean done;  /* the body arrived, or the upload was aborted */
+  gint64 turn_us; /* when the main loop last had a turn during the upload */
 } Upload;
+
+/* libsoup reads a body for as long as the socket has data: a fast client
+ * would keep the main loop (the watchdog, the pipeline's messages) waiting
+ * for the whole upload. */
+#define UPLOAD_TURN_US (20 * 1000)
 
 /* ---- replies ---- */
 
@@ -641,6 +647,12 @@ on_upload_chunk(SoupServerMessage *msg, GBytes *chunk, gpointer data)
   Upload *u = data;
   if (u->http && !u->done)
     u->route->route.upload->write(chunk, u->route->data);
+  gint64 now = g_get_monotonic_time();
+  if (now - u->turn_us > UPLOAD_TURN_US) { /* reading goes on after the loop's next turn */
+    u->turn_us = now;
+    soup_server_message_pause(msg);
+    soup_server_message_unpause(msg);
+  }
 }
 
 static void
@@ -690,6 +702,7 @@ start_upload(ScHttp *self, SoupServerMessage *msg, const Route *r, goffset lengt
   Upload *u = g_new0(Upload, 1);
   u->http = self;
   u->route = r;
+  u->turn_us = g_get_monotonic_time();
   g_ptr_array_add(self->uploads, u);
   g_object_set_data_full(G_OBJECT(msg), "sc-upload", u, upload_free);
   soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
