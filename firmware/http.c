@@ -662,12 +662,13 @@ on_upload_body(SoupServerMessage *msg, gpointer data)
   u->done = TRUE;
 }
 
-/* The message ends (answered, or the client went away). */
+/* The message ends (answered, or the client went away): an upload the
+ * handler did not take (cut off, or refused after its body) is dropped. */
 static void
 on_upload_end(SoupServerMessage *msg, gpointer data)
 {
   Upload *u = data;
-  if (u->http && !u->done)
+  if (u->http)
     u->route->route.upload->abort(u->route->data);
   u->done = TRUE;
 }

@@ -41,7 +41,8 @@ typedef void (*ScHttpHandler)(ScHttpRequest *req, gpointer user_data);
  * bundle): once the request has passed the checks (role, CSRF, Origin, the
  * route's cap) and @open accepted its length, each part of the body goes to
  * @write as it arrives; the route's handler runs when the whole body has
- * arrived, @abort instead when the client goes away before. @open's error
+ * arrived; @abort whenever the request ends, so that an upload cut off or
+ * refused after its body is dropped (one the handler took stays). @open's error
  * is the reply (its status chosen as for sc_http_reply_gerror()), sent
  * before the body is read. The callbacks get the route's user data. */
 typedef struct {
