@@ -72,6 +72,12 @@ image:
 	./tools/install-deps.sh
 	./board/common/image/build.sh $(BOARD) $(BUILD)/image
 
+# The x86-64 image booted in qemu with the vivid camera and snd-aloop: live to a
+# local ingest, an update into the other slot, a broken one rolled back (root).
+test-system: deps
+	$(MAKE) all
+	./tests/system/run.sh $(BUILD)
+
 # A signed RAUC bundle of the last `make image` for BOARD.
 bundle:
 	./board/common/image/bundle.sh $(BOARD) $(BUILD)/image
