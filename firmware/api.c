@@ -68,6 +68,7 @@ static const Action actions[] = {
      OUT_TEXT},
     {"POST", "/api/v1/uplinks/{name}/drill", SC_ROLE_TECHNICIAN, "drill {=name} {seconds}",
      OUT_TEXT},
+    {"POST", "/api/v1/pipeline/drill", SC_ROLE_TECHNICIAN, "drill pipeline {seconds}", OUT_TEXT},
     {"POST", "/api/v1/preflight", SC_ROLE_TECHNICIAN, "preflight", OUT_LINES},
     {"GET", "/api/v1/board", SC_ROLE_TECHNICIAN, "board", OUT_JSON},
 };
