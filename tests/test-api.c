@@ -312,6 +312,7 @@ static const Endpoint endpoints[] = {
     {"POST", "/api/v1/studio/press", "{\"button\":\"nosuch\"}", TRUE},
     {"POST", "/api/v1/destinations/reconnect", "{\"destination\":\"local\"}", FALSE},
     {"POST", "/api/v1/uplinks/wired/drill", "{\"seconds\":0}", TRUE},
+    {"POST", "/api/v1/pipeline/drill", "{\"seconds\":0}", TRUE},
     {"POST", "/api/v1/preflight", NULL, TRUE},
     {"GET", "/api/v1/board", NULL, TRUE},
     {"GET", "/api/v1/logs", NULL, TRUE},
