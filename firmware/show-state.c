@@ -125,6 +125,8 @@ sc_show_state_to_json(ScShow *show, gboolean live)
   append_bool(out, "live", live);
   if (show)
     append_show(out, show);
+  else
+    g_string_append(out, ",\"show\":null");
   g_string_append(out, "}\n");
   return g_string_free(out, FALSE);
 }
@@ -427,8 +429,7 @@ sc_show_state_restore(const ScShowState *s, ScShow *show, GError **error)
    * unless every step will succeed */
   const char *path = sc_show_get_file(show)->path;
   g_autoptr(GError) local = NULL;
-  g_autoptr(ScShowFile) file = sc_show_file_load(path, &local);
-  g_autoptr(ScShow) rehearsal = file ? sc_show_new(g_steal_pointer(&file), NULL, NULL) : NULL;
+  g_autoptr(ScShow) rehearsal = sc_show_new_rehearsal(show, &local);
   if (rehearsal == NULL || !apply_restoring(s, rehearsal, &local) ||
       !apply_restoring(s, show, &local)) {
     g_set_error(error, SC_SHOW_STATE_ERROR, SC_SHOW_STATE_ERROR_MISMATCH,

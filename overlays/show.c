@@ -966,6 +966,17 @@ sc_show_set_restoring(ScShow *show, gboolean restoring)
   show->restoring = restoring;
 }
 
+ScShow *
+sc_show_new_rehearsal(ScShow *show, GError **error)
+{
+  ScShowFile *file = sc_show_file_load(show->file->path, error);
+  if (file == NULL)
+    return NULL;
+  ScShow *copy = sc_show_new(file, NULL, NULL);
+  sc_show_set_clock(copy, show->monotonic, show->realtime);
+  return copy;
+}
+
 gboolean
 sc_show_get_flash_end(ScShow *show, const char *id, gint64 *end_us)
 {

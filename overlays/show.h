@@ -152,6 +152,9 @@ guint sc_show_get_explain_seconds(ScShow *show, gboolean *over_limit);
 /* While @restoring, the actions above skip the minimum interval: the show
  * comes back as it was in one go, each step still checked and reported. */
 void sc_show_set_restoring(ScShow *show, gboolean restoring);
+/* A new show read again from @show's file, with @show's clocks, nothing on
+ * air and no change callback: to rehearse a restore on. */
+ScShow *sc_show_new_rehearsal(ScShow *show, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The fixed end instant (wall clock, us) of product @id's flash sale, or
  * FALSE when it has not started (or was reset). */
 gboolean sc_show_get_flash_end(ScShow *show, const char *id, gint64 *end_us);
