@@ -214,6 +214,18 @@ save_state(ScDaemon *self)
   self->state_failing = TRUE;
 }
 
+/* A clean stop: the next start does not go live by itself. Stopped before
+ * the program played, the state read at start is kept, no longer live. */
+static void
+save_stopped(ScDaemon *self)
+{
+  g_autoptr(GError) error = NULL;
+  if (self->state_ready || self->resume == NULL)
+    save_state(self);
+  else if (!sc_show_state_write(self->resume, self->config->state, FALSE, &error))
+    g_warning("%s", error->message);
+}
+
 /* At start: the state the last run left, kept until the program plays. */
 static void
 load_state(ScDaemon *self)
@@ -898,7 +910,7 @@ sc_daemon_stop(ScDaemon *self)
     return;
   }
   self->stopping = TRUE;
-  save_state(self); /* a clean stop: the next start does not go live by itself */
+  save_stopped(self);
   sd_notify(0, "STOPPING=1");
   g_info("stopping: ending the stream");
   self->stop_timer = g_timeout_add(EOS_TIMEOUT_MS, on_stop_timeout, self);

@@ -23,6 +23,7 @@ typedef struct {
 struct _ScShowState {
   gboolean live;
   gboolean has_show; /* the "show" object: what was on air */
+  char *title;       /* the show's, for people reading the file */
   char *product;     /* on air, or NULL */
   GArray *flashes;   /* Flash: every flash sale's fixed end */
   gboolean flash_on_air, coupon, stock_on_air, opening, closing;
@@ -43,6 +44,7 @@ sc_show_state_free(ScShowState *state)
 {
   if (state == NULL)
     return;
+  g_free(state->title);
   g_free(state->product);
   g_clear_pointer(&state->flashes, g_array_unref);
   g_free(state->lower_name);
@@ -58,6 +60,49 @@ sc_show_state_get_live(const ScShowState *state)
 
 /* ---- writing ---- */
 
+static ScShowState *
+state_new(gboolean live)
+{
+  ScShowState *s = g_new0(ScShowState, 1);
+  s->live = live;
+  s->flashes = g_array_new(FALSE, TRUE, sizeof(Flash));
+  g_array_set_clear_func(s->flashes, flash_clear);
+  s->stock = -1;
+  return s;
+}
+
+/* What @show has on air now. */
+static ScShowState *
+capture(ScShow *show, gboolean live)
+{
+  ScShowState *s = state_new(live);
+  if (show == NULL)
+    return s;
+  const ScOnAir *air = sc_show_get_on_air(show);
+  const ScShowFile *file = sc_show_get_file(show);
+  s->has_show = TRUE;
+  s->title = g_strdup(file->title);
+  s->product = air->product ? g_strdup(air->product->id) : NULL;
+  for (guint i = 0; i < file->products->len; i++) {
+    const ScProduct *p = g_ptr_array_index(file->products, i);
+    Flash f = {NULL, 0};
+    if (sc_show_get_flash_end(show, p->id, &f.end_us)) {
+      f.id = g_strdup(p->id);
+      g_array_append_val(s->flashes, f);
+    }
+  }
+  s->flash_on_air = air->flash_sale;
+  s->coupon = air->coupon;
+  s->stock = air->product ? air->product->stock : -1;
+  s->stock_on_air = air->stock;
+  s->corrected = air->corrected_price;
+  s->lower_name = g_strdup(air->lower_third_name);
+  s->lower_role = g_strdup(air->lower_third_role);
+  s->opening = air->opening;
+  s->closing = air->closing;
+  return s;
+}
+
 static void
 append_bool(GString *out, const char *key, gboolean value)
 {
@@ -65,82 +110,88 @@ append_bool(GString *out, const char *key, gboolean value)
 }
 
 static void
-append_flashes(GString *out, ScShow *show)
+append_text(GString *out, const char *key, const char *value)
 {
-  const ScShowFile *file = sc_show_get_file(show);
-  g_string_append(out, ",\"flash\":[");
-  guint n = 0;
-  for (guint i = 0; i < file->products->len; i++) {
-    const ScProduct *p = g_ptr_array_index(file->products, i);
-    gint64 end = 0;
-    if (!sc_show_get_flash_end(show, p->id, &end))
-      continue;
-    g_string_append_printf(out, "%s{\"id\":", n++ ? "," : "");
-    sc_json_append_string(out, p->id);
-    g_string_append_printf(out, ",\"end_us\":%" G_GINT64_FORMAT "}", end);
-  }
-  g_string_append_c(out, ']');
+  g_string_append_printf(out, ",\"%s\":", key);
+  if (value)
+    sc_json_append_string(out, value);
+  else
+    g_string_append(out, "null");
 }
 
 static void
-append_show(GString *out, ScShow *show)
+append_show(GString *out, const ScShowState *s)
 {
-  const ScOnAir *air = sc_show_get_on_air(show);
   g_string_append(out, ",\"show\":{\"title\":");
-  sc_json_append_string(out, sc_show_get_file(show)->title);
-  g_string_append(out, ",\"product\":");
-  if (air->product)
-    sc_json_append_string(out, air->product->id);
-  else
-    g_string_append(out, "null");
-  append_flashes(out, show);
-  append_bool(out, "flash_on_air", air->flash_sale);
-  append_bool(out, "coupon", air->coupon);
-  g_string_append_printf(out, ",\"stock\":%d", air->product ? air->product->stock : -1);
-  append_bool(out, "stock_on_air", air->stock);
-  g_string_append_printf(out, ",\"corrected_price_fen\":%" G_GINT64_FORMAT,
-                         (gint64)air->corrected_price);
+  sc_json_append_string(out, s->title ? s->title : "");
+  append_text(out, "product", s->product);
+  g_string_append(out, ",\"flash\":[");
+  for (guint i = 0; i < s->flashes->len; i++) {
+    const Flash *f = &g_array_index(s->flashes, Flash, i);
+    g_string_append_printf(out, "%s{\"id\":", i ? "," : "");
+    sc_json_append_string(out, f->id);
+    g_string_append_printf(out, ",\"end_us\":%" G_GINT64_FORMAT "}", f->end_us);
+  }
+  g_string_append_c(out, ']');
+  append_bool(out, "flash_on_air", s->flash_on_air);
+  append_bool(out, "coupon", s->coupon);
+  g_string_append_printf(out, ",\"stock\":%" G_GINT64_FORMAT, s->stock);
+  append_bool(out, "stock_on_air", s->stock_on_air);
+  g_string_append_printf(out, ",\"corrected_price_fen\":%" G_GINT64_FORMAT, s->corrected);
   g_string_append(out, ",\"lower_third\":");
-  if (air->lower_third_name) {
+  if (s->lower_name) {
     g_string_append(out, "{\"name\":");
-    sc_json_append_string(out, air->lower_third_name);
-    g_string_append(out, ",\"role\":");
-    sc_json_append_string(out, air->lower_third_role ? air->lower_third_role : "");
+    sc_json_append_string(out, s->lower_name);
+    append_text(out, "role", s->lower_role ? s->lower_role : "");
     g_string_append_c(out, '}');
   } else {
     g_string_append(out, "null");
   }
-  append_bool(out, "opening", air->opening);
-  append_bool(out, "closing", air->closing);
+  append_bool(out, "opening", s->opening);
+  append_bool(out, "closing", s->closing);
   g_string_append_c(out, '}');
 }
 
-char *
-sc_show_state_to_json(ScShow *show, gboolean live)
+static char *
+serialize(const ScShowState *s, gboolean live)
 {
   GString *out = g_string_new(NULL);
   g_autoptr(GDateTime) now = g_date_time_new_now_utc();
   g_autofree char *written = g_date_time_format_iso8601(now);
   g_string_append_printf(out, "{\"version\":%d,\"written\":\"%s\"", STATE_VERSION, written);
   append_bool(out, "live", live);
-  if (show)
-    append_show(out, show);
+  if (s->has_show)
+    append_show(out, s);
   else
     g_string_append(out, ",\"show\":null");
   g_string_append(out, "}\n");
   return g_string_free(out, FALSE);
 }
 
-gboolean
-sc_show_state_save(const char *path, ScShow *show, gboolean live, GError **error)
+char *
+sc_show_state_to_json(ScShow *show, gboolean live)
 {
-  g_autofree char *text = sc_show_state_to_json(show, live);
+  g_autoptr(ScShowState) s = capture(show, live);
+  return serialize(s, live);
+}
+
+gboolean
+sc_show_state_write(const ScShowState *state, const char *path, gboolean live, GError **error)
+{
+  g_autofree char *text = serialize(state, live);
   g_autoptr(GError) local = NULL;
   if (sc_file_replace(path, text, strlen(text), 0600, &local))
     return TRUE;
   g_set_error(error, SC_SHOW_STATE_ERROR, SC_SHOW_STATE_ERROR_READ, "show state: %s",
               local->message);
   return FALSE;
+}
+
+gboolean
+sc_show_state_save(const char *path, ScShow *show, gboolean live, GError **error)
+{
+  g_autoptr(ScShowState) s = capture(show, live);
+  return sc_show_state_write(s, path, live, error);
 }
 
 /* ---- reading ---- */
@@ -251,8 +302,8 @@ read_show(ScShowState *s, JsonObject *o, const char *path, GError **error)
     return TRUE;
   JsonObject *show = json_node_get_object(n);
   s->has_show = TRUE;
-  if (!get_text(show, "product", 64, &s->product))
-    return corrupt(error, path, "\"product\"");
+  if (!get_text(show, "title", 1024, &s->title) || !get_text(show, "product", 64, &s->product))
+    return corrupt(error, path, "\"title\" or \"product\"");
   if (!get_bool(show, "flash_on_air", &s->flash_on_air) || !get_bool(show, "coupon", &s->coupon) ||
       !get_bool(show, "stock_on_air", &s->stock_on_air) ||
       !get_bool(show, "opening", &s->opening) || !get_bool(show, "closing", &s->closing))
@@ -283,10 +334,7 @@ sc_show_state_parse(const char *path, const char *text, gsize len, GError **erro
   }
   JsonObject *o = json_node_get_object(root);
   gint64 version = 0;
-  g_autoptr(ScShowState) s = g_new0(ScShowState, 1);
-  s->flashes = g_array_new(FALSE, TRUE, sizeof(Flash));
-  g_array_set_clear_func(s->flashes, flash_clear);
-  s->stock = -1;
+  g_autoptr(ScShowState) s = state_new(FALSE);
   if (!get_int(o, "version", STATE_VERSION, STATE_VERSION, &version)) {
     corrupt(error, path, "no \"version\": 1");
     return NULL;

@@ -41,6 +41,11 @@ char *sc_show_state_to_json(ScShow *show, gboolean live) G_GNUC_WARN_UNUSED_RESU
 gboolean sc_show_state_save(const char *path, ScShow *show, gboolean live,
                             GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* Replaces @path with @state, as live or not (@live): a clean stop before
+ * a read state was restored keeps it, no longer live. */
+gboolean sc_show_state_write(const ScShowState *state, const char *path, gboolean live,
+                             GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* Reads and checks a state file (at most 64 KiB); @path names it in errors. */
 ScShowState *sc_show_state_load(const char *path, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 ScShowState *sc_show_state_parse(const char *path, const char *text, gsize len,

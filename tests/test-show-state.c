@@ -265,6 +265,28 @@ test_no_show(void **state)
   assert_false(sc_show_state_get_live(stopped));
 }
 
+/* Stopped cleanly before the state read at start was restored: it is kept,
+ * no longer live. */
+static void
+test_stopped_before_restore(void **state)
+{
+  g_autofree char *path = state_path();
+  gint64 end = 0, boots_end = 0;
+  save_busy_show(path, &end, &boots_end);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScShowState) read = sc_show_state_load(path, &error);
+  g_assert_no_error(error);
+  assert_true(sc_show_state_write(read, path, FALSE, &error));
+  g_autoptr(ScShowState) again = sc_show_state_load(path, &error);
+  g_assert_no_error(error);
+  assert_false(sc_show_state_get_live(again));
+  g_autofree char *before = sc_show_state_describe(read), *after = sc_show_state_describe(again);
+  assert_string_equal(after + strlen("not live"), before + strlen("live"));
+  g_autoptr(ScShow) show = example_show(NULL);
+  assert_true(sc_show_state_restore(again, show, &error));
+  assert_int_equal(sc_show_get_on_air(show)->flash_end_us, end);
+}
+
 /* A write that fails (here: the file size limit, which holds for root too)
  * leaves the previous state whole, and no temporary file behind. */
 static void
@@ -315,6 +337,8 @@ main(void)
                                       sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_corrupt, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_no_show, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_stopped_before_restore, sc_test_dir_setup,
+                                      sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_failed_write_keeps_old, sc_test_dir_setup,
                                       sc_test_dir_teardown),
   };
