@@ -521,6 +521,22 @@ flash_end_ms(const char *status)
   return at ? g_ascii_strtoll(at + strlen("\"flash_end_ms\":"), NULL, 10) : 0;
 }
 
+/* 0 when the platform receives video (3 s of H.264): whether the stream
+ * came back, not its smoothness, which test_streams_to_spec checks. */
+static int
+probe_receives(Fixture *f)
+{
+  g_autofree char *base = sc_test_ingest_url(f->ingest, FALSE);
+  g_autofree char *play = g_strconcat(base, "/" TEST_KEY, NULL);
+  char *argv[] = {f->probe, "--duration", "3", "--timeout", "10", "--expect-video-codec",
+                  "h264",   play,         NULL};
+  g_autofree char *out = NULL;
+  int status = sc_test_run(argv, 20, &out, NULL);
+  if (status != 0)
+    g_print("probe: %s", out);
+  return status;
+}
+
 /* A config with the example show and an audit log (the state goes beside it). */
 static char *
 show_config(Fixture *f, const char *start)
@@ -572,7 +588,7 @@ test_resumes_after_sigkill(void **state)
   show_ctl(f, "status", NULL, &show);
   ctl(f, "status", NULL, &status, NULL);
   ctl(f, "events", "50", &events, NULL);
-  int probe = probe_briefly(f);
+  int probe = probe_receives(f);
   g_subprocess_send_signal(second, SIGTERM);
   int exit_status = wait_exit(second, 8);
   g_autofree char *log = read_text(log2);
