@@ -44,7 +44,6 @@ struct _ScDaemon {
   ScShowState *resume;    /* the state read at start, restored once the program plays */
   gboolean state_ready;   /* the saved state was dealt with: changes are saved from now on */
   gboolean state_failing; /* a failed save was said once, not for every change */
-  guint state_save;       /* a save to come, after the graphics' redraw */
   GMainLoop *loop;
   guint stop_timer;
   gboolean stopping;

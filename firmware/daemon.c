@@ -18,7 +18,7 @@
 #define SEND_BUFFER_MS 500
 
 static void finish_and_quit(ScDaemon *self, guint output_timeout_ms);
-static void want_save(ScDaemon *self);
+static void save_state(ScDaemon *self);
 static void resume_show(ScDaemon *self);
 
 static void
@@ -53,7 +53,7 @@ on_show_change(ScShow *show, const char *what, const char *detail, gpointer data
     sc_studio_show_changed(self->studio, what);
     sc_studio_update(self->studio);
   }
-  want_save(self);
+  save_state(self);
 }
 
 static void
@@ -169,7 +169,7 @@ go_live(ScDaemon *self, const char *who)
   sc_event_log_add(self->events, self->live_since_us, FALSE, "show", "live", "on air", who);
   g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "EVENT", "live", "MESSAGE",
                    "on air (%s): %u destination(s)", who, self->outputs->len);
-  want_save(self);
+  save_state(self);
 }
 
 /* The show ends: each destination gets the end of its stream and its
@@ -191,7 +191,7 @@ end_show(ScDaemon *self, const char *who)
     sc_failover_remove_output(self->failover, g_ptr_array_index(ending, i));
   sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", "live", "off air", who);
   g_info("off air (%s)", who);
-  want_save(self);
+  save_state(self);
 }
 
 /* ---- the show's state on disk, for a restart ---- */
@@ -200,7 +200,6 @@ end_show(ScDaemon *self, const char *who)
 static void
 save_state(ScDaemon *self)
 {
-  g_clear_handle_id(&self->state_save, g_source_remove);
   if (self->config->state == NULL || !self->state_ready)
     return;
   g_autoptr(GError) error = NULL;
@@ -213,25 +212,6 @@ save_state(ScDaemon *self)
     sc_event_log_add(self->events, g_get_real_time(), TRUE, "show", "state", "not saved",
                      error->message);
   self->state_failing = TRUE;
-}
-
-static gboolean
-on_save_state(gpointer data)
-{
-  ScDaemon *self = data;
-  self->state_save = 0;
-  save_state(self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Saved once for a burst of changes, just after the graphics' redraw
- * (G_PRIORITY_HIGH) and before the API's reply (G_PRIORITY_DEFAULT): the
- * frames do not wait for the disk, and an acknowledged change is on it. */
-static void
-want_save(ScDaemon *self)
-{
-  if (self->config->state && self->state_ready && self->state_save == 0)
-    self->state_save = g_idle_add_full(G_PRIORITY_HIGH + 1, on_save_state, self, NULL);
 }
 
 /* A clean stop: the next start does not go live by itself. Stopped before
@@ -548,7 +528,6 @@ sc_daemon_free(ScDaemon *self)
   if (self == NULL)
     return;
   g_clear_handle_id(&self->stop_timer, g_source_remove);
-  g_clear_handle_id(&self->state_save, g_source_remove);
   g_clear_pointer(&self->stall, sc_stall_watch_free);
   sc_daemon_close_api(self); /* no request reaches what is freed next */
   /* the graphics stage leaves the pipeline first, and then the pipeline: no
