@@ -11,7 +11,9 @@
 #include "firmware/failover.h"
 #include "firmware/graphics.h"
 #include "firmware/http.h"
+#include "firmware/show-state.h"
 #include "firmware/slot.h"
+#include "firmware/stall-watch.h"
 #include "firmware/studio.h"
 #include "firmware/update.h"
 #include "pipeline/output.h"
@@ -28,6 +30,7 @@ struct _ScDaemon {
   gint64 live_since_us;  /* wall clock of going live, for the show clock */
   gint64 started_us;     /* monotonic, at start */
   gboolean playing;      /* the program pipeline is encoding */
+  ScStallWatch *stall;   /* restarts the pipeline when no frame passes for 2 s */
   ScStudio *studio;      /* buttons, tally, lights */
   guint64 dropped_seen;  /* tags the outputs had dropped at the last look */
   gint64 dropping_until; /* the tally shows degraded until then after a drop */
@@ -37,12 +40,15 @@ struct _ScDaemon {
   ScAuth *auth; /* the panel's passwords and sessions */
   ScHttp *http; /* the panel and the API (LAN), shopcastctl (Unix socket) */
   ScApi *api;
-  ScShow *show;          /* the run of show, or NULL */
-  ScGraphics *graphics;  /* the show on the program frames, with the show */
-  ScAudioControl *audio; /* gain, mute, sync; the music bed follows the flash sale */
-  ScSlot *slot;          /* systemd's watchdog, RAUC's mark-good once healthy */
-  ScUpdate *update;      /* firmware updates through the API, with the API */
-  guint reboot_timer;    /* a freshly installed firmware starts soon */
+  ScShow *show;           /* the run of show, or NULL */
+  ScGraphics *graphics;   /* the show on the program frames, with the show */
+  ScAudioControl *audio;  /* gain, mute, sync; the music bed follows the flash sale */
+  ScShowState *resume;    /* the state read at start, restored once the program plays */
+  gboolean state_ready;   /* the saved state was dealt with: changes are saved from now on */
+  gboolean state_failing; /* a failed save was said once, not for every change */
+  ScSlot *slot;           /* systemd's watchdog, RAUC's mark-good once healthy */
+  ScUpdate *update;       /* firmware updates through the API, with the API */
+  guint reboot_timer;     /* a freshly installed firmware starts soon */
   GMainLoop *loop;
   guint stop_timer;
   gboolean stopping;

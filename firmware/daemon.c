@@ -20,6 +20,8 @@
 #define SEND_BUFFER_MS 500
 
 static void finish_and_quit(ScDaemon *self, guint output_timeout_ms);
+static void save_state(ScDaemon *self);
+static void resume_show(ScDaemon *self);
 
 static void
 on_output_state(ScOutput *output, const ScOutputReport *report, gpointer data)
@@ -53,6 +55,7 @@ on_show_change(ScShow *show, const char *what, const char *detail, gpointer data
     sc_studio_show_changed(self->studio, what);
     sc_studio_update(self->studio);
   }
+  save_state(self);
 }
 
 static void
@@ -65,6 +68,8 @@ on_pipeline_event(ScPipeline *pipeline, ScPipelineEvent event, const GError *err
                      "program pipeline playing");
     sd_notify(0, "READY=1\nSTATUS=streaming");
     self->playing = TRUE;
+    sc_stall_watch_arm(self->stall, TRUE);
+    resume_show(self);
     if (self->studio)
       sc_studio_update(self->studio);
     break;
@@ -166,6 +171,7 @@ go_live(ScDaemon *self, const char *who)
   sc_event_log_add(self->events, self->live_since_us, FALSE, "show", "live", "on air", who);
   g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "EVENT", "live", "MESSAGE",
                    "on air (%s): %u destination(s)", who, self->outputs->len);
+  save_state(self);
 }
 
 /* The show ends: each destination gets the end of its stream and its
@@ -187,6 +193,81 @@ end_show(ScDaemon *self, const char *who)
     sc_failover_remove_output(self->failover, g_ptr_array_index(ending, i));
   sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", "live", "off air", who);
   g_info("off air (%s)", who);
+  save_state(self);
+}
+
+/* ---- the show's state on disk, for a restart ---- */
+
+/* After every change: live (unless stopping cleanly) and what is on air. */
+static void
+save_state(ScDaemon *self)
+{
+  if (self->config->state == NULL || !self->state_ready)
+    return;
+  g_autoptr(GError) error = NULL;
+  gboolean live = self->live && !self->stopping;
+  if (sc_show_state_save(self->config->state, self->show, live, &error)) {
+    self->state_failing = FALSE;
+    return;
+  }
+  if (!self->state_failing)
+    sc_event_log_add(self->events, g_get_real_time(), TRUE, "show", "state", "not saved",
+                     error->message);
+  self->state_failing = TRUE;
+}
+
+/* A clean stop: the next start does not go live by itself. Stopped before
+ * the program played, the state read at start is kept, no longer live. */
+static void
+save_stopped(ScDaemon *self)
+{
+  g_autoptr(GError) error = NULL;
+  if (self->state_ready || self->resume == NULL)
+    save_state(self);
+  else if (!sc_show_state_write(self->resume, self->config->state, FALSE, &error))
+    g_warning("%s", error->message);
+}
+
+/* At start: the state the last run left, kept until the program plays. */
+static void
+load_state(ScDaemon *self)
+{
+  const char *path = self->config->state;
+  g_autoptr(GError) error = NULL;
+  if (path == NULL)
+    return;
+  self->resume = sc_show_state_load(path, &error);
+  if (self->resume)
+    return;
+  if (g_error_matches(error, SC_SHOW_STATE_ERROR, SC_SHOW_STATE_ERROR_ABSENT))
+    g_info("no saved show state at %s: a first start", path);
+  else
+    sc_event_log_add(self->events, g_get_real_time(), TRUE, "show", "state", "ignored",
+                     error->message);
+}
+
+/* Once the program plays: the show as it was, and live again when the last
+ * run was live and did not stop cleanly. Then every change is saved. */
+static void
+resume_show(ScDaemon *self)
+{
+  if (self->state_ready)
+    return;
+  self->state_ready = TRUE;
+  g_autoptr(ScShowState) state = g_steal_pointer(&self->resume);
+  g_autoptr(GError) error = NULL;
+  if (state && self->show && !sc_show_state_restore(state, self->show, &error)) {
+    sc_event_log_add(self->events, g_get_real_time(), TRUE, "show", "state", "ignored",
+                     error->message);
+    g_clear_pointer(&state, sc_show_state_free);
+  }
+  if (state) {
+    g_autofree char *what = sc_show_state_describe(state);
+    sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", "state", "restored", what);
+    if (sc_show_state_get_live(state) && !self->live)
+      go_live(self, "resumed after an unclean stop");
+  }
+  save_state(self);
 }
 
 /* The tally shows a drop of frames as degraded for this long after it. */
@@ -365,6 +446,42 @@ resolve_audio_device(ScConfig *config, const ScBoard *board, GError **error)
   return TRUE;
 }
 
+#define STALL_MS 2000
+
+static guint64
+program_frames(gpointer data)
+{
+  ScDaemon *self = data;
+  return sc_pipeline_get_frame_count(self->pipeline);
+}
+
+/* No frame for 2 s: a camera, the mixer or the encoder hangs. The pipeline
+ * starts again (the destinations' connections stay, their timestamps carry
+ * on); if it cannot, shopcastd ends with an error and systemd starts it
+ * again. */
+static void
+on_program_stalled(guint stalled_ms, gpointer data)
+{
+  ScDaemon *self = data;
+  if (self->stopping || self->finished)
+    return;
+  g_autofree char *why = g_strdup_printf("no program frame for %.1f s", stalled_ms / 1000.0);
+  sc_event_log_add(self->events, g_get_real_time(), TRUE, "pipeline", "program", "stalled", why);
+  g_autoptr(GError) error = NULL;
+  if (!sc_pipeline_restart(self->pipeline, &error)) {
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "EVENT", "pipeline-error", "MESSAGE",
+                     "the stalled pipeline did not start again: %s", error->message);
+    if (self->exit_code == 0)
+      self->exit_code = SC_EXIT_SOFTWARE;
+    finish_and_quit(self, 0);
+    return;
+  }
+  sc_pipeline_request_keyframe(self->pipeline);
+  g_autofree char *count = g_strdup_printf("restart %u", sc_stall_watch_get_stalls(self->stall));
+  sc_event_log_add(self->events, g_get_real_time(), FALSE, "pipeline", "program", "restarted",
+                   count);
+}
+
 ScDaemon *
 sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
 {
@@ -400,6 +517,7 @@ sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
       g_warning("no [box] audit-log: what the show puts on air leaves no evidence");
   }
   sc_pipeline_add_program_sink(self->pipeline, program_to_outputs, self);
+  self->stall = sc_stall_watch_new(STALL_MS, program_frames, on_program_stalled, self);
   if (sc_config_count_enabled(config) == 0)
     g_warning("no enabled destination: encoding, but streaming nowhere");
   self->studio = sc_studio_new(config->studio, on_studio_action, sc_daemon_tally_state, self);
@@ -412,6 +530,7 @@ sc_daemon_free(ScDaemon *self)
   if (self == NULL)
     return;
   g_clear_handle_id(&self->stop_timer, g_source_remove);
+  g_clear_pointer(&self->stall, sc_stall_watch_free);
   g_clear_pointer(&self->slot, sc_slot_free);
   sc_daemon_close_api(self); /* no request reaches what is freed next */
   /* the graphics stage leaves the pipeline first, and then the pipeline: no
@@ -422,6 +541,7 @@ sc_daemon_free(ScDaemon *self)
   g_clear_pointer(&self->pipeline, sc_pipeline_free);
   g_clear_pointer(&self->cameras, sc_cameras_free); /* after the program that takes their frames */
   g_clear_pointer(&self->show, sc_show_free);
+  g_clear_pointer(&self->resume, sc_show_state_free);
   g_clear_pointer(&self->failover, sc_failover_free); /* moves no output after this */
   g_clear_pointer(&self->outputs, g_ptr_array_unref);
   g_mutex_clear(&self->outputs_lock);
@@ -503,7 +623,7 @@ typedef struct {
 static const Command commands[] = {
     {"status", "status", 0, 0},
     {"events", "events [N]", 0, 1},
-    {"drill", "drill UPLINK SECONDS", 2, 2},
+    {"drill", "drill UPLINK SECONDS | drill pipeline SECONDS", 2, 2},
     {"reconnect", "reconnect [DESTINATION]", 0, 1},
     {"show", "show ...", 1, 4},
     {"audio", "audio ...", 0, 2},
@@ -710,9 +830,15 @@ sc_daemon_run_command(const char *const *argv, const char *who, gpointer data, G
   }
   if (g_str_equal(c->name, "drill")) {
     guint seconds = 0;
-    if (!parse_count(argv[2], 3600, &seconds, "drill seconds", error) ||
-        !sc_failover_drill(self->failover, argv[1], seconds, error))
+    if (!parse_count(argv[2], 3600, &seconds, "drill seconds", error))
       return NULL;
+    if (g_str_equal(argv[1], "pipeline")) { /* the program holds still: the stall watch acts */
+      sc_pipeline_drill_stall(self->pipeline, seconds);
+      sc_event_log_add(self->events, g_get_real_time(), TRUE, "drill", "pipeline",
+                       seconds ? "stall" : "end", who);
+    } else if (!sc_failover_drill(self->failover, argv[1], seconds, error)) {
+      return NULL;
+    }
     return g_strdup(seconds ? "drill started\n" : "drill ended\n");
   }
   return reconnect(self, argc == 2 ? argv[1] : NULL, error);
@@ -740,6 +866,7 @@ sc_daemon_start(ScDaemon *self, GError **error)
   self->slot = sc_slot_new(SLOT_HEALTHY_S, healthy, self);
   sc_daemon_open_api(self);
   sc_cameras_start(self->cameras);
+  load_state(self);
   if (!sc_pipeline_start(self->pipeline, error))
     return FALSE;
   if (self->config->start_live)
@@ -778,6 +905,7 @@ finish_and_quit(ScDaemon *self, guint output_timeout_ms)
   if (self->finished) /* the end of stream can arrive just after the stop timer fired */
     return;
   self->finished = TRUE;
+  sc_stall_watch_arm(self->stall, FALSE);
   finish_outputs(self->outputs, output_timeout_ms);
   sc_pipeline_stop(self->pipeline);
   sc_cameras_stop(self->cameras);
@@ -804,6 +932,7 @@ sc_daemon_stop(ScDaemon *self)
     return;
   }
   self->stopping = TRUE;
+  save_stopped(self);
   sd_notify(0, "STOPPING=1");
   g_info("stopping: ending the stream");
   self->stop_timer = g_timeout_add(EOS_TIMEOUT_MS, on_stop_timeout, self);
