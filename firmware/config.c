@@ -39,6 +39,7 @@ static const ScKeyfileGroup schema[] = {
     {"button *", sc_studio_button_keys},
     {"keypad *", sc_studio_keypad_keys},
     {"scene *", sc_studio_scene_keys},
+    {"recording", sc_recording_config_keys},
 };
 
 static const char *const profiles[] = {"main", "high", NULL};
@@ -93,6 +94,7 @@ sc_config_free(ScConfig *c)
   g_clear_pointer(&c->show, sc_show_file_free);
   g_free(c->audit_log);
   sc_studio_config_free(c->studio);
+  sc_recording_config_clear(&c->recording);
   g_free(c);
 }
 
@@ -529,7 +531,8 @@ sc_config_load(const char *path, GError **error)
   if (!sc_keyfile_check(kf, path, schema, G_N_ELEMENTS(schema), error) || !read_box(kf, c, error) ||
       !read_video(kf, c, error) || !read_audio(kf, c, error) || !read_destinations(kf, c, error) ||
       !sc_camera_config_read(kf, path, c->cameras, error) || !read_uplinks(kf, c, error) ||
-      !read_start(kf, c, error) || !read_studio(kf, c, error))
+      !read_start(kf, c, error) || !read_studio(kf, c, error) ||
+      !sc_recording_config_read(kf, path, c->audit_log, &c->recording, error))
     return NULL;
   return g_steal_pointer(&c);
 }

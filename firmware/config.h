@@ -11,6 +11,7 @@
 #include "firmware/board.h"
 #include "firmware/camera-config.h"
 #include "firmware/log.h"
+#include "firmware/recording-config.h"
 #include "firmware/studio-config.h"
 #include "overlays/show.h"
 #include "pipeline/pipeline.h"
@@ -55,6 +56,9 @@ typedef struct {
   GPtrArray *cameras;      /* ScCameraConfig*: [camera NAME] in file order, first on program */
   gboolean start_live;     /* [box] start = live: on air at start; standby: ready, not live */
   ScStudioConfig *studio;  /* buttons, keypads, tally, lights (never NULL once loaded) */
+
+  /* [recording]: where each show's recording, chapters and report go */
+  ScRecordingConfig recording;
 } ScConfig;
 
 /* Reads and checks @path. Errors are SC_KEYFILE_ERROR. */

@@ -8,6 +8,7 @@
 #include "firmware/events.h"
 #include "firmware/failover.h"
 #include "firmware/graphics.h"
+#include "firmware/recording-commands.h"
 #include "firmware/show-commands.h"
 #include "firmware/studio.h"
 #include "drivers/alsa.h"
@@ -42,6 +43,9 @@ struct _ScDaemon {
   ScShow *show;          /* the run of show, or NULL */
   ScGraphics *graphics;  /* the show on the program frames, with the show */
   ScAudioControl *audio; /* gain, mute, sync; the music bed follows the flash sale */
+
+  /* each show's recording, chapters and report */
+  ScRecording *recording;
   GMainLoop *loop;
   guint stop_timer;
   gboolean stopping;
@@ -179,11 +183,22 @@ finish_outputs(GPtrArray *outputs, guint timeout_ms)
   }
 }
 
+/* The show's recording and journal, from before the destinations connect. */
+static void
+start_recording(ScDaemon *self)
+{
+  const ScOnAir *air = self->show ? sc_show_get_on_air(self->show) : NULL;
+  sc_recording_show_start(self->recording, self->show ? sc_show_get_file(self->show)->title : NULL,
+                          air && air->product ? air->product->id : NULL,
+                          air && air->product ? air->product->name : NULL);
+}
+
 static void
 go_live(ScDaemon *self, const char *who)
 {
   if (self->live)
     return;
+  start_recording(self);
   for (guint i = 0; i < self->config->destinations->len; i++) {
     const ScDestination *d = g_ptr_array_index(self->config->destinations, i);
     if (d->enabled)
@@ -216,6 +231,22 @@ end_show(ScDaemon *self, const char *who)
     sc_failover_remove_output(self->failover, g_ptr_array_index(ending, i));
   sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", "live", "off air", who);
   g_info("off air (%s)", who);
+  sc_recording_show_end(self->recording);
+}
+
+/* The destinations, for the recording's once-a-second samples (main thread). */
+static void
+recording_sample(GArray *dests, gpointer data)
+{
+  ScDaemon *self = data;
+  for (guint i = 0; i < self->outputs->len; i++) {
+    ScOutput *o = g_ptr_array_index(self->outputs, i);
+    ScOutputStats st;
+    sc_output_get_stats(o, &st);
+    ScRecordingDest d = {sc_output_get_name(o), sc_output_state_name(sc_output_get_state(o)),
+                         st.bytes_sent, st.tags_dropped};
+    g_array_append_val(dests, d);
+  }
 }
 
 /* The tally shows a drop of frames as degraded for this long after it. */
@@ -429,6 +460,9 @@ sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
       g_warning("no [box] audit-log: what the show puts on air leaves no evidence");
   }
   sc_pipeline_add_program_sink(self->pipeline, program_to_outputs, self);
+  self->recording = sc_recording_new(&config->recording, &config->media, config->audit_log,
+                                     self->events, self->pipeline, recording_sample, self);
+  sc_pipeline_add_program_sink(self->pipeline, sc_recording_push, self->recording);
   if (sc_config_count_enabled(config) == 0)
     g_warning("no enabled destination: encoding, but streaming nowhere");
   self->studio = sc_studio_new(config->studio, on_studio_action, tally_state, self);
@@ -447,6 +481,7 @@ sc_daemon_free(ScDaemon *self)
   g_clear_pointer(&self->graphics, sc_graphics_free);
   g_clear_pointer(&self->audio, sc_audio_control_free); /* before the pipeline's audio */
   g_clear_pointer(&self->pipeline, sc_pipeline_free);
+  g_clear_pointer(&self->recording, sc_recording_free); /* after the program that feeds it */
   g_clear_pointer(&self->cameras, sc_cameras_free); /* after the program that takes their frames */
   g_clear_pointer(&self->control, sc_control_free);
   g_clear_pointer(&self->show, sc_show_free);
@@ -539,6 +574,8 @@ static const Command commands[] = {
     {"live", "live on|off", 1, 1},
     {"studio", "studio [scene NAME | press BUTTON [MS]]", 0, 3},
     {"preflight", "preflight", 0, 0},
+    {"recording", "recording", 0, 0},
+    {"report", "report [status|list|set KEY VALUE|generate|path] [SHOW]", 0, 4},
 };
 
 /* ---- the pre-flight check ---- */
@@ -611,13 +648,17 @@ check_destinations(ScDaemon *self, ScPreflight *p)
   }
 }
 
-/* Recordings will live beside the audit log; until then, the config's folder. */
+/* The recordings' folder, or the nearest folder above it that exists. */
 static void
 check_disk(ScDaemon *self, ScPreflight *p)
 {
   const ScMediaSpec *m = &self->config->media;
-  const char *beside = self->config->audit_log ? self->config->audit_log : self->config->path;
-  g_autofree char *folder = g_path_get_dirname(beside);
+  g_autofree char *folder = g_strdup(self->config->recording.folder);
+  while (!g_file_test(folder, G_FILE_TEST_IS_DIR) && strcmp(folder, "/") != 0) {
+    char *up = g_path_get_dirname(folder);
+    g_free(folder);
+    folder = up;
+  }
   guint64 need =
       (guint64)(m->video_bitrate_kbps + m->audio_bitrate_kbps) * 1000 / 8 * PREFLIGHT_RECORD_S;
   sc_preflight_check_disk(p, folder, need, "a 2-hour recording");
@@ -693,7 +734,7 @@ run_command(const char *const *argv, gpointer data, GError **error)
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "unknown command '%s'; the commands are: status, events [N], drill UPLINK "
                 "SECONDS, reconnect [DESTINATION], show ..., live on|off, studio ..., preflight, "
-                "camera ..., audio ...",
+                "camera ..., audio ..., recording, report ...",
                 argv[0]);
     return NULL;
   }
@@ -708,6 +749,10 @@ run_command(const char *const *argv, gpointer data, GError **error)
     return sc_camera_command(self->cameras, argv + 1, error);
   if (g_str_equal(c->name, "audio"))
     return sc_audio_control_command(self->audio, argv + 1, error);
+  if (g_str_equal(c->name, "recording"))
+    return sc_recording_status_json(self->recording);
+  if (g_str_equal(c->name, "report"))
+    return sc_report_command(self->recording, argv + 1, error);
   if (g_str_equal(c->name, "show")) {
     if (self->show == NULL) {
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
@@ -792,6 +837,8 @@ finish_and_quit(ScDaemon *self, guint output_timeout_ms)
   self->finished = TRUE;
   finish_outputs(self->outputs, output_timeout_ms);
   sc_pipeline_stop(self->pipeline);
+  if (self->live) /* the show ends with the box: its recording and report are complete */
+    sc_recording_show_end(self->recording);
   sc_cameras_stop(self->cameras);
   log_totals(self);
   g_main_loop_quit(self->loop);

@@ -270,14 +270,14 @@ sc_recorder_push(GstBuffer *tag, GstCaps *caps, gpointer user_data)
 }
 
 void
-sc_recorder_add_chapter(ScRecorder *self, guint64 start_ms, const char *title)
+sc_recorder_set_chapters(ScRecorder *self, const ScRecorderChapter *chapters, guint n)
 {
-  Chapter c = {start_ms, g_strdup(title)};
   g_mutex_lock(&self->lock);
-  guint at = self->chapters->len;
-  while (at > 0 && g_array_index(self->chapters, Chapter, at - 1).start_ms > start_ms)
-    at--;
-  g_array_insert_val(self->chapters, at, c);
+  g_array_set_size(self->chapters, 0);
+  for (guint i = 0; i < n; i++) {
+    Chapter c = {chapters[i].start_ms, g_strdup(chapters[i].title)};
+    g_array_append_val(self->chapters, c);
+  }
   g_mutex_unlock(&self->lock);
 }
 

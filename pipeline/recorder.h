@@ -11,7 +11,7 @@
  * short by a power cut or SIGKILL plays up to its last cluster (clusters
  * close every second and are written out at once; the file is fdatasync'd
  * every few seconds). A segment closed normally also has its cues (seeking)
- * and the chapters that fall in it (sc_recorder_add_chapter).
+ * and the chapters that fall in it (sc_recorder_set_chapters).
  *
  * The streaming thread never waits for the disk: sc_recorder_push queues a
  * reference to the tag and returns; the recorder's own thread writes. When
@@ -24,7 +24,7 @@
  * quota), it stops at once, the segment playable up to that point. Either
  * way the program and the destinations are untouched.
  *
- * Threading: new, start, add_chapter, finish and free on one thread (the
+ * Threading: new, start, set_chapters, finish and free on one thread (the
  * main thread); events are delivered on that thread's default main context.
  * sc_recorder_push runs on the streaming thread. get_stats: any thread.
  */
@@ -106,9 +106,15 @@ void sc_recorder_start(ScRecorder *self);
  * the segment is closed as by sc_recorder_finish. Streaming thread; never blocks. */
 void sc_recorder_push(GstBuffer *tag, GstCaps *caps, gpointer user_data);
 
-/* A chapter from @start_ms (show time) until the next chapter; embedded in
- * every segment it overlaps, when that segment closes. */
-void sc_recorder_add_chapter(ScRecorder *self, guint64 start_ms, const char *title);
+/* A chapter mark: from @start_ms (show time) until the next mark. */
+typedef struct {
+  guint64 start_ms;
+  const char *title;
+} ScRecorderChapter;
+
+/* Replaces the chapter marks (@n, sorted by start; copied). Each segment,
+ * when it closes, embeds the marks that overlap it, clipped to it. */
+void sc_recorder_set_chapters(ScRecorder *self, const ScRecorderChapter *chapters, guint n);
 
 /* Closes the segment (cues, chapters) and stops the thread, waiting at most
  * @timeout_ms; TRUE if it closed in time (else it finishes on its own). */

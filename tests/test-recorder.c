@@ -87,8 +87,8 @@ record(ScRecorderParams *params, Run *run)
   params->queue_ms = 60000; /* faster than real time: the disk must not be outrun */
   run->loop = g_main_loop_new(NULL, FALSE);
   run->recorder = sc_recorder_new(params, on_event, run);
-  sc_recorder_add_chapter(run->recorder, 0, "opening");
-  sc_recorder_add_chapter(run->recorder, 5000, "product 羽绒服");
+  ScRecorderChapter chapters[] = {{0, "opening"}, {5000, "product 羽绒服"}};
+  sc_recorder_set_chapters(run->recorder, chapters, G_N_ELEMENTS(chapters));
   sc_recorder_start(run->recorder);
   GstAppSinkCallbacks callbacks = {.eos = on_eos, .new_sample = on_sample};
   gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, run->recorder, NULL);

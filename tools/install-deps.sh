@@ -10,6 +10,8 @@ packages=(
 	build-essential meson ninja-build pkg-config clang clang-format
 	libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
 	libavformat-dev libavcodec-dev libavutil-dev libsystemd-dev libcmocka-dev
+	# the post-show report reads the show's JSON files
+	libjson-glib-dev
 	# run: GStreamer elements used by the board profiles and the program pipeline
 	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
 	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
