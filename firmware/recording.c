@@ -308,6 +308,21 @@ file_size(const char *path)
 
 /* ---- the show's journal and samples, once a second ---- */
 
+/* The uplink in use when the show starts: its latest "uplink-choice" event,
+ * so that the report can tell a change of uplink (a failover) from the first
+ * choice. */
+static void
+copy_uplink_choice(ScRecording *self)
+{
+  g_autofree char *all = sc_event_log_to_json_lines(self->events, 0);
+  const char *line = g_strrstr(all, "\"kind\":\"uplink-choice\"");
+  if (line == NULL)
+    return;
+  while (line > all && line[-1] != '\n')
+    line--;
+  append(self->show->events_fd, line, strcspn(line, "\n") + 1);
+}
+
 static void
 flush_events(ScRecording *self)
 {
@@ -506,6 +521,7 @@ sc_recording_show_start(ScRecording *self, const char *title, const char *produc
     return;
   }
   self->audit_offset = file_size(self->audit_log);
+  copy_uplink_choice(self);
   g_clear_pointer(&self->last_error, g_free);
   g_free(self->last_show);
   self->last_show = g_strdup(self->show->id);

@@ -38,6 +38,7 @@ typedef struct {
   GPtrArray *dests;                          /* ScReportDest*, in order of first appearance */
   GArray *failovers, *reconnects, *clipping; /* ScReportMoment */
   guint operator_reconnects;
+  char *uplink;        /* the uplink in use, while reading the events */
   GArray *sample_t_ms; /* gint64: the samples' times, for the plots */
 } ScReportData;
 

@@ -150,6 +150,7 @@ report_clear(ScReportData *r)
   g_free(r->title);
   g_free(r->started);
   g_free(r->ended);
+  g_free(r->uplink);
   g_clear_pointer(&r->show, json_node_unref);
   g_clear_pointer(&r->figures, json_node_unref);
   g_clear_pointer(&r->chapters, g_ptr_array_unref);
@@ -239,6 +240,21 @@ output_event(ScReportData *r, gint64 at, const char *name, const char *state)
     d->failures++;
 }
 
+/* A failover is a change of the uplink in use; the first choice known (from
+ * before the show, or at the box's start) is where it starts from. */
+static void
+uplink_choice(ScReportData *r, gint64 at, const char *subject, const char *state,
+              const char *detail)
+{
+  gboolean change = r->uplink && !g_str_equal(r->uplink, subject);
+  g_free(r->uplink);
+  r->uplink = g_strdup(subject);
+  if (change)
+    add_moment(r->failovers, at, at,
+               g_strdup_printf("uplink %s %s%s%s", subject, state, detail ? ": " : "",
+                               detail ? detail : ""));
+}
+
 static void
 read_event(ScReportData *r, JsonObject *e)
 {
@@ -253,9 +269,7 @@ read_event(ScReportData *r, JsonObject *e)
   else if (g_str_equal(kind, "output"))
     r->operator_reconnects++;
   else if (g_str_equal(kind, "uplink-choice"))
-    add_moment(r->failovers, at, at,
-               g_strdup_printf("uplink %s %s%s%s", subject, state, detail ? ": " : "",
-                               detail ? detail : ""));
+    uplink_choice(r, at, subject, state, detail);
   else if (g_str_equal(kind, "drill") && g_str_equal(state, "started"))
     add_moment(r->failovers, at, at, g_strdup_printf("drill: %s", detail ? detail : subject));
 }

@@ -22,7 +22,8 @@
  *
  * What it says, and from where:
  *   products, flash sales, coupons, price corrections: chapters.h over audit.jsonl
- *   failovers: "uplink-choice" events; reconnects: a destination's every "live"
+ *   failovers: "uplink-choice" events that change the uplink in use (events.jsonl
+ *     starts with the choice in force); reconnects: a destination's every "live"
  *     event after its first; uptime %: time a destination spent "live" between
  *     the show's start and end, over the show's length
  *   bitrate and dropped frames per destination (SVG plots): samples.jsonl deltas
