@@ -125,6 +125,18 @@ static const BadCase bad_cases[] = {
      "[destination a]\nurl = rtmp://h/live\nkey = k\nstreamkey = x\n",
      SC_KEYFILE_ERROR_UNKNOWN,
      {"[destination a] streamkey"}},
+    {"recording: misspelt key",
+     "[recording]\nsegment-lenght = 60\n",
+     SC_KEYFILE_ERROR_UNKNOWN,
+     {"[recording] segment-lenght", "did you mean 'segment-length'"}},
+    {"recording: segment too short",
+     "[recording]\nsegment-length = 5\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[recording] segment-length", "out of range (10..3600)"}},
+    {"recording: folder nowhere",
+     "[recording]\nfolder = /nonexistent-shopcast/recordings\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[recording] folder", "is in a folder that does not exist"}},
     {"bitrate too high",
      "[video]\nbitrate = 99999\n",
      SC_KEYFILE_ERROR_VALUE,
@@ -345,6 +357,31 @@ test_audit_log_path(void **state)
   assert_null(none->audit_log);
 }
 
+/* Recordings go beside the audit log unless [recording] folder says where;
+ * every key has a default. */
+static void
+test_recording(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScConfig) c = load_text("[box]\naudit-log = audit.jsonl\n", &error);
+  g_assert_no_error(error);
+  assert_true(c->recording.enabled);
+  g_autofree char *beside = g_build_filename(sc_test_dir, "recordings", NULL);
+  assert_string_equal(c->recording.folder, beside);
+  assert_int_equal(c->recording.segment_s, 300);
+  assert_int_equal(c->recording.keep_free_mb, 2048);
+  assert_int_equal(c->recording.keep_shows, 0);
+  g_autoptr(ScConfig) set = load_text("[recording]\nenabled = false\nfolder = shows\n"
+                                      "segment-length = 60\nkeep-free = 100\nkeep-shows = 20\n",
+                                      &error);
+  g_assert_no_error(error);
+  assert_false(set->recording.enabled);
+  assert_true(g_str_has_suffix(set->recording.folder, "/shows"));
+  assert_int_equal(set->recording.segment_s, 60);
+  assert_int_equal(set->recording.keep_free_mb, 100);
+  assert_int_equal(set->recording.keep_shows, 20);
+}
+
 static void
 test_bad_input(void **state)
 {
@@ -407,6 +444,7 @@ main(void)
       cmocka_unit_test_setup_teardown(test_bad_input, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_uplinks, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_audit_log_path, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_recording, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_missing_file, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_oversize_file, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_errors_do_not_show_the_key, sc_test_dir_setup,
