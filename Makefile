@@ -38,13 +38,14 @@ test: deps
 
 # CPU benchmarks beside ffmpeg in the same run: the program pipeline, then what
 # the on-air graphics add per frame; then how soon a show change, and a studio
-# button, reach a frame.
+# button, reach a frame; what the recording costs and what a power cut loses.
 bench: deps
 	$(MAKE) all
 	./tests/bench/pipeline-cpu.sh $(BUILD)
 	$(BUILD)/tests/overlay-cost
 	./tests/bench/overlay-latency.sh $(BUILD)
 	./tests/bench/button-latency.sh $(BUILD)
+	./tests/bench/recording.sh $(BUILD)
 
 # Failover time in a network-namespace lab, shopcast beside the naive approach (root).
 bench-failover: deps
