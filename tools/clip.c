@@ -422,7 +422,7 @@ usage_error(GOptionContext *ctx, const char *message)
 }
 
 static int
-all_products(const char *dir, GArray *segments, GPtrArray *chapters, const char *folder)
+all_products(GArray *segments, GPtrArray *chapters, const char *folder)
 {
   if (g_mkdir_with_parents(folder, 0755) != 0) {
     g_printerr("shopcast-clip: cannot create %s\n", folder);
@@ -466,7 +466,7 @@ run(Options *o, GOptionContext *ctx)
       return EXIT_UNREADABLE;
     }
     if (o->all)
-      return all_products(dir, segments, chapters, o->output ? o->output : "clips");
+      return all_products(segments, chapters, o->output ? o->output : "clips");
     const ScChapter *c = find_product(chapters, o->product);
     if (c == NULL) {
       g_printerr("shopcast-clip: product '%s' was never on air in this show\n", o->product);
