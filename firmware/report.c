@@ -198,6 +198,8 @@ load_show(ScReportData *r, const char *dir, GError **error)
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "show.json: no start time");
     return FALSE;
   }
+  if (*r->ended == '\0') /* a report of the show on air: so far */
+    r->duration_ms = MAX(0, (g_get_real_time() - r->start_us) / 1000);
   return TRUE;
 }
 
