@@ -81,6 +81,8 @@ cat <<MSG
   Show:   $build/tools/shopcastctl --socket $demo/control show next   (then: show flash start,
           show coupon on, show stock 37, show price 189, show lower 王师傅 连麦嘉宾, ...)
   Audit:  $demo/audit.jsonl   (what reached the program, with its stream time)
+  Record: $demo/recordings/   (each show: segments, chapters; after \`live off\`,
+          $build/tools/shopcastctl --socket $demo/control report: the post-show report)
   Config: $demo/shopcast.ini      Ctrl-C stops everything.
 
 MSG
