@@ -96,7 +96,7 @@ write_config(Fixture *f, const char *url, const char *extra)
   g_autofree char *text = g_strdup_printf(
       "[box]\nboard = sim\nstart = live\ncontrol-socket = %s\nshow = %s\naudit-log = audit.jsonl\n"
       "[video]\nwidth = 640\nheight = 360\nbitrate = 800\nx264-preset = ultrafast\n"
-      "[recording]\nfolder = recordings\n%s\n"
+      "[panel]\nlisten = off\n[recording]\nfolder = recordings\n%s\n"
       "[destination main]\nurl = %s\nkey = " KEY "\n",
       f->control, show, extra, url);
   return sc_test_write_file(f->dir, "shopcast.ini", text);
@@ -398,7 +398,7 @@ check_operator_figures(Fixture *f, const char *dir)
   assert_non_null(strstr(html, "3.00%"));  /* 360 / 12000 */
   assert_non_null(strstr(html, "150.00")); /* 客单价 54000 / 360 */
   g_autofree char *status = ctl(f, "report", NULL, NULL, NULL);
-  assert_non_null(strstr(status, "\"viewers\" : 12000"));
+  assert_non_null(strstr(status, "\"viewers\":12000"));
 }
 
 /* A product's clip: its chapter, from the keyframe before it to the one after. */

@@ -40,6 +40,8 @@ config() { # enabled -> config path
 	start = live
 	board-dir = $top/board
 	control-socket = $work/control
+	[panel]
+	listen = off
 	[video]
 	width = 1280
 	height = 720
