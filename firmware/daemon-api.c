@@ -64,6 +64,7 @@ sc_daemon_status_json(ScDaemon *self)
   append_object(out, "show", self->show ? sc_show_status_json(self->show) : NULL);
   append_object(out, "audio", sc_audio_control_status_json(self->audio));
   append_object(out, "studio", sc_studio_status_json(self->studio));
+  append_object(out, "recording", sc_recording_status_json(self->recording));
   g_string_append(out, "}\n");
   return g_string_free(out, FALSE);
 }
@@ -212,6 +213,27 @@ uplink_metrics(ScDaemon *self, ScMetrics *m)
 }
 
 static void
+recording_metrics(ScDaemon *self, ScMetrics *m)
+{
+  ScRecordingTotals t;
+  sc_recording_get_totals(self->recording, &t);
+  sc_metrics_single(m, "shopcast_recording_active", "gauge",
+                    "1 while the show on air is being recorded", t.active);
+  sc_metrics_single(m, "shopcast_recording_bytes_total", "counter",
+                    "bytes written to the recordings' segments", (double)t.bytes);
+  sc_metrics_single(m, "shopcast_recording_dropped_tags_total", "counter",
+                    "FLV tags the recording lost because the disk fell behind",
+                    (double)t.dropped_tags);
+  sc_metrics_single(m, "shopcast_recording_segments_total", "counter", "segments started",
+                    (double)t.segments);
+  sc_metrics_single(m, "shopcast_recording_stops_total", "counter",
+                    "recordings stopped before their show ended (disk full, failed write)",
+                    (double)t.stops);
+  sc_metrics_single(m, "shopcast_recording_free_bytes", "gauge",
+                    "free space where the shows are recorded", (double)t.free_bytes);
+}
+
+static void
 process_metrics(ScDaemon *self, ScMetrics *m)
 {
   struct rusage ru;
@@ -257,6 +279,7 @@ metrics_text(gpointer data)
   output_metrics(self, m);
   uplink_metrics(self, m);
   audio_metrics(self, m);
+  recording_metrics(self, m);
   sc_metrics_single(m, "shopcast_events_total", "counter", "events in the journal since start",
                     (double)sc_event_log_get_total(self->events));
   sc_metrics_single(m, "shopcast_panel_clients", "gauge", "panel feeds connected",

@@ -53,6 +53,7 @@ struct _ScRecording {
   goffset audit_offset;
   guint tick, ticks;
   ScRecorderStats last;   /* the latest recording's, after it ended */
+  ScRecordingTotals done; /* the recordings that ended, added up; stops */
   char *last_show;        /* its id */
   char *last_error;       /* why it stopped, if not with the show */
   GThread *report_thread; /* the report being made, or NULL */
@@ -419,6 +420,7 @@ on_recorder_event(ScRecorder *recorder, const ScRecorderEvent *ev, gpointer data
   }
   if (ev->stop == SC_RECORDER_STOP_ENDED)
     return;
+  self->done.stops++;
   g_free(self->last_error);
   self->last_error = g_strdup(ev->error ? ev->error->message : sc_recorder_stop_name(ev->stop));
   gboolean full = ev->stop == SC_RECORDER_STOP_DISK_FULL;
@@ -566,6 +568,9 @@ finish_recorder(ScRecording *self)
     g_warning("recording: the last segment did not close within %d ms", FINISH_TIMEOUT_MS);
   sc_recorder_get_stats(recorder, &self->last);
   sc_recorder_free(recorder);
+  self->done.bytes += self->last.bytes;
+  self->done.dropped_tags += self->last.dropped_tags;
+  self->done.segments += self->last.segments;
 }
 
 void
@@ -675,6 +680,17 @@ sc_recording_get_folder(ScRecording *self)
   return self->config->folder;
 }
 
+/* Whether the latest show's report is there to download (not while it is on air). */
+static gboolean
+report_ready(ScRecording *self)
+{
+  if (self->show || self->last_show == NULL)
+    return FALSE;
+  g_autofree char *path =
+      g_build_filename(self->config->folder, self->last_show, "report.html", NULL);
+  return g_file_test(path, G_FILE_TEST_IS_REGULAR);
+}
+
 char *
 sc_recording_status_json(ScRecording *self)
 {
@@ -689,6 +705,7 @@ sc_recording_status_json(ScRecording *self)
                          self->config->enabled ? "true" : "false", state,
                          self->show ? "true" : "false");
   append_member(out, "show", self->show ? self->show->id : self->last_show);
+  g_string_append_printf(out, ",\"report_ready\":%s", report_ready(self) ? "true" : "false");
   append_member(out, "folder", self->config->folder);
   append_member(out, "error", self->last_error);
   g_string_append_printf(
@@ -701,6 +718,23 @@ sc_recording_status_json(ScRecording *self)
       st.bytes, st.dropped_tags, sc_retention_free_bytes(self->config->folder) >> 20,
       self->config->keep_free_mb, self->config->segment_s);
   return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+void
+sc_recording_get_totals(ScRecording *self, ScRecordingTotals *totals)
+{
+  ScRecorderStats st = {0};
+  g_mutex_lock(&self->lock);
+  gboolean running = self->recorder != NULL;
+  if (running)
+    sc_recorder_get_stats(self->recorder, &st);
+  g_mutex_unlock(&self->lock);
+  *totals = self->done;
+  totals->active = running && self->show && st.state != SC_RECORDER_STATE_STOPPED;
+  totals->bytes += st.bytes;
+  totals->dropped_tags += st.dropped_tags;
+  totals->segments += st.segments;
+  totals->free_bytes = sc_retention_free_bytes(self->config->folder);
 }
 
 void

@@ -64,8 +64,22 @@ void sc_recording_show_start(ScRecording *self, const char *title, const char *p
  * report made on a worker thread (an event says when it is ready). */
 void sc_recording_show_end(ScRecording *self);
 
-/* {"enabled":true,"state":"recording","show":"2026-11-23T101502Z",...} and a newline. */
+/* {"enabled":true,"state":"recording","show":"2026-11-23T101502Z",...} and a
+ * newline. "show" is the show on air or the latest one; "report_ready" says
+ * whether that show's report.html exists. */
 char *sc_recording_status_json(ScRecording *self);
+
+/* What the recordings have done since shopcastd started (the metrics). */
+typedef struct {
+  gboolean active;      /* a show is on air and its recording goes on */
+  guint64 bytes;        /* written to segments, all shows */
+  guint64 dropped_tags; /* tags the disk could not take in time, all shows */
+  guint64 segments;     /* segments opened, all shows */
+  guint64 stops;        /* recordings stopped before their show ended (disk full, failed write) */
+  guint64 free_bytes;   /* free space on the recordings' file system now (0: unknown) */
+} ScRecordingTotals;
+
+void sc_recording_get_totals(ScRecording *self, ScRecordingTotals *totals);
 
 /* The folder of show @id, or of the latest show when @id is NULL; NULL and
  * @error when there is none. */

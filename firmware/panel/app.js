@@ -432,23 +432,36 @@
     tick();
   }
 
+  /* The show's recording (status.recording): its state, time and size while
+   * live; a stop by the disk in the warning colour; after the show, a link to
+   * download its report once it is made. */
   function renderRecording(recording) {
     const box = $("recording");
-    if (recording === undefined || recording === null) {
+    if (!recording || typeof recording !== "object") {
       box.hidden = true;
       return;
     }
-    let text;
-    if (typeof recording === "object") {
-      text = ["state", "file", "path", "duration_s", "bytes"]
-        .filter((k) => recording[k] !== undefined && recording[k] !== null)
-        .map((k) => (k === "duration_s" ? duration(recording[k], true) : String(recording[k])))
-        .join(" · ");
-    } else {
-      text = String(recording);
+    const stopped = recording.stop === "disk-full" || recording.stop === "failed";
+    const state = !recording.enabled ? "off" : stopped ? recording.stop : recording.state;
+    const parts = [window.ScI18n.has(`recording.${state}`) ? t(`recording.${state}`) : String(state)];
+    if (recording.live && recording.enabled) {
+      parts.push(duration((recording.duration_ms || 0) / 1000, true));
+      parts.push(`${Math.round((recording.bytes || 0) / 1048576)} MB`);
     }
-    if (changed(box, `${window.ScI18n.language}|${text}`))
-      box.replaceChildren(el("span", "label", t("recording")), document.createTextNode(" "), el("strong", null, text));
+    if (recording.dropped_tags) parts.push(t("recording.dropped", { n: recording.dropped_tags }));
+    const text = parts.join(" · ");
+    const report = !recording.live && recording.report_ready && recording.show ? recording.show : "";
+    box.dataset.state = state;
+    if (changed(box, `${window.ScI18n.language}|${text}|${report}`)) {
+      const children = [el("span", "label", t("recording")), document.createTextNode(" "), el("strong", null, text)];
+      if (report) {
+        const link = el("a", "rec-report", t("recording.report"));
+        link.href = `/api/v1/report.html?show=${encodeURIComponent(report)}`;
+        link.download = `${report}-report.html`;
+        children.push(document.createTextNode(" "), link);
+      }
+      box.replaceChildren(...children);
+    }
     box.hidden = false;
   }
 
