@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #define INGEST_ADDR "198.18.0.1"
-#define KEY         "recording-key-41c7e2"
+#define STREAM_KEY  "recording-key-41c7e2"
 #define FRAME_MS    (1000.0 / 30)
 
 typedef struct {
@@ -55,6 +55,19 @@ setup(void **state)
   return 0;
 }
 
+/* The shows' journals (events, audit, samples) join the logs the test run
+ * searches for secrets. */
+static void
+keep_show_logs(const char *recordings)
+{
+  g_autoptr(GDir) d = g_dir_open(recordings, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name(d)) != NULL) {
+    g_autofree char *show = g_build_filename(recordings, name, NULL);
+    sc_test_keep_logs(show);
+  }
+}
+
 static int
 teardown(void **state)
 {
@@ -66,6 +79,7 @@ teardown(void **state)
   }
   sc_test_ingest_stop(f->ingest);
   sc_netlab_free(f->lab);
+  keep_show_logs(f->recordings);
   if (f->mounted) {
     char *argv[] = {"umount", "-l", f->recordings, NULL};
     sc_test_run(argv, 10, NULL, NULL);
@@ -97,7 +111,7 @@ write_config(Fixture *f, const char *url, const char *extra)
       "[box]\nboard = sim\nstart = live\ncontrol-socket = %s\nshow = %s\naudit-log = audit.jsonl\n"
       "[video]\nwidth = 640\nheight = 360\nbitrate = 800\nx264-preset = ultrafast\n"
       "[panel]\nlisten = off\n[recording]\nfolder = recordings\n%s\n"
-      "[destination main]\nurl = %s\nkey = " KEY "\n",
+      "[destination main]\nurl = %s\nkey = " STREAM_KEY "\n",
       f->control, show, extra, url);
   return sc_test_write_file(f->dir, "shopcast.ini", text);
 }
@@ -609,7 +623,7 @@ test_disk_full(void **state)
   assert_int_equal(posix_fallocate(fd, 0, 12 << 20), 0);
   close(fd);
   g_autoptr(GError) error = NULL;
-  ScTestIngestOptions o = {.key = KEY};
+  ScTestIngestOptions o = {.key = STREAM_KEY};
   f->ingest = sc_test_ingest_start(&o, &error);
   assert_non_null(f->ingest);
   g_autofree char *url = sc_test_ingest_url(f->ingest, FALSE);
@@ -640,7 +654,7 @@ test_disk_full(void **state)
   assert_non_null(strstr(events, "\"state\":\"disk-full\""));
   /* the stream goes on: 3 s of frames at least in 6 s read (a reader joining
    * mid-stream waits up to a 2 s keyframe interval for its first frame), nothing dropped */
-  g_autofree char *play = g_strdup_printf("%s/" KEY, url);
+  g_autofree char *play = g_strdup_printf("%s/" STREAM_KEY, url);
   g_autofree char *tool = sc_test_build_path("tools/shopcast-probe");
   char *argv[] = {tool, "--duration", "6", "--expect-min-frames", "90", play, NULL};
   assert_int_equal(sc_test_run(argv, 30, NULL, NULL), 0);
