@@ -12,6 +12,7 @@
 #include "firmware/graphics.h"
 #include "firmware/http.h"
 #include "firmware/recording.h"
+#include "firmware/show-state.h"
 #include "firmware/stall-watch.h"
 #include "firmware/studio.h"
 #include "pipeline/output.h"
@@ -42,6 +43,9 @@ struct _ScDaemon {
   ScGraphics *graphics;   /* the show on the program frames, with the show */
   ScAudioControl *audio;  /* gain, mute, sync; the music bed follows the flash sale */
   ScRecording *recording; /* each show's recording, chapters and report */
+  ScShowState *resume;    /* the state read at start, restored once the program plays */
+  gboolean state_ready;   /* the saved state was dealt with: changes are saved from now on */
+  gboolean state_failing; /* a failed save was said once, not for every change */
   GMainLoop *loop;
   guint stop_timer;
   gboolean stopping;
