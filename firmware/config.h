@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include "firmware/adaptive-config.h"
 #include "firmware/board.h"
 #include "firmware/camera-config.h"
 #include "firmware/log.h"
@@ -25,6 +26,7 @@ typedef struct {
   char *stream_key;  /* secret */
   char *tls_ca_file; /* NULL: the system's trusted CAs */
   gboolean enabled;
+  gboolean adaptive; /* the shared encode follows this one's uplink ([adaptive]) */
 } ScDestination;
 
 /* A network path the box can stream over, in the order of preference. */
@@ -55,6 +57,9 @@ typedef struct {
   GPtrArray *cameras;      /* ScCameraConfig*: [camera NAME] in file order, first on program */
   gboolean start_live;     /* [box] start = live: on air at start; standby: ready, not live */
   ScStudioConfig *studio;  /* buttons, keypads, tally, lights (never NULL once loaded) */
+
+  /* [adaptive]: the bitrate follows the uplink */
+  ScAdaptiveConfig adaptive;
 } ScConfig;
 
 /* Reads and checks @path. Errors are SC_KEYFILE_ERROR. */

@@ -2,6 +2,7 @@
 
 #include "firmware/daemon.h"
 
+#include "firmware/adaptive.h"
 #include "firmware/audio-control.h"
 #include "firmware/camera-commands.h"
 #include "firmware/control.h"
@@ -42,6 +43,7 @@ struct _ScDaemon {
   ScShow *show;          /* the run of show, or NULL */
   ScGraphics *graphics;  /* the show on the program frames, with the show */
   ScAudioControl *audio; /* gain, mute, sync; the music bed follows the flash sale */
+  ScAdaptive *adaptive;  /* the encoder's bitrate follows the uplinks */
   GMainLoop *loop;
   guint stop_timer;
   gboolean stopping;
@@ -65,6 +67,7 @@ on_output_state(ScOutput *output, const ScOutputReport *report, gpointer data)
                    "output", sc_output_get_name(output), sc_output_state_name(report->state),
                    detail);
   sc_failover_output_state(self->failover, output, report);
+  sc_adaptive_output_state(self->adaptive, output, report);
   if (self->studio)
     sc_studio_update(self->studio);
 }
@@ -141,9 +144,11 @@ add_output(ScDaemon *self, const ScDestination *d)
       .send_timeout_ms = self->config->stall_timeout_ms,
       .send_buffer_bytes = MAX(bytes_per_s * SEND_BUFFER_MS / 1000, 64 * 1024),
       .bind_interface = sc_failover_get_interface(self->failover),
+      .drop_queue_ms = self->config->adaptive.drop_queue_ms,
   };
   ScOutput *output = sc_output_new(&p, on_output_state, self);
   sc_failover_add_output(self->failover, output);
+  sc_adaptive_add_output(self->adaptive, output, d->adaptive);
   sc_output_set_keyframe_func(output, keyframe_request, self->pipeline);
   g_mutex_lock(&self->outputs_lock);
   g_ptr_array_add(self->outputs, output);
@@ -212,8 +217,10 @@ end_show(ScDaemon *self, const char *who)
   for (guint i = 0; i < ending->len; i++)
     sc_output_push(NULL, NULL, g_ptr_array_index(ending, i)); /* every stream ends at once */
   finish_outputs(ending, OUTPUT_FINISH_TIMEOUT_MS);
-  for (guint i = 0; i < ending->len; i++)
+  for (guint i = 0; i < ending->len; i++) {
     sc_failover_remove_output(self->failover, g_ptr_array_index(ending, i));
+    sc_adaptive_remove_output(self->adaptive, g_ptr_array_index(ending, i));
+  }
   sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", "live", "off air", who);
   g_info("off air (%s)", who);
 }
@@ -428,6 +435,8 @@ sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
     if (config->audit_log == NULL)
       g_warning("no [box] audit-log: what the show puts on air leaves no evidence");
   }
+  self->adaptive = sc_adaptive_new(config, self->pipeline, self->events);
+  sc_pipeline_add_program_sink(self->pipeline, sc_adaptive_count_tag, self->adaptive);
   sc_pipeline_add_program_sink(self->pipeline, program_to_outputs, self);
   if (sc_config_count_enabled(config) == 0)
     g_warning("no enabled destination: encoding, but streaming nowhere");
@@ -447,6 +456,7 @@ sc_daemon_free(ScDaemon *self)
   g_clear_pointer(&self->graphics, sc_graphics_free);
   g_clear_pointer(&self->audio, sc_audio_control_free); /* before the pipeline's audio */
   g_clear_pointer(&self->pipeline, sc_pipeline_free);
+  g_clear_pointer(&self->adaptive, sc_adaptive_free); /* after the program, before the outputs */
   g_clear_pointer(&self->cameras, sc_cameras_free); /* after the program that takes their frames */
   g_clear_pointer(&self->control, sc_control_free);
   g_clear_pointer(&self->show, sc_show_free);
@@ -725,8 +735,9 @@ run_command(const char *const *argv, gpointer data, GError **error)
   if (g_str_equal(c->name, "status")) {
     g_autofree char *uplinks = sc_failover_status_json_lines(self->failover);
     g_autofree char *outputs = outputs_status(self);
+    g_autofree char *bitrate = sc_adaptive_status_json_lines(self->adaptive);
     g_autofree char *cameras = sc_camera_status_json_lines(self->cameras);
-    return g_strconcat(uplinks, outputs, cameras, NULL);
+    return g_strconcat(uplinks, outputs, bitrate, cameras, NULL);
   }
   if (g_str_equal(c->name, "events")) {
     guint n = 50;

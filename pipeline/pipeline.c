@@ -32,12 +32,25 @@ struct _ScPipeline {
   GstVideoInfo overlay_info;
 
   gsize frames; /* atomic */
+
+  guint video_kbps; /* atomic: the encoder's bitrate now */
 };
 
-static const char *const variables[] = {
-    "width",        "height", "framerate",  "bitrate_kbps",   "bitrate_bps",       "keyint_frames",
-    "bframes",      "preset", "audio_rate", "audio_channels", "audio_bitrate_bps", "video_device",
-    "audio_device", "video_caps", NULL};
+static const char *const variables[] = {"width",
+                                        "height",
+                                        "framerate",
+                                        "bitrate_kbps",
+                                        "bitrate_bps",
+                                        "keyint_frames",
+                                        "bframes",
+                                        "preset",
+                                        "audio_rate",
+                                        "audio_channels",
+                                        "audio_bitrate_bps",
+                                        "video_device",
+                                        "audio_device",
+                                        "video_caps",
+                                        NULL};
 
 const char *const *
 sc_pipeline_variables(void)
@@ -410,6 +423,7 @@ sc_pipeline_new(const ScPipelineParams *params, ScPipelineEventFunc on_event, gp
                              params->spec->audio_channels, error);
   if (self->audio == NULL)
     return NULL;
+  self->video_kbps = params->spec->video_bitrate_kbps;
   g_info("pipeline built: video encoder %s, audio encoder %s", self->video_encoder,
          self->audio_encoder);
   return g_steal_pointer(&self);
@@ -518,4 +532,41 @@ guint64
 sc_pipeline_get_frame_count(ScPipeline *self)
 {
   return (guint64)g_atomic_pointer_get(&self->frames);
+}
+
+/* A V4L2 encoder takes its bitrate as a control, in b/s. */
+static gboolean
+set_v4l2_bitrate(GstElement *venc, guint kbps)
+{
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(venc), "extra-controls") == NULL)
+    return FALSE;
+  GstStructure *controls = NULL;
+  g_object_get(venc, "extra-controls", &controls, NULL);
+  if (controls == NULL)
+    controls = gst_structure_new_empty("controls");
+  gst_structure_set(controls, "video_bitrate", G_TYPE_INT, (int)MIN(kbps * 1000u, G_MAXINT), NULL);
+  g_object_set(venc, "extra-controls", controls, NULL);
+  gst_structure_free(controls);
+  return TRUE;
+}
+
+gboolean
+sc_pipeline_set_video_bitrate(ScPipeline *self, guint kbps, GError **error)
+{
+  GParamSpec *spec = g_object_class_find_property(G_OBJECT_GET_CLASS(self->venc), "bitrate");
+  if (spec && spec->value_type == G_TYPE_UINT)
+    g_object_set(self->venc, "bitrate", kbps, NULL);
+  else if (!set_v4l2_bitrate(self->venc, kbps)) {
+    g_set_error(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_STATE,
+                "video encoder %s cannot change its bitrate while it runs", self->video_encoder);
+    return FALSE;
+  }
+  g_atomic_int_set(&self->video_kbps, kbps);
+  return TRUE;
+}
+
+guint
+sc_pipeline_get_video_bitrate(ScPipeline *self)
+{
+  return (guint)g_atomic_int_get(&self->video_kbps);
 }
