@@ -7,9 +7,9 @@
 #define GROUP "adaptive"
 
 const char *const sc_adaptive_config_keys[] = {
-    "enabled",    "min-bitrate", "max-bitrate", "start-bitrate", "sample-interval",
-    "cut-queue",  "clear-queue", "cut-to",      "raise-step",    "probe-wait-max",
-    "raise-wait", "drop-queue",  NULL};
+    "enabled",    "min-bitrate", "max-bitrate", "start-bitrate", "sample-interval", "cut-queue",
+    "cut-after",  "clear-queue", "cut-to",      "raise-step",    "probe-wait-max",  "raise-wait",
+    "drop-queue", NULL};
 
 typedef struct {
   const char *key;
@@ -23,6 +23,7 @@ static const UintKey uint_keys[] = {
     {"start-bitrate", 100, 20000, G_STRUCT_OFFSET(ScAdaptiveConfig, start_kbps)},
     {"sample-interval", 10, 1000, G_STRUCT_OFFSET(ScAdaptiveConfig, interval_ms)},
     {"cut-queue", 50, 1900, G_STRUCT_OFFSET(ScAdaptiveConfig, rate.cut_queue_ms)},
+    {"cut-after", 0, 5000, G_STRUCT_OFFSET(ScAdaptiveConfig, rate.cut_after_ms)},
     {"clear-queue", 0, 1000, G_STRUCT_OFFSET(ScAdaptiveConfig, rate.clear_queue_ms)},
     {"cut-to", 30, 95, G_STRUCT_OFFSET(ScAdaptiveConfig, rate.cut_percent)},
     {"raise-step", 1, 50, G_STRUCT_OFFSET(ScAdaptiveConfig, rate.raise_percent)},

@@ -7,7 +7,8 @@
  *   max-bitrate = 4000      # kb/s, the ceiling; default: [video] bitrate
  *   start-bitrate = 2000    # kb/s on an uplink with no known good rate; default: half the ceiling
  *   sample-interval = 50    # ms between samples of the queues
- *   cut-queue = 300         # ms of media waiting that means congestion
+ *   cut-queue = 250         # ms of media waiting that means congestion ...
+ *   cut-after = 300         # ... when it stays above it this long
  *   clear-queue = 100       # ms: below it the queue counts as empty
  *   cut-to = 85             # % of the measured throughput after a cut
  *   raise-step = 10         # % each step up

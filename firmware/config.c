@@ -535,6 +535,7 @@ sc_config_load(const char *path, GError **error)
       !read_start(kf, c, error) || !read_studio(kf, c, error) ||
       !sc_adaptive_config_read(kf, path, &c->adaptive, error))
     return NULL;
+  c->media.variable_bitrate = c->adaptive.enabled;
   return g_steal_pointer(&c);
 }
 

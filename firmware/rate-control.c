@@ -2,15 +2,24 @@
 
 #include "firmware/rate-control.h"
 
-/* A queue above the cut threshold for this many samples in a row is
- * congestion; one sample may be a keyframe's burst. */
-#define CONGESTED_SAMPLES 2
-/* After a cut, a queue still growing this long later calls for another. */
+/* After a cut, a link that still delivers less than the new rate calls for
+ * another, from this long after it (the throughput's window has moved on).
+ * A queue that still grows is no reason by itself: the encoder's rate
+ * control (a 1 s VBV buffer) takes about a second to follow a new rate. */
 #define RECUT_AFTER_US (1 * G_USEC_PER_SEC)
 /* The smallest step up, kb/s. */
 #define MIN_STEP_KBPS 50
-/* Undoing a step lands this far under the measured throughput. */
-#define UNDO_PERCENT 95
+/* Steps stop this far under the throughput the link delivered when it
+ * congested; only a probe goes above. */
+#define BELOW_LIMIT_PERCENT 95
+/* A probe goes this far above the limit. */
+#define PROBE_PERCENT 110
+/* A probe above the limit that holds this long means the link got better:
+ * a step of 10 % too far shows in the queue well within it, once the
+ * encoder has followed. */
+#define PROBATION_US (3 * G_USEC_PER_SEC)
+/* A cut also drains what is queued within this time. */
+#define DRAIN_US (4 * G_USEC_PER_SEC)
 /* A throughput this far below the last good rate is a link that lost
  * capacity, not a step that went too far: cut. */
 #define COLLAPSE_PERCENT 80
@@ -79,14 +88,13 @@ struct _ScRateControl {
   ScRateParams p;
   ScRateState state;
   guint proposal;
-  guint good_kbps;   /* the last rate held with the queue empty */
-  guint failed_kbps; /* the last step up that brought the queue back; 0: none */
-  guint failures;    /* failed steps since one succeeded at that rate */
-  guint congested;   /* samples in a row above the cut threshold */
+  guint good_kbps;    /* the last rate held with the queue empty */
+  guint limit_kbps;   /* the video throughput the link delivered when it last congested; 0: none */
+  guint failures;     /* steps above the limit that failed since it was set by a cut */
+  gint64 above_since; /* the queue above the cut threshold since; 0: it is not */
   gint64 clear_since;
   gint64 changed_at;
   gint64 cut_at;
-  guint queue_at_cut;
 };
 
 void
@@ -95,7 +103,8 @@ sc_rate_params_init(ScRateParams *p, guint max_kbps)
   *p = (ScRateParams){
       .min_kbps = MIN(500, max_kbps),
       .max_kbps = max_kbps,
-      .cut_queue_ms = 300,
+      .cut_queue_ms = 250,
+      .cut_after_ms = 300,
       .clear_queue_ms = 100,
       .cut_percent = 85,
       .raise_percent = 10,
@@ -145,9 +154,9 @@ sc_rate_control_restart(ScRateControl *self, guint kbps)
 {
   self->proposal = clamp_rate(self, kbps);
   self->good_kbps = self->proposal;
-  self->failed_kbps = 0;
+  self->limit_kbps = 0;
   self->failures = 0;
-  self->congested = 0;
+  self->above_since = 0;
   self->clear_since = 0;
   self->state = SC_RATE_IDLE;
 }
@@ -160,14 +169,32 @@ step_up(ScRateControl *self)
   return clamp_rate(self, MAX(p * (100 + self->p.raise_percent) / 100, p + MIN_STEP_KBPS));
 }
 
-/* How long the queue must stay empty before the next step up: longer, each
- * time a step to about that rate failed. */
+/* Just under what the link delivered when it last congested. */
+static guint
+below_limit(ScRateControl *self)
+{
+  return (guint)((guint64)self->limit_kbps * BELOW_LIMIT_PERCENT / 100);
+}
+
+/* Whether the proposal is already as close to the limit as a plain step
+ * goes: the next step up probes above it. */
+static gboolean
+at_limit(ScRateControl *self)
+{
+  return self->limit_kbps && self->proposal + MIN_STEP_KBPS / 2 >= below_limit(self);
+}
+
+/* How long the queue must stay empty before the next step up. A step that
+ * probes above the limit waits twice as long after each one that failed (a
+ * steady link sees ever fewer changes); once taken, it must hold for
+ * PROBATION_US before the climb goes on. */
 static gint64
 raise_wait_us(ScRateControl *self)
 {
+  if (self->state == SC_RATE_RAISED && at_limit(self))
+    return PROBATION_US;
   guint64 wait_ms = self->p.raise_wait_ms;
-  gboolean near_failed = self->failed_kbps && step_up(self) >= self->failed_kbps * 95 / 100;
-  if (self->state == SC_RATE_HOLD && near_failed)
+  if (at_limit(self))
     wait_ms = MIN(wait_ms << MIN(self->failures, 16u), self->p.probe_wait_max_ms);
   return (gint64)wait_ms * 1000;
 }
@@ -179,8 +206,12 @@ classify(ScRateControl *self, const ScRateSample *s)
     return EV_STOPPED;
   if (!s->readable)
     return EV_BLIND;
-  self->congested = s->queue_ms >= self->p.cut_queue_ms ? self->congested + 1 : 0;
-  if (self->congested >= CONGESTED_SAMPLES)
+  if (s->queue_ms < self->p.cut_queue_ms)
+    self->above_since = 0;
+  else if (self->above_since == 0)
+    self->above_since = s->now_us;
+  /* a keyframe's burst passes; congestion stays */
+  if (self->above_since && s->now_us - self->above_since >= (gint64)self->p.cut_after_ms * 1000)
     return EV_CONGESTED;
   if (s->queue_ms > self->p.clear_queue_ms) {
     self->clear_since = 0;
@@ -198,14 +229,18 @@ video_throughput(const ScRateSample *s)
   return s->throughput_kbps > s->audio_kbps ? s->throughput_kbps - s->audio_kbps : 0;
 }
 
-/* Below what the link delivered, and below what was sent. */
-static guint
-cut_target(ScRateControl *self, const ScRateSample *s)
+/* What waits now, in kbit. */
+static guint64
+queued_kbit(const ScRateSample *s)
 {
-  guint64 base = MIN(self->proposal, s->encode_kbps);
-  if (s->throughput_kbps)
-    base = MIN(base, video_throughput(s));
-  return clamp_rate(self, base * self->p.cut_percent / 100);
+  return (guint64)s->queue_ms * (s->encode_kbps + s->audio_kbps) / 1000;
+}
+
+/* The rate that drains the queue waiting now within DRAIN_US. */
+static guint64
+drain_kbps(const ScRateSample *s)
+{
+  return queued_kbit(s) * G_USEC_PER_SEC / DRAIN_US;
 }
 
 static ScRateChange
@@ -219,52 +254,67 @@ set_proposal(ScRateControl *self, const ScRateSample *s, guint kbps, ScRateChang
   return why;
 }
 
+/* The link delivers less than was sent: below what it delivered, less what
+ * drains the queue, so one cut lands under the capacity. */
 static ScRateChange
 act_cut(ScRateControl *self, const ScRateSample *s)
 {
   self->cut_at = s->now_us;
-  self->queue_at_cut = s->queue_ms;
-  return set_proposal(self, s, MIN(cut_target(self, s), self->proposal), SC_RATE_CHANGE_CUT);
+  guint64 base = MIN(self->proposal, s->encode_kbps);
+  if (s->throughput_kbps) {
+    self->limit_kbps = video_throughput(s);
+    base = MIN(base, self->limit_kbps);
+  }
+  guint64 target = base * self->p.cut_percent / 100;
+  guint64 drain = drain_kbps(s);
+  target = target > drain ? target - drain : 0;
+  return set_proposal(self, s, MIN(clamp_rate(self, target), self->proposal), SC_RATE_CHANGE_CUT);
 }
 
 /* A step up brought the queue back: back under what the link delivered,
- * and that rate waits longer before it is tried again. */
+ * and the next step above that waits twice as long. */
 static ScRateChange
 act_undo(ScRateControl *self, const ScRateSample *s)
 {
   guint tput = video_throughput(s);
   if (s->throughput_kbps && tput < (guint64)self->good_kbps * COLLAPSE_PERCENT / 100)
     return act_cut(self, s);
-  self->failed_kbps = self->proposal;
   self->failures++;
   self->cut_at = s->now_us;
-  self->queue_at_cut = s->queue_ms;
-  guint64 target = self->good_kbps;
-  if (s->throughput_kbps)
-    target = MIN(target, (guint64)tput * UNDO_PERCENT / 100);
+  self->limit_kbps = s->throughput_kbps ? tput : self->proposal;
+  guint target = MIN(self->good_kbps, below_limit(self));
   return set_proposal(self, s, MIN(clamp_rate(self, target), self->proposal), SC_RATE_CHANGE_UNDO);
 }
 
 static ScRateChange
 act_recut(ScRateControl *self, const ScRateSample *s)
 {
-  if (s->now_us - self->cut_at < RECUT_AFTER_US || s->queue_ms < self->queue_at_cut)
+  if (s->now_us - self->cut_at < RECUT_AFTER_US || !s->throughput_kbps ||
+      video_throughput(s) >= self->proposal)
     return SC_RATE_CHANGE_NONE;
   return act_cut(self, s);
 }
 
-/* Only the destination that binds the shared encode steps it up. */
+/* Up to just under the limit (half the way at a time), then a step above it once the
+ * wait allows; a step above the limit that held means the link got better.
+ * Only the destination that binds the shared encode steps it up. */
 static ScRateChange
 act_raise(ScRateControl *self, const ScRateSample *s)
 {
-  self->good_kbps = self->proposal;
-  if (self->failed_kbps && self->proposal >= self->failed_kbps) {
-    self->failed_kbps = 0;
+  if (self->state == SC_RATE_RAISED && self->limit_kbps && self->proposal > below_limit(self)) {
+    self->limit_kbps = 0;
     self->failures = 0;
   }
+  self->good_kbps = self->proposal;
   if (self->proposal > s->encode_kbps || self->proposal >= self->p.max_kbps)
     return SC_RATE_CHANGE_NONE;
-  return set_proposal(self, s, step_up(self), SC_RATE_CHANGE_RAISE);
+  guint next = step_up(self);
+  if (self->limit_kbps && !at_limit(self)) /* toward a rate the link carried: half the way */
+    next = MIN(MAX(next, self->proposal + (below_limit(self) - self->proposal) / 2),
+               MAX(below_limit(self), self->proposal + 1));
+  else if (self->limit_kbps) /* a probe: far enough above to show within its probation */
+    next = clamp_rate(self, MAX(next, (guint64)self->limit_kbps * PROBE_PERCENT / 100));
+  return set_proposal(self, s, clamp_rate(self, next), SC_RATE_CHANGE_RAISE);
 }
 
 ScRateChange
@@ -278,9 +328,10 @@ sc_rate_control_feed(ScRateControl *self, const ScRateSample *s)
     break;
   case ACT_RESET: /* a fresh start of the watch: the first step up waits */
     self->changed_at = s->now_us;
-    self->congested = 0;
+    self->above_since = 0;
     break;
-  case ACT_CUT:
+  case ACT_CUT: /* the link lost capacity: probing above the new limit starts afresh */
+    self->failures = 0;
     change = act_cut(self, s);
     break;
   case ACT_UNDO:
@@ -315,7 +366,7 @@ sc_rate_control_get_state(ScRateControl *self)
 }
 
 guint
-sc_rate_control_get_failed_kbps(ScRateControl *self)
+sc_rate_control_get_limit_kbps(ScRateControl *self)
 {
-  return self->failed_kbps;
+  return self->limit_kbps;
 }

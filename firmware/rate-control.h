@@ -21,12 +21,12 @@
  *   ERROR     IDLE     ERROR  HOLD       HOLD     HOLD     HOLD
  *
  * STOPPED: not publishing; BLIND: the socket cannot be read; CONGESTED: the
- * queue above cut_queue_ms for two samples; QUEUED: above clear_queue_ms;
+ * queue above cut_queue_ms for cut_after_ms; QUEUED: above clear_queue_ms;
  * CLEAR: below it; CLEAR_LONG: below it for the state's wait (HOLD: the
  * raise wait, doubled for each failed step; RAISED: the raise wait). A raise
  * happens only while this destination's proposal is what the shared encoder
  * runs at (it is the one that binds) and below the ceiling; a recut only
- * when the queue has kept growing for a second after the last cut.
+ * when the link still delivers less than the rate a second after a cut.
  *
  * Plain logic with the sample's own timestamps (no clock, no GLib main
  * loop); one thread.
@@ -40,7 +40,8 @@ G_BEGIN_DECLS
 typedef struct {
   guint min_kbps;          /* the floor */
   guint max_kbps;          /* the ceiling */
-  guint cut_queue_ms;      /* the queue that means congestion */
+  guint cut_queue_ms;      /* the queue that means congestion ... */
+  guint cut_after_ms;      /* ... when it stays above it this long */
   guint clear_queue_ms;    /* below it the queue counts as empty */
   guint cut_percent;       /* after a cut: this share of the measured throughput */
   guint raise_percent;     /* each step up */
@@ -48,7 +49,7 @@ typedef struct {
   guint probe_wait_max_ms; /* the longest wait before trying again a rate that failed */
 } ScRateParams;
 
-/* The defaults: 500..ceiling kb/s, cut at 300 ms to 85 %, clear below
+/* The defaults: 500..ceiling kb/s, cut after 300 ms above 250 ms to 85 %, clear below
  * 100 ms, steps of 10 % after 1 s, failed steps retried after at most 60 s. */
 void sc_rate_params_init(ScRateParams *params, guint max_kbps);
 
@@ -94,8 +95,9 @@ void sc_rate_control_restart(ScRateControl *self, guint kbps);
 
 guint sc_rate_control_get_proposal(ScRateControl *self); /* kb/s of video */
 ScRateState sc_rate_control_get_state(ScRateControl *self);
-/* The rate of the last failed step up (0: none since the last restart). */
-guint sc_rate_control_get_failed_kbps(ScRateControl *self);
+/* The video throughput the link delivered when it last congested: steps
+ * up stop just under it until a probe above it holds (0: none known). */
+guint sc_rate_control_get_limit_kbps(ScRateControl *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScRateControl, sc_rate_control_free)
 

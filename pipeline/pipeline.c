@@ -36,21 +36,10 @@ struct _ScPipeline {
   guint video_kbps; /* atomic: the encoder's bitrate now */
 };
 
-static const char *const variables[] = {"width",
-                                        "height",
-                                        "framerate",
-                                        "bitrate_kbps",
-                                        "bitrate_bps",
-                                        "keyint_frames",
-                                        "bframes",
-                                        "preset",
-                                        "audio_rate",
-                                        "audio_channels",
-                                        "audio_bitrate_bps",
-                                        "video_device",
-                                        "audio_device",
-                                        "video_caps",
-                                        NULL};
+static const char *const variables[] = {
+    "width",        "height", "framerate",  "bitrate_kbps",   "bitrate_bps",       "keyint_frames",
+    "bframes",      "preset", "audio_rate", "audio_channels", "audio_bitrate_bps", "video_device",
+    "audio_device", "video_caps", "x264_hrd", NULL};
 
 const char *const *
 sc_pipeline_variables(void)
@@ -102,6 +91,7 @@ sc_pipeline_new_variables(const ScPipelineParams *params)
   set_var(vars, "keyint_frames", g_strdup_printf("%u", s->keyframe_interval_s * s->framerate));
   set_var(vars, "bframes", g_strdup_printf("%u", s->bframes));
   set_var(vars, "preset", g_strdup(s->x264_preset ? s->x264_preset : "veryfast"));
+  set_var(vars, "x264_hrd", g_strdup(s->variable_bitrate ? "" : "nal-hrd=cbr:"));
   set_var(vars, "audio_rate", g_strdup_printf("%u", s->audio_rate));
   set_var(vars, "audio_channels", g_strdup_printf("%u", s->audio_channels));
   set_var(vars, "audio_bitrate_bps", g_strdup_printf("%u", s->audio_bitrate_kbps * 1000));

@@ -50,6 +50,10 @@ typedef struct {
   guint bframes;
   char *x264_preset; /* used by x264 encoder fragments */
   guint audio_rate, audio_channels, audio_bitrate_kbps;
+  /* The bitrate changes while running (adaptive bitrate): ${x264_hrd} is
+   * empty, since x264 cannot change the rate of a stream that signals
+   * NAL HRD CBR; else "nal-hrd=cbr:". */
+  gboolean variable_bitrate;
 } ScMediaSpec;
 
 /* A named piece of pipeline in gst-launch syntax, with ${variables}. */
