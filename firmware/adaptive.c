@@ -108,7 +108,8 @@ sample(ScAdaptive *self, Dest *d, gint64 now, ScRateSample *s)
                       .queue_ms = d->queue_ms,
                       .throughput_kbps = d->throughput_kbps,
                       .audio_kbps = self->audio_kbps,
-                      .encode_kbps = self->target_kbps};
+                      .encode_kbps = self->target_kbps,
+                      .sending_kbps = (guint)((guint64)c.media_rate_bps * 8 / 1000)};
 }
 
 /* ---- deciding ---- */

@@ -7,6 +7,8 @@
  * A queue that still grows is no reason by itself: the encoder's rate
  * control (a 1 s VBV buffer) takes about a second to follow a new rate. */
 #define RECUT_AFTER_US (1 * G_USEC_PER_SEC)
+/* A link that delivers less than this share of what is sent falls behind. */
+#define FALLING_BEHIND_PERCENT 95
 /* The smallest step up, kb/s. */
 #define MIN_STEP_KBPS 50
 /* Steps stop this far under the throughput the link delivered when it
@@ -210,8 +212,10 @@ classify(ScRateControl *self, const ScRateSample *s)
     self->above_since = 0;
   else if (self->above_since == 0)
     self->above_since = s->now_us;
-  /* a keyframe's burst passes; congestion stays */
-  if (self->above_since && s->now_us - self->above_since >= (gint64)self->p.cut_after_ms * 1000)
+  /* a keyframe's burst passes, and drains faster than media comes */
+  guint sending = s->sending_kbps ? s->sending_kbps : s->encode_kbps + s->audio_kbps;
+  if (self->above_since && s->now_us - self->above_since >= (gint64)self->p.cut_after_ms * 1000 &&
+      (guint64)s->throughput_kbps * 100 < (guint64)sending * FALLING_BEHIND_PERCENT)
     return EV_CONGESTED;
   if (s->queue_ms > self->p.clear_queue_ms) {
     self->clear_since = 0;

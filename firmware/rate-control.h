@@ -3,13 +3,16 @@
  *
  * Fed a sample every few tens of milliseconds (the media waiting before and
  * in the socket, as time, and the throughput the ingest acknowledges), it
- * proposes a video bitrate. It cuts quickly when the queue grows (to a share
- * of the measured throughput, so one cut lands below the link's capacity),
- * raises slowly and steadily while the queue stays empty (one step at a
- * time, each held before the next), and remembers a rate that failed: a
- * step up that brings the queue back is undone, and the next try at that
- * rate waits twice as long (up to probe_wait_max_ms), so a link that is
- * steady stops seeing changes. At the ceiling nothing changes at all.
+ * proposes a video bitrate. It cuts quickly when the queue grows: below what
+ * the link delivered meanwhile (cut_percent of it), less what drains the
+ * queue in 4 s, so one cut lands under the link's capacity. That throughput
+ * becomes the limit: the rate then climbs back while the queue stays empty,
+ * half the way to just under the limit at a time, and only a probe goes
+ * above it (10 % above, after the raise wait, doubled after each probe that
+ * failed, up to probe_wait_max_ms). A probe that holds for 3 s means the link
+ * got better: the limit is forgotten and the climb goes on in steps of
+ * raise_percent; one that brings the queue back is undone. At the ceiling,
+ * or on a steady link once the probes have backed off, nothing changes.
  *
  * One state machine (enum, one transition function, a table):
  *
@@ -21,9 +24,12 @@
  *   ERROR     IDLE     ERROR  HOLD       HOLD     HOLD     HOLD
  *
  * STOPPED: not publishing; BLIND: the socket cannot be read; CONGESTED: the
- * queue above cut_queue_ms for cut_after_ms; QUEUED: above clear_queue_ms;
- * CLEAR: below it; CLEAR_LONG: below it for the state's wait (HOLD: the
- * raise wait, doubled for each failed step; RAISED: the raise wait). A raise
+ * queue above cut_queue_ms for cut_after_ms while the link delivers less
+ * than is sent (a keyframe's burst on a link with room to spare also fills
+ * the queue for a moment, but the link then delivers more); QUEUED: above clear_queue_ms;
+ * CLEAR: below it; CLEAR_LONG: below it for the state's wait (the raise
+ * wait; before a probe above the limit, doubled for each one that failed;
+ * after it, its 3 s probation). A raise
  * happens only while this destination's proposal is what the shared encoder
  * runs at (it is the one that binds) and below the ceiling; a recut only
  * when the link still delivers less than the rate a second after a cut.
@@ -71,6 +77,7 @@ typedef struct {
   guint throughput_kbps; /* what the ingest acknowledged lately, all media; 0: not known yet */
   guint audio_kbps;      /* the part of it that is audio, which no cut reduces */
   guint encode_kbps;     /* the video bitrate the shared encoder runs at */
+  guint sending_kbps;    /* the media's rate as it reaches the output, all media; 0: unknown */
 } ScRateSample;
 
 typedef enum {

@@ -60,7 +60,8 @@ link_tick(Link *l)
                     .queue_ms = (guint)(l->queue_kbit / sending * 1000),
                     .throughput_kbps = (guint)delivered,
                     .audio_kbps = AUDIO,
-                    .encode_kbps = l->target};
+                    .encode_kbps = l->target,
+                    .sending_kbps = (guint)sending};
   ScRateChange change = sc_rate_control_feed(l->rc, &s);
   guint proposal = sc_rate_control_get_proposal(l->rc);
   if (proposal != l->target) {
