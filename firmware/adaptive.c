@@ -9,14 +9,17 @@
  * so that right after a drop it measures the new capacity, not the old. */
 #define THROUGHPUT_WINDOW_US (500 * 1000)
 #define THROUGHPUT_MIN_US    (300 * 1000)
-/* A rate held this long with every queue empty is the uplink's good rate. */
-#define GOOD_AFTER_US (2 * G_USEC_PER_SEC)
+/* ... and its peak over this long. */
+#define PEAK_WINDOW_US (1500 * 1000)
+/* A rate held this long, not cut, is the uplink's good rate (longer than a probe's probation). */
+#define GOOD_AFTER_US (4 * G_USEC_PER_SEC)
 /* The encoder's real output is measured over this window. */
 #define CURRENT_WINDOW_US (1 * G_USEC_PER_SEC)
 
 typedef struct {
   gint64 t;
   guint64 acked;
+  guint kbps; /* the throughput over the window ending here; 0: unknown */
 } Acked;
 
 typedef struct {
@@ -25,7 +28,7 @@ typedef struct {
   ScRateControl *rate;
   guint64 connection; /* the samples' connection: bytes_acked restarts with each */
   GArray *acked;      /* Acked, the throughput window */
-  guint queue_ms, throughput_kbps, rtt_ms;
+  guint queue_ms, throughput_kbps, peak_kbps, rtt_ms;
 } Dest;
 
 struct _ScAdaptive {
@@ -40,7 +43,7 @@ struct _ScAdaptive {
   gboolean interface_known;
   char *interface;        /* the uplink the pushes are on; NULL: routing */
   GHashTable *good_rates; /* interface ("" for routing) -> last known good kb/s */
-  gint64 clear_since;     /* every adaptive queue empty since; 0: not now */
+  gint64 changed_at;      /* when the target last changed */
   guint64 changes;
   gsize video_bytes; /* atomic: encoded video since start */
   gsize window_bytes;
@@ -59,22 +62,30 @@ dest_free(gpointer p)
 
 /* ---- measuring ---- */
 
-/* What the ingest acknowledged over the last window, kb/s; 0 until known. */
+/* What the ingest acknowledged over the last window, kb/s (0 until known),
+ * and in *peak the highest of those over the peak window. */
 static guint
-throughput(Dest *d, gint64 now, guint64 acked)
+throughput(Dest *d, gint64 now, guint64 acked, guint *peak)
 {
-  Acked a = {now, acked};
-  g_array_append_val(d->acked, a);
   guint old = 0;
-  while (old + 1 < d->acked->len &&
-         g_array_index(d->acked, Acked, old + 1).t <= now - THROUGHPUT_WINDOW_US)
+  while (old < d->acked->len && g_array_index(d->acked, Acked, old).t <= now - PEAK_WINDOW_US)
     old++;
   g_array_remove_range(d->acked, 0, old);
-  Acked *first = &g_array_index(d->acked, Acked, 0);
-  gint64 span = now - first->t;
-  if (span < THROUGHPUT_MIN_US || acked < first->acked)
-    return 0;
-  return (guint)((acked - first->acked) * 8 * 1000 / (guint64)span);
+  Acked a = {now, acked, 0};
+  for (guint i = 0; i < d->acked->len; i++) { /* the sample a window ago */
+    Acked *first = &g_array_index(d->acked, Acked, i);
+    gint64 span = now - first->t;
+    if (span > THROUGHPUT_WINDOW_US)
+      continue;
+    if (span >= THROUGHPUT_MIN_US && acked >= first->acked)
+      a.kbps = (guint)((acked - first->acked) * 8 * 1000 / (guint64)span);
+    break;
+  }
+  g_array_append_val(d->acked, a);
+  *peak = 0;
+  for (guint i = 0; i < d->acked->len; i++)
+    *peak = MAX(*peak, g_array_index(d->acked, Acked, i).kbps);
+  return a.kbps;
 }
 
 /* Media waiting to be sent, as time: the output's queue, and the socket's
@@ -101,12 +112,13 @@ sample(ScAdaptive *self, Dest *d, gint64 now, ScRateSample *s)
   gboolean read = c.live && c.socket_read;
   d->queue_ms = read ? queue_ms(self, &c) : 0;
   d->rtt_ms = c.rtt_us / 1000;
-  d->throughput_kbps = read ? throughput(d, now, c.bytes_acked) : 0;
+  d->throughput_kbps = read ? throughput(d, now, c.bytes_acked, &d->peak_kbps) : 0;
   *s = (ScRateSample){.now_us = now,
                       .live = c.live,
                       .readable = c.socket_read,
                       .queue_ms = d->queue_ms,
                       .throughput_kbps = d->throughput_kbps,
+                      .throughput_peak_kbps = read ? d->peak_kbps : 0,
                       .audio_kbps = self->audio_kbps,
                       .encode_kbps = self->target_kbps,
                       .sending_kbps = (guint)((guint64)c.media_rate_bps * 8 / 1000)};
@@ -124,6 +136,7 @@ apply(ScAdaptive *self, guint kbps, const char *subject, const char *state, cons
     return;
   }
   self->target_kbps = kbps;
+  self->changed_at = g_get_monotonic_time();
   self->changes++;
   g_autofree char *detail = g_strdup_printf("%u -> %u kb/s: %s", old, kbps, why);
   sc_event_log_add(self->events, g_get_real_time(), g_str_equal(state, "cut"), "bitrate", subject,
@@ -138,8 +151,8 @@ explain(ScAdaptive *self, Dest *d)
                          self->interface ? self->interface : "");
 }
 
-/* The shared encode follows the weakest live adaptive destination. */
-static void
+/* The shared encode follows the weakest live adaptive destination (returned). */
+static Dest *
 follow_weakest(ScAdaptive *self, Dest **changed, ScRateChange *why)
 {
   Dest *weakest = NULL;
@@ -152,31 +165,28 @@ follow_weakest(ScAdaptive *self, Dest **changed, ScRateChange *why)
       weakest = d;
   }
   if (weakest == NULL)
-    return;
+    return NULL;
   g_free(self->limited_by);
   self->limited_by = g_strdup(sc_output_get_name(weakest->output));
   guint kbps = sc_rate_control_get_proposal(weakest->rate);
   if (kbps == self->target_kbps)
-    return;
+    return weakest;
   Dest *cause = *changed ? *changed : weakest;
   g_autofree char *reason = explain(self, cause);
   const char *state = *why != SC_RATE_CHANGE_NONE ? sc_rate_change_name(*why)
                       : kbps < self->target_kbps  ? "cut"
                                                   : "raise";
   apply(self, kbps, sc_output_get_name(cause->output), state, reason);
+  return weakest;
 }
 
-/* Remembers the rate as the uplink's good one once every queue stayed empty a while. */
+/* The rate is the uplink's good one once it has held a while and the
+ * destination that sets it is not cutting. */
 static void
-note_good_rate(ScAdaptive *self, gint64 now, gboolean all_clear)
+note_good_rate(ScAdaptive *self, gint64 now, Dest *weakest)
 {
-  if (!all_clear) {
-    self->clear_since = 0;
-    return;
-  }
-  if (self->clear_since == 0)
-    self->clear_since = now;
-  if (now - self->clear_since >= GOOD_AFTER_US)
+  ScRateState state = weakest ? sc_rate_control_get_state(weakest->rate) : SC_RATE_IDLE;
+  if ((state == SC_RATE_HOLD || state == SC_RATE_RAISED) && now - self->changed_at >= GOOD_AFTER_US)
     g_hash_table_insert(self->good_rates, g_strdup(self->interface ? self->interface : ""),
                         GUINT_TO_POINTER(self->target_kbps));
 }
@@ -205,15 +215,12 @@ on_tick(gpointer data)
   measure_current(self, now);
   Dest *changed = NULL;
   ScRateChange why = SC_RATE_CHANGE_NONE;
-  gboolean all_clear = TRUE, any_live = FALSE;
   for (guint i = 0; i < self->dests->len; i++) {
     Dest *d = g_ptr_array_index(self->dests, i);
     ScRateSample s;
     sample(self, d, now, &s);
     if (!d->adaptive || !self->cfg.enabled)
       continue;
-    any_live = any_live || s.live;
-    all_clear = all_clear && (!s.live || s.queue_ms <= self->cfg.rate.clear_queue_ms);
     ScRateChange change = sc_rate_control_feed(d->rate, &s);
     if (change != SC_RATE_CHANGE_NONE && (changed == NULL || change != SC_RATE_CHANGE_RAISE)) {
       changed = d;
@@ -222,8 +229,7 @@ on_tick(gpointer data)
   }
   if (!self->cfg.enabled)
     return G_SOURCE_CONTINUE;
-  follow_weakest(self, &changed, &why);
-  note_good_rate(self, now, any_live && all_clear);
+  note_good_rate(self, now, follow_weakest(self, &changed, &why));
   return G_SOURCE_CONTINUE;
 }
 
@@ -240,15 +246,19 @@ start_rate(ScAdaptive *self, const char *interface, gboolean *known)
   return CLAMP(kbps, self->cfg.rate.min_kbps, self->cfg.rate.max_kbps);
 }
 
-/* The pushes moved to @interface: start at what it is known to carry. */
+/* The pushes moved to @interface: start at what it is known to carry. From
+ * the system's routing to a first uplink (the uplinks were still being
+ * probed when the pushes started) nothing is known to be weaker: go on. */
 static void
 uplink_changed(ScAdaptive *self, const char *interface)
 {
+  gboolean from_routing = self->interface == NULL;
   g_free(self->interface);
   self->interface = g_strdup(interface);
-  self->clear_since = 0;
   gboolean known = FALSE;
   guint kbps = start_rate(self, interface, &known);
+  if (from_routing && !known)
+    return;
   for (guint i = 0; i < self->dests->len; i++)
     sc_rate_control_restart(((Dest *)g_ptr_array_index(self->dests, i))->rate, kbps);
   g_autofree char *why = g_strdup_printf(

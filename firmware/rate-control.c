@@ -228,9 +228,18 @@ classify(ScRateControl *self, const ScRateSample *s)
 }
 
 static guint
+video_part(const ScRateSample *s, guint64 kbps)
+{
+  return kbps > s->audio_kbps ? (guint)(kbps - s->audio_kbps) : 0;
+}
+
+/* The video the link delivers: the latest throughput, but never less than
+ * half the recent peak (a retransmission timeout stalls the acknowledgements
+ * for a moment; it does not halve the link). */
+static guint
 video_throughput(const ScRateSample *s)
 {
-  return s->throughput_kbps > s->audio_kbps ? s->throughput_kbps - s->audio_kbps : 0;
+  return video_part(s, MAX(s->throughput_kbps, s->throughput_peak_kbps / 2));
 }
 
 /* What waits now, in kbit. */
@@ -275,6 +284,19 @@ act_cut(ScRateControl *self, const ScRateSample *s)
   return set_proposal(self, s, MIN(clamp_rate(self, target), self->proposal), SC_RATE_CHANGE_CUT);
 }
 
+/* Congestion at a rate that had held: when the link lost much of its
+ * capacity, probing above the new limit starts afresh; when it congests
+ * about where it did before, the probes keep backing off. */
+static ScRateChange
+act_cut_from_hold(ScRateControl *self, const ScRateSample *s)
+{
+  guint before = self->limit_kbps;
+  ScRateChange change = act_cut(self, s);
+  if (!before || self->limit_kbps < (guint64)before * COLLAPSE_PERCENT / 100)
+    self->failures = 0;
+  return change;
+}
+
 /* A step up brought the queue back: back under what the link delivered,
  * and the next step above that waits twice as long. */
 static ScRateChange
@@ -293,8 +315,8 @@ act_undo(ScRateControl *self, const ScRateSample *s)
 static ScRateChange
 act_recut(ScRateControl *self, const ScRateSample *s)
 {
-  if (s->now_us - self->cut_at < RECUT_AFTER_US || !s->throughput_kbps ||
-      video_throughput(s) >= self->proposal)
+  if (s->now_us - self->cut_at < RECUT_AFTER_US || !s->throughput_peak_kbps ||
+      video_part(s, s->throughput_peak_kbps) >= self->proposal)
     return SC_RATE_CHANGE_NONE;
   return act_cut(self, s);
 }
@@ -334,9 +356,8 @@ sc_rate_control_feed(ScRateControl *self, const ScRateSample *s)
     self->changed_at = s->now_us;
     self->above_since = 0;
     break;
-  case ACT_CUT: /* the link lost capacity: probing above the new limit starts afresh */
-    self->failures = 0;
-    change = act_cut(self, s);
+  case ACT_CUT:
+    change = act_cut_from_hold(self, s);
     break;
   case ACT_UNDO:
     change = act_undo(self, s);

@@ -32,7 +32,8 @@
  * after it, its 3 s probation). A raise
  * happens only while this destination's proposal is what the shared encoder
  * runs at (it is the one that binds) and below the ceiling; a recut only
- * when the link still delivers less than the rate a second after a cut.
+ * when the link still delivers less than the rate a second after a cut (at
+ * its peak over that second: a retransmission's stall is no reason).
  *
  * Plain logic with the sample's own timestamps (no clock, no GLib main
  * loop); one thread.
@@ -75,9 +76,10 @@ typedef struct {
   gboolean readable;     /* the socket's figures were read */
   guint queue_ms;        /* media waiting to be sent (before and in the socket, beyond one RTT) */
   guint throughput_kbps; /* what the ingest acknowledged lately, all media; 0: not known yet */
-  guint audio_kbps;      /* the part of it that is audio, which no cut reduces */
-  guint encode_kbps;     /* the video bitrate the shared encoder runs at */
-  guint sending_kbps;    /* the media's rate as it reaches the output, all media; 0: unknown */
+  guint throughput_peak_kbps; /* the highest of those over the last second or so */
+  guint audio_kbps;           /* the part of it that is audio, which no cut reduces */
+  guint encode_kbps;          /* the video bitrate the shared encoder runs at */
+  guint sending_kbps;         /* the media's rate as it reaches the output, all media; 0: unknown */
 } ScRateSample;
 
 typedef enum {

@@ -12,6 +12,14 @@
  * encode with keyframes. */
 #define KEYFRAME_REQUEST_INTERVAL_US (1 * G_USEC_PER_SEC)
 #define POP_TIMEOUT_US               (100 * 1000)
+/* A path slowed by its own queue (a grown RTT, so a grown retransmission
+ * timeout) must not be taken for a dead one: sent data may stay
+ * unacknowledged for this many RTOs, at least send_timeout_ms and at most
+ * SEND_TIMEOUT_MAX_FACTOR times it. A fast path that dies is still given up
+ * after send_timeout_ms. */
+#define SEND_TIMEOUT_RTOS       6
+#define SEND_TIMEOUT_MAX_FACTOR 4
+#define SEND_TIMEOUT_CHECK_US   (250 * 1000)
 /* The media's rate is measured over this much media. */
 #define RATE_WINDOW_MS 1000
 
@@ -315,9 +323,10 @@ drop_disposable_locked(ScOutput *self)
 }
 
 /* Drops the oldest queued group of pictures: every video frame up to the
- * next keyframe after the first. TRUE when no keyframe is left queued. */
+ * next keyframe after the first; counts them in *dropped. TRUE when no
+ * keyframe is left queued. */
 static gboolean
-drop_oldest_gop_locked(ScOutput *self)
+drop_oldest_gop_locked(ScOutput *self, guint *dropped)
 {
   gboolean first = TRUE;
   for (GList *l = self->queue.head, *next; l; l = next) {
@@ -329,6 +338,7 @@ drop_oldest_gop_locked(ScOutput *self)
       return FALSE;
     first = FALSE;
     drop_link_locked(self, l);
+    (*dropped)++;
   }
   return TRUE;
 }
@@ -344,11 +354,12 @@ keep_video_in_time_locked(ScOutput *self, Item *item, gboolean *want_keyframe)
   guint32 bound = self->params.drop_queue_ms;
   if (!self->video_resync && video_wait_ms_locked(self, item->ts) > bound &&
       (drop_disposable_locked(self) == 0 || video_wait_ms_locked(self, item->ts) > bound)) {
-    self->stats.gops_dropped++;
-    if (drop_oldest_gop_locked(self) && !item->keyframe) {
-      self->video_resync = TRUE; /* the rest of this group of pictures goes too */
+    guint dropped = 0;
+    /* with no keyframe left queued, the rest of this group of pictures goes too */
+    self->video_resync = drop_oldest_gop_locked(self, &dropped) && !item->keyframe;
+    self->stats.gops_dropped += dropped || self->video_resync ? 1 : 0;
+    if (self->video_resync)
       *want_keyframe = *want_keyframe || keyframe_due_locked(self);
-    }
   }
   if (!self->video_resync)
     return TRUE;
@@ -442,6 +453,8 @@ sc_output_push(GstBuffer *tag, GstCaps *caps, gpointer user_data)
 
 typedef struct {
   GCancellable *cancel; /* the attempt's */
+  guint send_timeout_ms;
+  gint64 timeout_checked;
   gboolean headers_sent;
   gboolean have_base;
   guint32 base_ts; /* the first keyframe's timestamp: the connection starts at 0 */
@@ -537,6 +550,27 @@ pop_item(ScOutput *self, gboolean *stop, gboolean *move)
   return item;
 }
 
+/* Fits the connection's send timeout to its path's retransmission timeout. */
+static void
+fit_send_timeout(ScOutput *self, ScRtmp *rtmp, Connection *conn)
+{
+  gint64 now = g_get_monotonic_time();
+  if (now - conn->timeout_checked < SEND_TIMEOUT_CHECK_US)
+    return;
+  conn->timeout_checked = now;
+  ScTcpQueue q;
+  if (!sc_tcp_queue_read(sc_rtmp_get_fd(rtmp), &q, NULL))
+    return;
+  guint base = self->params.send_timeout_ms;
+  guint want = CLAMP(q.rto_us / 1000 * SEND_TIMEOUT_RTOS, base, base * SEND_TIMEOUT_MAX_FACTOR);
+  if (conn->send_timeout_ms == 0)
+    conn->send_timeout_ms = base;
+  if (want * 10 > conn->send_timeout_ms * 11 || want * 10 < conn->send_timeout_ms * 9) {
+    sc_rtmp_set_send_timeout(rtmp, want);
+    conn->send_timeout_ms = want;
+  }
+}
+
 /* Publishes until the end of the stream (TRUE) or a failure (FALSE). */
 static gboolean
 stream(ScOutput *self, ScRtmp *rtmp, GCancellable *cancel, GError **error)
@@ -560,6 +594,7 @@ stream(ScOutput *self, ScRtmp *rtmp, GCancellable *cancel, GError **error)
     }
     gboolean ok = item == NULL || send_item(self, rtmp, &conn, item, error);
     g_clear_pointer(&item, item_free);
+    fit_send_timeout(self, rtmp, &conn);
     if (!ok) {
       set_accepting(self, FALSE);
       return FALSE;

@@ -38,6 +38,7 @@ sc_tcp_queue_read(int fd, ScTcpQueue *queue, GError **error)
   queue->outq_bytes = (guint32)MAX(outq, 0);
   queue->notsent_bytes = info.tcpi_notsent_bytes;
   queue->rtt_us = info.tcpi_rtt;
+  queue->rto_us = info.tcpi_rto;
   queue->min_rtt_us = info.tcpi_min_rtt;
   queue->bytes_acked = info.tcpi_bytes_acked;
   queue->cwnd_segments = info.tcpi_snd_cwnd;

@@ -18,6 +18,7 @@ typedef struct {
   guint32 outq_bytes;    /* written, not yet acknowledged (SIOCOUTQ) */
   guint32 notsent_bytes; /* of which not even sent yet (the send buffer's backlog) */
   guint32 rtt_us;        /* smoothed round-trip time */
+  guint32 rto_us;        /* retransmission timeout */
   guint32 min_rtt_us;    /* the lowest seen on this connection: the path without queues */
   guint64 bytes_acked;   /* acknowledged by the peer since connect */
   guint32 cwnd_segments; /* congestion window */

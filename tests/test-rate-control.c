@@ -20,6 +20,7 @@ typedef struct {
   double capacity;   /* kb/s the link carries */
   double produced;   /* kb/s the encoder produces now (follows the target) */
   double queue_kbit; /* waiting before the bottleneck */
+  double peak;       /* the highest delivered lately (decays) */
   guint target;      /* what the encoder is set to */
   guint changes;
   guint cuts, raises, undos;
@@ -53,12 +54,14 @@ link_tick(Link *l)
   double sending = l->produced + AUDIO;
   l->queue_kbit = MAX(0.0, l->queue_kbit + (sending - l->capacity) * dt);
   double delivered = l->queue_kbit > 0 ? l->capacity : sending;
+  l->peak = MAX(delivered, l->peak * 0.97); /* about a second's memory */
   l->now += TICK_US;
   ScRateSample s = {.now_us = l->now,
                     .live = TRUE,
                     .readable = TRUE,
                     .queue_ms = (guint)(l->queue_kbit / sending * 1000),
                     .throughput_kbps = (guint)delivered,
+                    .throughput_peak_kbps = (guint)MAX(delivered, l->peak),
                     .audio_kbps = AUDIO,
                     .encode_kbps = l->target,
                     .sending_kbps = (guint)sending};

@@ -78,6 +78,8 @@ shape() { # rate
 }
 
 now_us() { echo "${EPOCHREALTIME/./}"; }
+# a sleep that a signal interrupts at once (bash runs traps only between commands)
+pause() { sleep "$1" & wait $!; }
 
 write_config() { # adaptive: true|false
 	cat > "$work/shopcast.ini" <<-CONF
@@ -106,32 +108,36 @@ ctl() { "$build/tools/shopcastctl" --socket "$work/control" "$@"; }
 
 # The rate events as "<realtime us> <new kb/s>", from the journal.
 rate_events() {
-	ctl events 2000 | grep '"kind":"bitrate"' | while IFS= read -r line; do
+	{ ctl events 2000 || true; } | { grep '"kind":"bitrate"' || true; } | while IFS= read -r line; do
 		ts=$(sed -n 's/.*"ts":"\([^"]*\)".*/\1/p' <<< "$line")
 		kbps=$(sed -n 's/.*"detail":"[0-9]* -> \([0-9]*\) kb\/s.*/\1/p' <<< "$line")
 		echo "$(date -d "$ts" +%s%6N) $kbps"
 	done
 }
 
-# One trial; prints "settle max_queue recover steady limited max_gap".
+# One trial, in a subshell; prints "settle max_queue recover steady limited max_gap".
 trial() { # adaptive
+	trap stop_pids EXIT # a subshell: whatever ends it, what it started stops
+	trap 'exit 130' INT TERM
 	write_config "$1"
 	shape "$HIGH"
 	rm -rf "$work/in"
-	"${net[@]}" "$top/tools/shopcast-ingest" --dir "$work/in" --listen "$INGEST" --port 1935 2>/dev/null &
+	"${net[@]}" "$top/tools/shopcast-ingest" --dir "$work/in" --listen "$INGEST" --port 1935 \
+		>/dev/null 2>&1 &
 	pids+=($!)
 	for _ in $(seq 50); do "${net[@]}" ss -Hltn "sport = :1935" | grep -q . && break; sleep 0.1; done
 	local total=$((STEADY_S + DROP_S + RECOVER_S + 2 * STEADY_COUNT_S + SETTLE_S + 30))
 	"${net[@]}" "$build/tests/arrival-watch" "$total" "rtmp://$INGEST:1935/live/$KEY" > "$work/arrivals" &
 	pids+=($!)
-	"${box[@]}" "$build/firmware/shopcastd" --config "$work/shopcast.ini" 2>"$work/shopcastd.log" &
+	"${box[@]}" "$build/firmware/shopcastd" --config "$work/shopcast.ini" >/dev/null \
+		2>"$work/shopcastd.log" &
 	pids+=($!)
 	for _ in $(seq 150); do [ "$(wc -l < "$work/arrivals")" -gt 30 ] && break; sleep 0.1; done
-	sleep "$STEADY_S"
+	pause "$STEADY_S"
 	local t_drop t_up t_limited
-	t_drop=$(now_us); shape "$LOW"; sleep "$DROP_S"
-	t_up=$(now_us); shape "$HIGH"; sleep $((RECOVER_S + STEADY_COUNT_S))
-	t_limited=$(now_us); shape "$LIMITED"; sleep $((SETTLE_S + STEADY_COUNT_S))
+	t_drop=$(now_us); shape "$LOW"; pause "$DROP_S"
+	t_up=$(now_us); shape "$HIGH"; pause $((RECOVER_S + STEADY_COUNT_S))
+	t_limited=$(now_us); shape "$LIMITED"; pause $((SETTLE_S + STEADY_COUNT_S))
 	rate_events > "$work/rates"
 	stop_pids
 	local count_us=$((STEADY_COUNT_S * 1000000))
@@ -175,7 +181,8 @@ for mode in adaptive fixed; do
 	runs=$trials
 	[ "$mode" = fixed ] && runs=1
 	for i in $(seq "$runs"); do
-		read -r s q r st li g < <(trial "$([ "$mode" = adaptive ] && echo true || echo false)")
+		(trial "$([ "$mode" = adaptive ] && echo true || echo false)") > "$work/result"
+		read -r s q r st li g < "$work/result"
 		echo "trial $mode $i: settle=$s max_queue=$q recover=$r steady=$st limited=$li max_gap=$g" >&2
 		settle+=("$s") queue+=("$q") recover+=("$r") steady+=("$st") limited+=("$li") gap+=("$g")
 	done
