@@ -11,7 +11,8 @@
 #define THROUGHPUT_MIN_US    (300 * 1000)
 /* ... and its peak over this long. */
 #define PEAK_WINDOW_US (1500 * 1000)
-/* A rate held this long, not cut, is the uplink's good rate (longer than a probe's probation). */
+/* A rate held this long, not cut, with the queue empty, is the uplink's good
+ * rate (longer than a probe's probation). */
 #define GOOD_AFTER_US (4 * G_USEC_PER_SEC)
 /* The encoder's real output is measured over this window. */
 #define CURRENT_WINDOW_US (1 * G_USEC_PER_SEC)
@@ -180,15 +181,30 @@ follow_weakest(ScAdaptive *self, Dest **changed, ScRateChange *why)
   return weakest;
 }
 
-/* The rate is the uplink's good one once it has held a while and the
- * destination that sets it is not cutting. */
 static void
-note_good_rate(ScAdaptive *self, gint64 now, Dest *weakest)
+set_good_rate(ScAdaptive *self, guint kbps)
 {
-  ScRateState state = weakest ? sc_rate_control_get_state(weakest->rate) : SC_RATE_IDLE;
-  if ((state == SC_RATE_HOLD || state == SC_RATE_RAISED) && now - self->changed_at >= GOOD_AFTER_US)
-    g_hash_table_insert(self->good_rates, g_strdup(self->interface ? self->interface : ""),
-                        GUINT_TO_POINTER(self->target_kbps));
+  g_hash_table_insert(self->good_rates, g_strdup(self->interface ? self->interface : ""),
+                      GUINT_TO_POINTER(kbps));
+}
+
+/* The uplink's good rate: one held a while with the queue of the destination
+ * that sets it empty and its controller not cutting (a probe above the link,
+ * still in its probation, already shows in the queue), or, right after a cut,
+ * the rate cut to (under what the link was measured to deliver). */
+static void
+note_good_rate(ScAdaptive *self, gint64 now, Dest *weakest, guint before_kbps)
+{
+  if (weakest == NULL)
+    return;
+  if (self->target_kbps < before_kbps) {
+    set_good_rate(self, self->target_kbps);
+    return;
+  }
+  ScRateState state = sc_rate_control_get_state(weakest->rate);
+  if ((state == SC_RATE_HOLD || state == SC_RATE_RAISED) &&
+      now - self->changed_at >= GOOD_AFTER_US && weakest->queue_ms <= self->cfg.rate.clear_queue_ms)
+    set_good_rate(self, self->target_kbps);
 }
 
 static void
@@ -229,7 +245,8 @@ on_tick(gpointer data)
   }
   if (!self->cfg.enabled)
     return G_SOURCE_CONTINUE;
-  note_good_rate(self, now, follow_weakest(self, &changed, &why));
+  guint before = self->target_kbps;
+  note_good_rate(self, now, follow_weakest(self, &changed, &why), before);
   return G_SOURCE_CONTINUE;
 }
 
@@ -255,6 +272,7 @@ uplink_changed(ScAdaptive *self, const char *interface)
   gboolean from_routing = self->interface == NULL;
   g_free(self->interface);
   self->interface = g_strdup(interface);
+  self->changed_at = g_get_monotonic_time(); /* a good rate here is yet to be seen */
   gboolean known = FALSE;
   guint kbps = start_rate(self, interface, &known);
   if (from_routing && !known)
@@ -273,13 +291,15 @@ sc_adaptive_output_state(ScAdaptive *self, ScOutput *output, const ScOutputRepor
 {
   if (report->state != SC_OUTPUT_STATE_CONNECTING)
     return;
-  if (!self->interface_known) {
+  if (self->interface_known && g_strcmp0(report->interface, self->interface) == 0)
+    return;
+  if (!self->interface_known || !self->cfg.enabled) { /* the first, or a fixed rate: just note it */
     self->interface_known = TRUE;
+    g_free(self->interface);
     self->interface = g_strdup(report->interface);
     return;
   }
-  if (g_strcmp0(report->interface, self->interface) != 0 && self->cfg.enabled)
-    uplink_changed(self, report->interface);
+  uplink_changed(self, report->interface);
 }
 
 /* ---- life ---- */
@@ -304,6 +324,7 @@ sc_adaptive_new(const ScConfig *config, ScPipeline *pipeline, ScEventLog *events
   if (self->cfg.enabled && start != self->target_kbps &&
       sc_pipeline_set_video_bitrate(pipeline, start, &error))
     self->target_kbps = start;
+  self->changed_at = g_get_monotonic_time();
   self->timer = g_timeout_add(self->cfg.interval_ms, on_tick, self);
   return self;
 }

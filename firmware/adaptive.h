@@ -13,8 +13,9 @@
  *
  * When the pushes move to another uplink (failover or fail-back), the rate
  * starts at that uplink's last known good rate (the last rate held there
- * for 4 s without a cut), or at start-bitrate on an uplink never used,
- * instead of carrying the old uplink's rate over. (From the system's routing
+ * for 4 s without a cut with its queue empty, or the rate of its last cut),
+ * or at start-bitrate on an uplink never used, instead of carrying the old
+ * uplink's rate over. (From the system's routing
  * to a first uplink, at start, the rate goes on.)
  *
  * Every change of the encoder's rate is an event (kind "bitrate", subject

@@ -7,6 +7,10 @@
  * A queue that still grows is no reason by itself: the encoder's rate
  * control (a 1 s VBV buffer) takes about a second to follow a new rate. */
 #define RECUT_AFTER_US (1 * G_USEC_PER_SEC)
+/* A new connection starts with a burst (stream headers, a keyframe, and the
+ * encoder's rate control filling its buffer at start) while TCP finds its
+ * pace: no congestion is called in its first seconds. */
+#define START_GRACE_US (2 * G_USEC_PER_SEC)
 /* A link that delivers less than this share of what is sent falls behind. */
 #define FALLING_BEHIND_PERCENT 95
 /* The smallest step up, kb/s. */
@@ -94,6 +98,7 @@ struct _ScRateControl {
   guint limit_kbps;   /* the video throughput the link delivered when it last congested; 0: none */
   guint failures;     /* steps above the limit that failed since it was set by a cut */
   gint64 above_since; /* the queue above the cut threshold since; 0: it is not */
+  gint64 live_since;  /* publishing since; 0: not publishing */
   gint64 clear_since;
   gint64 changed_at;
   gint64 cut_at;
@@ -214,7 +219,9 @@ classify(ScRateControl *self, const ScRateSample *s)
     self->above_since = s->now_us;
   /* a keyframe's burst passes, and drains faster than media comes */
   guint sending = s->sending_kbps ? s->sending_kbps : s->encode_kbps + s->audio_kbps;
-  if (self->above_since && s->now_us - self->above_since >= (gint64)self->p.cut_after_ms * 1000 &&
+  gboolean starting = s->now_us - self->live_since < START_GRACE_US;
+  if (!starting && self->above_since &&
+      s->now_us - self->above_since >= (gint64)self->p.cut_after_ms * 1000 &&
       (guint64)s->throughput_kbps * 100 < (guint64)sending * FALLING_BEHIND_PERCENT)
     return EV_CONGESTED;
   if (s->queue_ms > self->p.clear_queue_ms) {
@@ -346,6 +353,10 @@ act_raise(ScRateControl *self, const ScRateSample *s)
 ScRateChange
 sc_rate_control_feed(ScRateControl *self, const ScRateSample *s)
 {
+  if (!s->live)
+    self->live_since = 0;
+  else if (self->live_since == 0)
+    self->live_since = s->now_us;
   Event ev = classify(self, s);
   const Transition *t = &table[self->state][ev];
   ScRateChange change = SC_RATE_CHANGE_NONE;

@@ -26,14 +26,15 @@
  * STOPPED: not publishing; BLIND: the socket cannot be read; CONGESTED: the
  * queue above cut_queue_ms for cut_after_ms while the link delivers less
  * than is sent (a keyframe's burst on a link with room to spare also fills
- * the queue for a moment, but the link then delivers more); QUEUED: above clear_queue_ms;
- * CLEAR: below it; CLEAR_LONG: below it for the state's wait (the raise
- * wait; before a probe above the limit, doubled for each one that failed;
- * after it, its 3 s probation). A raise
- * happens only while this destination's proposal is what the shared encoder
- * runs at (it is the one that binds) and below the ceiling; a recut only
- * when the link still delivers less than the rate a second after a cut (at
- * its peak over that second: a retransmission's stall is no reason).
+ * the queue for a moment, but the link then delivers more), and never in a
+ * connection's first 2 s (its start is a burst); QUEUED: above
+ * clear_queue_ms; CLEAR: below it; CLEAR_LONG: below it for the state's wait
+ * (the raise wait; before a probe above the limit, doubled for each one that
+ * failed; after it, its 3 s probation). A raise happens only while this
+ * destination's proposal is what the shared encoder runs at (it is the one
+ * that binds) and below the ceiling; a recut only when the link still
+ * delivers less than the rate a second after a cut (at its peak over that
+ * second: a retransmission's stall is no reason).
  *
  * Plain logic with the sample's own timestamps (no clock, no GLib main
  * loop); one thread.

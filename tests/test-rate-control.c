@@ -201,6 +201,32 @@ test_steady_limited_link_settles(void **state)
   link_clear(&l);
 }
 
+/* A new connection's first 2 s are its start's burst while TCP finds its
+ * pace: no cut however the queue looks; then a link that carries too little
+ * is cut, and a new connection (not publishing in between) waits again. */
+static void
+test_no_cut_while_a_connection_starts(void **state)
+{
+  Link l;
+  link_init(&l, 1500);
+  link_run(&l, 1900);
+  assert_int_equal(l.changes, 0);
+  assert_true(l.queue_kbit / (CEILING + AUDIO) > 0.25); /* it would have been cut */
+  link_run(&l, 600);
+  assert_int_equal(l.cuts, 1);
+  guint changes = l.changes;
+  ScRateSample off = {.now_us = l.now += TICK_US, .live = FALSE};
+  (void)sc_rate_control_feed(l.rc, &off);
+  sc_rate_control_restart(l.rc, CEILING);
+  l.target = CEILING;
+  l.produced = CEILING;
+  link_run(&l, 1900);
+  assert_int_equal(l.changes, changes);
+  link_run(&l, 600);
+  assert_int_equal(l.cuts, 2);
+  link_clear(&l);
+}
+
 /* The floor and the ceiling hold, whatever the link says. */
 static void
 test_floor_and_ceiling(void **state)
@@ -272,6 +298,7 @@ main(void)
       cmocka_unit_test(test_burst_is_not_congestion),
       cmocka_unit_test(test_raises_slowly_and_returns),
       cmocka_unit_test(test_steady_limited_link_settles),
+      cmocka_unit_test(test_no_cut_while_a_connection_starts),
       cmocka_unit_test(test_floor_and_ceiling),
       cmocka_unit_test(test_only_the_binding_destination_raises),
       cmocka_unit_test(test_idle_error_and_restart),
