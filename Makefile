@@ -37,14 +37,15 @@ test: deps
 	./tests/run-tests.sh $(BUILD) $(SAN_BUILD)
 
 # CPU benchmarks beside ffmpeg in the same run: the program pipeline, then what
-# the on-air graphics add per frame; then how soon a show change, and a studio
-# button, reach a frame.
+# the on-air graphics add per frame; then how soon a show change, a studio
+# button and a panel action reach a frame, and what 20 open panels cost.
 bench: deps
 	$(MAKE) all
 	./tests/bench/pipeline-cpu.sh $(BUILD)
 	$(BUILD)/tests/overlay-cost
 	./tests/bench/overlay-latency.sh $(BUILD)
 	./tests/bench/button-latency.sh $(BUILD)
+	./tests/bench/panel-latency.sh $(BUILD)
 
 # Failover time in a network-namespace lab, shopcast beside the naive approach (root).
 bench-failover: deps

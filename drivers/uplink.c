@@ -46,6 +46,7 @@ typedef struct {
   gint64 drill_until; /* monotonic us; 0: no drill */
   guint drill_timer;
   gint64 sent_at[64]; /* send times by seq % 64, for the round trip */
+  gint64 rtt_us;      /* the latest probe's round trip; -1: none yet */
 
   ScUplinkState state;
   gint64 healthy_since; /* monotonic us when it last became HEALTHY */
@@ -398,6 +399,7 @@ handle_reply(Uplink *u, const guint8 *data, gssize len, const struct sockaddr_in
     g_clear_pointer(&u->stall_reason, g_free);
   }
   u->last_reply = g_get_monotonic_time();
+  u->rtt_us = u->last_reply - sent;
   evaluate(u);
 }
 
@@ -625,6 +627,14 @@ sc_uplink_manager_get_interface(ScUplinkManager *self, guint index)
 {
   g_return_val_if_fail(index < self->n, NULL);
   return self->uplinks[index].interface;
+}
+
+gint64
+sc_uplink_manager_get_rtt_us(ScUplinkManager *self, guint index)
+{
+  g_return_val_if_fail(index < self->n, -1);
+  Uplink *u = &self->uplinks[index];
+  return u->state == SC_UPLINK_HEALTHY ? u->rtt_us : -1;
 }
 
 ScUplinkState

@@ -75,6 +75,9 @@ guint sc_uplink_manager_get_count(ScUplinkManager *self);
 const char *sc_uplink_manager_get_name(ScUplinkManager *self, guint index);
 const char *sc_uplink_manager_get_interface(ScUplinkManager *self, guint index);
 ScUplinkState sc_uplink_manager_get_state(ScUplinkManager *self, guint index);
+/* The round trip of the latest answered probe, in microseconds; -1 while
+ * the uplink is not healthy. */
+gint64 sc_uplink_manager_get_rtt_us(ScUplinkManager *self, guint index);
 
 /* The uplink pushes should use now, or -1 when none is usable. */
 int sc_uplink_manager_choose(ScUplinkManager *self);

@@ -432,32 +432,37 @@ append_nullable(GString *out, const char *key, const char *value)
 }
 
 char *
-sc_adaptive_status_json_lines(ScAdaptive *self)
+sc_adaptive_status_json(ScAdaptive *self)
 {
   GString *out = g_string_new(NULL);
   ScAdaptiveStatus st;
   sc_adaptive_get_status(self, &st);
   g_string_append_printf(out,
-                         "{\"bitrate\":\"%s\",\"target_kbps\":%u,\"current_kbps\":%u,"
+                         "{\"mode\":\"%s\",\"target_kbps\":%u,\"current_kbps\":%u,"
                          "\"min_kbps\":%u,\"max_kbps\":%u,\"changes\":%" G_GUINT64_FORMAT,
                          st.enabled ? "adaptive" : "fixed", st.target_kbps, st.current_kbps,
                          st.min_kbps, st.max_kbps, st.changes);
   append_nullable(out, "limited_by", st.limited_by);
   append_nullable(out, "interface", st.interface);
-  g_string_append(out, "}\n");
+  g_string_append_c(out, '}');
   sc_adaptive_status_clear(&st);
+  return g_string_free(out, FALSE);
+}
+
+char *
+sc_adaptive_destination_json(ScAdaptive *self, ScOutput *output)
+{
   for (guint i = 0; i < self->dests->len; i++) {
+    if (((Dest *)g_ptr_array_index(self->dests, i))->output != output)
+      continue;
     ScAdaptiveDestination d;
     sc_adaptive_get_destination(self, i, &d);
-    g_string_append(out, "{\"congestion\":");
-    sc_json_append_string(out, d.name);
-    g_string_append_printf(
-        out,
-        ",\"adaptive\":%s,\"state\":\"%s\",\"proposal_kbps\":%u,"
-        "\"queue_ms\":%u,\"throughput_kbps\":%u,\"rtt_ms\":%u,"
-        "\"frames_dropped\":%" G_GUINT64_FORMAT ",\"gops_dropped\":%" G_GUINT64_FORMAT "}\n",
+    return g_strdup_printf(
+        "{\"adaptive\":%s,\"state\":\"%s\",\"proposal_kbps\":%u,\"queue_ms\":%u,"
+        "\"throughput_kbps\":%u,\"rtt_ms\":%u,\"frames_dropped\":%" G_GUINT64_FORMAT
+        ",\"gops_dropped\":%" G_GUINT64_FORMAT "}",
         d.adaptive ? "true" : "false", sc_rate_state_name(d.state), d.proposal_kbps, d.queue_ms,
         d.throughput_kbps, d.rtt_ms, d.frames_dropped, d.gops_dropped);
   }
-  return g_string_free(out, FALSE);
+  return NULL;
 }

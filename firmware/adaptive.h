@@ -81,8 +81,13 @@ typedef struct {
 guint sc_adaptive_get_destination_count(ScAdaptive *self);
 void sc_adaptive_get_destination(ScAdaptive *self, guint index, ScAdaptiveDestination *out);
 
-/* For `status`: one JSON object for the bitrate, then one per destination. */
-char *sc_adaptive_status_json_lines(ScAdaptive *self);
+/* For the status: the bitrate as one JSON object (mode, target_kbps,
+ * current_kbps, min_kbps, max_kbps, changes, limited_by, interface). */
+char *sc_adaptive_status_json(ScAdaptive *self);
+/* @output's controller as one JSON object (adaptive, state, proposal_kbps,
+ * queue_ms, throughput_kbps, rtt_ms, frames_dropped, gops_dropped); NULL if
+ * it is not watched. */
+char *sc_adaptive_destination_json(ScAdaptive *self, ScOutput *output);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScAdaptive, sc_adaptive_free)
 

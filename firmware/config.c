@@ -6,12 +6,15 @@
 #include "pipeline/rtmp-url.h"
 
 #include <arpa/inet.h>
+#include <gio/gio.h>
 #include <math.h>
 #include <net/if.h>
 #include <string.h>
 #include <unistd.h>
 
 #define DEFAULT_CONTROL_SOCKET "/run/shopcast/control"
+#define DEFAULT_PANEL_LISTEN   "0.0.0.0:8080"
+#define DEFAULT_PASSWORDS      "/var/lib/shopcast/panel-passwords"
 
 static const char *const box_keys[] = {"board", "board-dir", "log-level", "control-socket",
                                        "show",  "audit-log", "start",     NULL};
@@ -26,6 +29,7 @@ static const char *const destination_keys[] = {"platform", "url",      "backup-u
 static const char *const uplink_keys[] = {"interface", "probe-hosts", "probe-interval",
                                           "fail-after", NULL};
 static const char *const failover_keys[] = {"hold-time", "stall-timeout", NULL};
+static const char *const panel_keys[] = {"listen", "passwords", "login-attempts", "lockout", NULL};
 
 static const ScKeyfileGroup schema[] = {
     {"box", box_keys},
@@ -35,6 +39,7 @@ static const ScKeyfileGroup schema[] = {
     {"uplink *", uplink_keys},
     {"failover", failover_keys},
     {"adaptive", sc_adaptive_config_keys},
+    {"panel", panel_keys},
     {"camera *", sc_camera_config_keys},
     {"studio", sc_studio_keys},
     {"button *", sc_studio_button_keys},
@@ -91,6 +96,8 @@ sc_config_free(ScConfig *c)
   g_clear_pointer(&c->uplinks, g_ptr_array_unref);
   g_clear_pointer(&c->cameras, g_ptr_array_unref);
   g_free(c->control_socket);
+  g_free(c->panel.address);
+  g_free(c->panel.passwords);
   g_clear_pointer(&c->show, sc_show_file_free);
   g_free(c->audit_log);
   sc_studio_config_free(c->studio);
@@ -497,6 +504,59 @@ read_uplinks(GKeyFile *kf, ScConfig *c, GError **error)
                              &c->stall_timeout_ms, error);
 }
 
+/* [panel] listen: ADDRESS:PORT ("[::]:8080" for IPv6), or off. */
+static gboolean
+read_listen(GKeyFile *kf, ScConfig *c, GError **error)
+{
+  g_autofree char *text = NULL;
+  if (!sc_keyfile_get_string(kf, c->path, "panel", "listen", &text, error))
+    return FALSE;
+  if (text == NULL)
+    text = g_strdup(DEFAULT_PANEL_LISTEN);
+  c->panel.enabled = !g_str_equal(text, "off");
+  if (!c->panel.enabled)
+    return TRUE;
+  char *colon = strrchr(text, ':');
+  guint64 port = 0;
+  if (colon && !g_ascii_string_to_unsigned(colon + 1, 10, 0, 65535, &port, NULL))
+    colon = NULL;
+  if (colon) {
+    *colon = '\0';
+    const char *address = text;
+    if (address[0] == '[' && g_str_has_suffix(address, "]"))
+      address++, text[strlen(text) - 1] = '\0';
+    g_autoptr(GInetAddress) inet = g_inet_address_new_from_string(address);
+    if (inet) {
+      c->panel.address = g_strdup(address);
+      c->panel.port = (guint)port;
+      return TRUE;
+    }
+  }
+  sc_keyfile_value_error(error, c->path, "panel", "listen",
+                         "expected ADDRESS:PORT (e.g. 0.0.0.0:8080 for every interface, "
+                         "192.168.1.20:8080 for the studio LAN only) or off");
+  return FALSE;
+}
+
+static gboolean
+read_panel(GKeyFile *kf, ScConfig *c, GError **error)
+{
+  g_autofree char *passwords = NULL;
+  c->panel.max_failures = 5;
+  c->panel.lockout_s = 60;
+  if (!read_listen(kf, c, error) ||
+      !sc_keyfile_get_string(kf, c->path, "panel", "passwords", &passwords, error) ||
+      !sc_keyfile_get_uint(kf, c->path, "panel", "login-attempts", 3, 20, &c->panel.max_failures,
+                           error) ||
+      !sc_keyfile_get_uint(kf, c->path, "panel", "lockout", 10, 3600, &c->panel.lockout_s, error))
+    return FALSE;
+  g_autofree char *dir = g_path_get_dirname(c->path);
+  c->panel.passwords = passwords == NULL               ? g_strdup(DEFAULT_PASSWORDS)
+                       : g_path_is_absolute(passwords) ? g_strdup(passwords)
+                                                       : g_build_filename(dir, passwords, NULL);
+  return TRUE;
+}
+
 static gboolean
 read_start(GKeyFile *kf, ScConfig *c, GError **error)
 {
@@ -532,7 +592,7 @@ sc_config_load(const char *path, GError **error)
   if (!sc_keyfile_check(kf, path, schema, G_N_ELEMENTS(schema), error) || !read_box(kf, c, error) ||
       !read_video(kf, c, error) || !read_audio(kf, c, error) || !read_destinations(kf, c, error) ||
       !sc_camera_config_read(kf, path, c->cameras, error) || !read_uplinks(kf, c, error) ||
-      !read_start(kf, c, error) || !read_studio(kf, c, error) ||
+      !read_start(kf, c, error) || !read_panel(kf, c, error) || !read_studio(kf, c, error) ||
       !sc_adaptive_config_read(kf, path, &c->adaptive, error))
     return NULL;
   c->media.variable_bitrate = c->adaptive.enabled;

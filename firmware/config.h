@@ -38,6 +38,15 @@ typedef struct {
   guint fail_after_ms;
 } ScUplinkConfig;
 
+/* [panel]: the web panel and the control API on the studio LAN. */
+typedef struct {
+  gboolean enabled; /* listen = off: only shopcastctl on the box */
+  char *address;    /* the IP address listened on ("0.0.0.0": every interface) */
+  guint port;
+  char *passwords;               /* the password file (absolute) */
+  guint max_failures, lockout_s; /* wrong passwords in a row, then locked out this long */
+} ScPanelConfig;
+
 typedef struct {
   char *path;
   char *board;     /* profile name */
@@ -57,6 +66,7 @@ typedef struct {
   GPtrArray *cameras;      /* ScCameraConfig*: [camera NAME] in file order, first on program */
   gboolean start_live;     /* [box] start = live: on air at start; standby: ready, not live */
   ScStudioConfig *studio;  /* buttons, keypads, tally, lights (never NULL once loaded) */
+  ScPanelConfig panel;
 
   /* [adaptive]: the bitrate follows the uplink */
   ScAdaptiveConfig adaptive;

@@ -1,18 +1,10 @@
 #define G_LOG_DOMAIN "shopcast-daemon"
 
-#include "firmware/daemon.h"
+#include "firmware/daemon-private.h"
 
-#include "firmware/adaptive.h"
-#include "firmware/audio-control.h"
 #include "firmware/camera-commands.h"
-#include "firmware/control.h"
-#include "firmware/events.h"
-#include "firmware/failover.h"
-#include "firmware/graphics.h"
 #include "firmware/show-commands.h"
-#include "firmware/studio.h"
 #include "drivers/alsa.h"
-#include "pipeline/output.h"
 #include "pipeline/rtmp-url.h"
 
 #include <systemd/sd-daemon.h>
@@ -24,32 +16,6 @@
 /* The send buffer holds this much media: enough to ride out jitter, small
  * enough that a dead path cannot hide seconds of stream in the kernel. */
 #define SEND_BUFFER_MS 500
-
-struct _ScDaemon {
-  ScConfig *config;
-  ScBoard *board;
-  ScPipeline *pipeline;
-  GPtrArray *outputs;    /* ScOutput*: the destinations' pushes while live, else empty */
-  GMutex outputs_lock;   /* the streaming thread reads @outputs to fan the program out */
-  gboolean live;         /* the show is on air: the destinations receive the program */
-  gboolean playing;      /* the program pipeline is encoding */
-  ScStudio *studio;      /* buttons, tally, lights */
-  guint64 dropped_seen;  /* tags the outputs had dropped at the last look */
-  gint64 dropping_until; /* the tally shows degraded until then after a drop */
-  ScCameras *cameras;    /* the studio cameras and the program's picture */
-  ScEventLog *events;
-  ScFailover *failover;
-  ScControl *control;
-  ScShow *show;          /* the run of show, or NULL */
-  ScGraphics *graphics;  /* the show on the program frames, with the show */
-  ScAudioControl *audio; /* gain, mute, sync; the music bed follows the flash sale */
-  ScAdaptive *adaptive;  /* the encoder's bitrate follows the uplinks */
-  GMainLoop *loop;
-  guint stop_timer;
-  gboolean stopping;
-  gboolean finished; /* outputs finished, pipeline stopped, loop told to quit */
-  int exit_code;
-};
 
 static void finish_and_quit(ScDaemon *self, guint output_timeout_ms);
 
@@ -197,7 +163,8 @@ go_live(ScDaemon *self, const char *who)
   for (guint i = 0; i < self->outputs->len; i++)
     sc_output_start(g_ptr_array_index(self->outputs, i));
   self->live = TRUE;
-  sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", "live", "on air", who);
+  self->live_since_us = g_get_real_time();
+  sc_event_log_add(self->events, self->live_since_us, FALSE, "show", "live", "on air", who);
   g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "EVENT", "live", "MESSAGE",
                    "on air (%s): %u destination(s)", who, self->outputs->len);
 }
@@ -245,8 +212,8 @@ dropping(ScDaemon *self)
   return now < self->dropping_until;
 }
 
-static void
-tally_state(ScTallyState *state, gpointer data)
+void
+sc_daemon_tally_state(ScTallyState *state, gpointer data)
 {
   ScDaemon *self = data;
   state->ready = self->playing && !self->stopping;
@@ -440,7 +407,7 @@ sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
   sc_pipeline_add_program_sink(self->pipeline, program_to_outputs, self);
   if (sc_config_count_enabled(config) == 0)
     g_warning("no enabled destination: encoding, but streaming nowhere");
-  self->studio = sc_studio_new(config->studio, on_studio_action, tally_state, self);
+  self->studio = sc_studio_new(config->studio, on_studio_action, sc_daemon_tally_state, self);
   return g_steal_pointer(&self);
 }
 
@@ -450,6 +417,7 @@ sc_daemon_free(ScDaemon *self)
   if (self == NULL)
     return;
   g_clear_handle_id(&self->stop_timer, g_source_remove);
+  sc_daemon_close_api(self); /* no request reaches what is freed next */
   /* the graphics stage leaves the pipeline first, and then the pipeline: no
    * more tags reach the outputs once it is freed */
   g_clear_pointer(&self->studio, sc_studio_free);
@@ -458,7 +426,6 @@ sc_daemon_free(ScDaemon *self)
   g_clear_pointer(&self->pipeline, sc_pipeline_free);
   g_clear_pointer(&self->adaptive, sc_adaptive_free); /* after the program, before the outputs */
   g_clear_pointer(&self->cameras, sc_cameras_free); /* after the program that takes their frames */
-  g_clear_pointer(&self->control, sc_control_free);
   g_clear_pointer(&self->show, sc_show_free);
   g_clear_pointer(&self->failover, sc_failover_free); /* moves no output after this */
   g_clear_pointer(&self->outputs, g_ptr_array_unref);
@@ -485,8 +452,8 @@ parse_count(const char *text, guint max, guint *value, const char *what, GError 
   return TRUE;
 }
 
-static char *
-outputs_status(ScDaemon *self)
+char *
+sc_daemon_outputs_json_lines(ScDaemon *self)
 {
   GString *out = g_string_new(NULL);
   for (guint i = 0; i < self->outputs->len; i++) {
@@ -504,10 +471,12 @@ outputs_status(ScDaemon *self)
         out,
         ",\"ingest\":\"%s\",\"interface\":%s%s%s,\"tags_sent\":%" G_GUINT64_FORMAT
         ",\"tags_dropped\":%" G_GUINT64_FORMAT ",\"connections\":%" G_GUINT64_FORMAT
-        ",\"failures\":%" G_GUINT64_FORMAT ",\"moves\":%" G_GUINT64_FORMAT "}\n",
+        ",\"failures\":%" G_GUINT64_FORMAT ",\"moves\":%" G_GUINT64_FORMAT ",\"rate\":",
         sc_output_get_ingest(o) == SC_OUTPUT_INGEST_BACKUP ? "backup" : "primary",
         interface ? "\"" : "", interface ? interface : "null", interface ? "\"" : "", st.tags_sent,
         st.tags_dropped, st.connections, st.failures, st.moves);
+    g_autofree char *rate = sc_adaptive_destination_json(self->adaptive, o);
+    g_string_append_printf(out, "%s}\n", rate ? rate : "null");
   }
   return g_string_free(out, FALSE);
 }
@@ -549,6 +518,7 @@ static const Command commands[] = {
     {"live", "live on|off", 1, 1},
     {"studio", "studio [scene NAME | press BUTTON [MS]]", 0, 3},
     {"preflight", "preflight", 0, 0},
+    {"board", "board", 0, 0},
 };
 
 /* ---- the pre-flight check ---- */
@@ -656,16 +626,16 @@ preflight_command(ScDaemon *self, GError **error)
 
 /* live on|off: the operator's go live / end show. */
 static char *
-live_command(ScDaemon *self, const char *word, GError **error)
+live_command(ScDaemon *self, const char *word, const char *who, GError **error)
 {
   if (!g_str_equal(word, "on") && !g_str_equal(word, "off")) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "usage: live on|off");
     return NULL;
   }
   if (g_str_equal(word, "on"))
-    go_live(self, "shopcastctl");
+    go_live(self, who);
   else
-    end_show(self, "shopcastctl");
+    end_show(self, who);
   sc_studio_update(self->studio);
   return g_strdup(self->live ? "on air\n" : "off air\n");
 }
@@ -690,8 +660,8 @@ studio_command(ScDaemon *self, const char *const *argv, guint argc, GError **err
   return ok ? g_strdup("ok\n") : NULL;
 }
 
-static char *
-run_command(const char *const *argv, gpointer data, GError **error)
+char *
+sc_daemon_run_command(const char *const *argv, const char *who, gpointer data, GError **error)
 {
   ScDaemon *self = data;
   guint argc = g_strv_length((char **)argv);
@@ -703,7 +673,7 @@ run_command(const char *const *argv, gpointer data, GError **error)
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "unknown command '%s'; the commands are: status, events [N], drill UPLINK "
                 "SECONDS, reconnect [DESTINATION], show ..., live on|off, studio ..., preflight, "
-                "camera ..., audio ...",
+                "camera ..., audio ..., board",
                 argv[0]);
     return NULL;
   }
@@ -727,18 +697,15 @@ run_command(const char *const *argv, gpointer data, GError **error)
     return sc_show_command(self->show, argv + 1, error);
   }
   if (g_str_equal(c->name, "live"))
-    return live_command(self, argv[1], error);
+    return live_command(self, argv[1], who, error);
+  if (g_str_equal(c->name, "board"))
+    return sc_daemon_board_json(self);
   if (g_str_equal(c->name, "studio"))
     return studio_command(self, argv, argc, error);
   if (g_str_equal(c->name, "preflight"))
     return preflight_command(self, error);
-  if (g_str_equal(c->name, "status")) {
-    g_autofree char *uplinks = sc_failover_status_json_lines(self->failover);
-    g_autofree char *outputs = outputs_status(self);
-    g_autofree char *bitrate = sc_adaptive_status_json_lines(self->adaptive);
-    g_autofree char *cameras = sc_camera_status_json_lines(self->cameras);
-    return g_strconcat(uplinks, outputs, bitrate, cameras, NULL);
-  }
+  if (g_str_equal(c->name, "status"))
+    return sc_daemon_status_json(self);
   if (g_str_equal(c->name, "events")) {
     guint n = 50;
     if (argc == 2 && !parse_count(argv[1], EVENTS_KEPT, &n, "events", error))
@@ -758,10 +725,8 @@ run_command(const char *const *argv, gpointer data, GError **error)
 gboolean
 sc_daemon_start(ScDaemon *self, GError **error)
 {
-  g_autoptr(GError) control_error = NULL;
-  self->control = sc_control_new(self->config->control_socket, run_command, self, &control_error);
-  if (self->control == NULL) /* the show goes on; only shopcastctl is lost */
-    g_warning("control socket unavailable: %s", control_error->message);
+  self->started_us = g_get_monotonic_time();
+  sc_daemon_open_api(self);
   sc_cameras_start(self->cameras);
   if (!sc_pipeline_start(self->pipeline, error))
     return FALSE;

@@ -198,6 +198,11 @@ sc_failover_status_json_lines(ScFailover *self)
     sc_json_append_string(out, sc_uplink_manager_get_interface(self->uplinks, i));
     g_string_append(out, ",\"state\":");
     sc_json_append_string(out, sc_uplink_state_name(sc_uplink_manager_get_state(self->uplinks, i)));
+    gint64 rtt = sc_uplink_manager_get_rtt_us(self->uplinks, i);
+    if (rtt >= 0)
+      g_string_append_printf(out, ",\"rtt_ms\":%.1f", rtt / 1000.0);
+    else
+      g_string_append(out, ",\"rtt_ms\":null");
     g_string_append_printf(out, ",\"chosen\":%s}\n", (int)i == self->chosen ? "true" : "false");
   }
   return g_string_free(out, FALSE);

@@ -109,14 +109,45 @@ sc_log_format(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gin
   return g_string_free(out, FALSE);
 }
 
+/* The latest lines, for the technician's log download. */
+#define RECENT_LINES 2000
+static GMutex recent_lock;
+static char *recent[RECENT_LINES];
+static guint recent_next;
+
+static void
+remember(const char *line)
+{
+  g_mutex_lock(&recent_lock);
+  g_free(recent[recent_next]);
+  recent[recent_next] = g_strdup(line);
+  recent_next = (recent_next + 1) % RECENT_LINES;
+  g_mutex_unlock(&recent_lock);
+}
+
+char *
+sc_log_recent(void)
+{
+  GString *out = g_string_new(NULL);
+  g_mutex_lock(&recent_lock);
+  for (guint i = 0; i < RECENT_LINES; i++) {
+    const char *line = recent[(recent_next + i) % RECENT_LINES];
+    if (line)
+      g_string_append_printf(out, "%s\n", line);
+  }
+  g_mutex_unlock(&recent_lock);
+  return g_string_free(out, FALSE);
+}
+
 static GLogWriterOutput
 writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
 {
   if ((int)level_from_flags(level) > g_atomic_int_get((int *)&max_level))
     return G_LOG_WRITER_HANDLED;
+  g_autofree char *line = sc_log_format(level, fields, n_fields, g_get_real_time());
+  remember(line);
   if (g_log_writer_is_journald(fileno(stderr)))
     return g_log_writer_journald(level, fields, n_fields, data);
-  g_autofree char *line = sc_log_format(level, fields, n_fields, g_get_real_time());
   /* one write per line so lines from several threads never interleave */
   g_autofree char *with_nl = g_strconcat(line, "\n", NULL);
   return write(STDERR_FILENO, with_nl, strlen(with_nl)) < 0 ? G_LOG_WRITER_UNHANDLED

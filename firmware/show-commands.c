@@ -95,6 +95,49 @@ sc_show_command(ScShow *show, const char *const *argv, GError **error)
   return sc_show_status_json(show);
 }
 
+/* The countdown's end (wall clock, ms since the epoch) and what is left. */
+static void
+append_flash(GString *out, const ScOnAir *air)
+{
+  if (!air->flash_sale) {
+    g_string_append(out, ",\"flash_end_ms\":null,\"flash_left_s\":null");
+    return;
+  }
+  gint64 left_us = MAX(air->flash_end_us - g_get_real_time(), 0);
+  g_string_append_printf(
+      out, ",\"flash_end_ms\":%" G_GINT64_FORMAT ",\"flash_left_s\":%" G_GINT64_FORMAT,
+      air->flash_end_us / 1000, (left_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+}
+
+/* The run of show: every product in running order, and the next one. */
+static void
+append_products(GString *out, const ScShowFile *file, const ScProduct *current)
+{
+  const char *next = NULL;
+  g_string_append(out, ",\"products\":[");
+  for (guint i = 0; i < file->products->len; i++) {
+    const ScProduct *p = g_ptr_array_index(file->products, i);
+    g_autofree char *price = sc_money_format(p->price);
+    if (current && p == current && i + 1 < file->products->len)
+      next = ((const ScProduct *)g_ptr_array_index(file->products, i + 1))->id;
+    if (current == NULL && i == 0)
+      next = p->id; /* before the first product: the first is next */
+    g_string_append_printf(out, "%s{\"id\":", i ? "," : "");
+    sc_json_append_string(out, p->id);
+    g_string_append(out, ",\"name\":");
+    sc_json_append_string(out, p->name);
+    g_string_append(out, ",\"price\":");
+    sc_json_append_string(out, price);
+    g_string_append_printf(out, ",\"stock\":%d,\"flash_sale_s\":%u,\"on_air\":%s}", p->stock,
+                           p->flash_sale_s, p == current ? "true" : "false");
+  }
+  g_string_append(out, "],\"next\":");
+  if (next)
+    sc_json_append_string(out, next);
+  else
+    g_string_append(out, "null");
+}
+
 char *
 sc_show_status_json(ScShow *show)
 {
@@ -113,16 +156,19 @@ sc_show_status_json(ScShow *show)
   }
   gboolean over = FALSE;
   guint seconds = sc_show_get_explain_seconds(show, &over);
-  g_string_append_printf(out,
-                         ",\"coupon\":%s,\"stock\":%s,\"flash_sale\":%s,\"opening\":%s,"
-                         "\"closing\":%s,\"explain_s\":%u,\"explain_over_limit\":%s,\"lower_third\":",
-                         air->coupon ? "true" : "false", air->stock ? "true" : "false",
-                         air->flash_sale ? "true" : "false", air->opening ? "true" : "false",
-                         air->closing ? "true" : "false", seconds, over ? "true" : "false");
+  g_string_append_printf(
+      out,
+      ",\"coupon\":%s,\"stock\":%s,\"flash_sale\":%s,\"opening\":%s,"
+      "\"closing\":%s,\"explain_s\":%u,\"explain_over_limit\":%s,\"lower_third\":",
+      air->coupon ? "true" : "false", air->stock ? "true" : "false",
+      air->flash_sale ? "true" : "false", air->opening ? "true" : "false",
+      air->closing ? "true" : "false", seconds, over ? "true" : "false");
   if (air->lower_third_name)
     sc_json_append_string(out, air->lower_third_name);
   else
     g_string_append(out, "null");
+  append_flash(out, air);
+  append_products(out, file, air->product);
   g_string_append(out, "}\n");
   return g_string_free(out, FALSE);
 }

@@ -24,6 +24,7 @@ struct _ScPipeline {
   ScPipelineEventFunc on_event;
   gpointer user_data;
   GArray *sinks; /* ProgramSink; fixed once started, read by the streaming thread */
+  ScPreview *preview;
 
   GMutex overlay_lock; /* the overlay function may change while frames flow */
   ScOverlayFunc overlay;
@@ -37,9 +38,10 @@ struct _ScPipeline {
 };
 
 static const char *const variables[] = {
-    "width",        "height", "framerate",  "bitrate_kbps",   "bitrate_bps",       "keyint_frames",
-    "bframes",      "preset", "audio_rate", "audio_channels", "audio_bitrate_bps", "video_device",
-    "audio_device", "video_caps", "x264_hrd", NULL};
+    "width",        "height",         "framerate",         "bitrate_kbps",
+    "bitrate_bps",  "keyint_frames",  "bframes",           "preset",
+    "audio_rate",   "audio_channels", "audio_bitrate_bps", "video_device",
+    "audio_device", "video_caps",     "x264_hrd",          NULL};
 
 const char *const *
 sc_pipeline_variables(void)
@@ -186,23 +188,29 @@ expand_source(const char *what, const char *fragment, GHashTable *vars, GError *
  * sees jitter and gaps. The wait costs nothing while both streams flow. */
 #define MUX_LATENCY_NS "500000000"
 
+/* The panel's preview: about 5 frames a second. */
+#define PREVIEW_INTERVAL_MS 200
+
 static char *
 build_description(const ScPipelineParams *params, const char *vsrc, const char *venc,
                   const char *asrc, const char *aenc)
 {
   const ScMediaSpec *s = params->spec;
   g_autofree char *audio = sc_audio_chain_description(s->audio_rate, s->audio_channels);
+  g_autofree char *preview = sc_preview_description(s->width, s->height);
   return g_strdup_printf(
       "%s ! videoconvert ! videoscale ! videorate"
       " ! video/x-raw,format=I420,width=%u,height=%u,framerate=%u/1,pixel-aspect-ratio=1/1"
-      " ! identity name=overlay-stage ! queue name=venc-queue"
+      " ! identity name=overlay-stage ! tee name=program-raw"
+      " program-raw. ! %s"
+      " program-raw. ! queue name=venc-queue"
       " ! %s ! video/x-h264,profile=%s ! h264parse config-interval=-1"
       " ! queue name=video-mux-queue ! program-mux.video"
       " %s ! audioconvert ! audioresample ! %s"
       " ! %s ! aacparse ! queue name=audio-mux-queue ! program-mux.audio"
       " flvmux name=program-mux streamable=true latency=" MUX_LATENCY_NS
       " ! appsink name=program-sink sync=false async=false",
-      vsrc, s->width, s->height, s->framerate, venc,
+      vsrc, s->width, s->height, s->framerate, preview, venc,
       s->profile == SC_H264_PROFILE_HIGH ? "high" : "main", asrc, audio, aenc);
 }
 
@@ -414,6 +422,9 @@ sc_pipeline_new(const ScPipelineParams *params, ScPipelineEventFunc on_event, gp
   if (self->audio == NULL)
     return NULL;
   self->video_kbps = params->spec->video_bitrate_kbps;
+  self->preview = sc_preview_new(self->pipeline, PREVIEW_INTERVAL_MS, error);
+  if (self->preview == NULL)
+    return NULL;
   g_info("pipeline built: video encoder %s, audio encoder %s", self->video_encoder,
          self->audio_encoder);
   return g_steal_pointer(&self);
@@ -429,6 +440,7 @@ sc_pipeline_free(ScPipeline *self)
   if (self->bus_watch)
     g_source_remove(self->bus_watch);
   g_clear_pointer(&self->audio, sc_audio_free);
+  g_clear_pointer(&self->preview, sc_preview_free);
   g_clear_object(&self->venc);
   g_clear_object(&self->pipeline);
   gst_caps_replace(&self->overlay_caps, NULL);
@@ -438,6 +450,12 @@ sc_pipeline_free(ScPipeline *self)
   g_free(self->audio_encoder);
   g_free(self->description);
   g_free(self);
+}
+
+ScPreview *
+sc_pipeline_get_preview(ScPipeline *self)
+{
+  return self->preview;
 }
 
 const char *

@@ -2,12 +2,13 @@
  * -> one H.264 encode + one AAC encode -> FLV -> program sinks.
  *
  *   [video source fragment] ! videoconvert ! videoscale ! videorate
- *       ! video/x-raw,format=I420,WxH,fps ! identity name=overlay-stage
+ *       ! video/x-raw,format=I420,WxH,fps ! identity name=overlay-stage ! tee
  *       ! queue ! [video encoder fragment, element "venc"] ! video/x-h264,profile=P
  *       ! h264parse ! queue ! flvmux name=program-mux ! appsink name=program-sink
  *   [audio source fragment] ! audioconvert ! audioresample ! audio/x-raw,rate,channels
  *       ! [mic gain, meters and music bed: pipeline/audio.h]
  *       ! [audio encoder fragment, element "aenc"] ! aacparse ! queue ! program-mux.
+ *   tee. ! [the panel's preview: pipeline/preview.h]
  *
  * The encoded stream is produced once: every program sink (RTMP outputs, and
  * tests) receives the same FLV tags. Sinks are called on the streaming thread
@@ -20,6 +21,7 @@
 #pragma once
 
 #include "pipeline/audio.h"
+#include "pipeline/preview.h"
 
 #include <gst/gst.h>
 #include <gst/video/video.h>
@@ -118,6 +120,9 @@ const char *sc_pipeline_describe(ScPipeline *self);
 GstElement *sc_pipeline_get_element(ScPipeline *self); /* borrowed */
 /* The program's audio: mic gain, mute, meters, sync, music bed (borrowed). */
 ScAudio *sc_pipeline_get_audio(ScPipeline *self);
+
+/* The panel's preview of the program (borrowed). */
+ScPreview *sc_pipeline_get_preview(ScPipeline *self);
 
 /* Before start: add a consumer of the program. */
 void sc_pipeline_add_program_sink(ScPipeline *self, ScProgramFunc func, gpointer user_data);

@@ -210,7 +210,7 @@ rtmp_handshake(ScRtmp *self, ScRtmpBound *b, GCancellable *c, GError **error)
   if (s0 != 3) {
     g_set_error(
         error, SC_RTMP_ERROR, SC_RTMP_ERROR_HANDSHAKE,
-        "%s answered with RTMP version %u, not 3 (not an RTMP server, or an rtmps:// port?)",
+        "%s answered the RTMP handshake with version %u, not 3 (not an RTMP server, or an rtmps:// port?)",
         self->peer, s0);
     return FALSE;
   }

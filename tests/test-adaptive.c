@@ -159,7 +159,7 @@ static char *
 write_config(Fixture *f, const char *extra)
 {
   g_autofree char *text = g_strdup_printf(
-      "[box]\nboard = sim\nstart = live\ncontrol-socket = %s\n"
+      "[box]\nboard = sim\nstart = live\ncontrol-socket = %s\n[panel]\nlisten = off\n"
       "[video]\nwidth = 640\nheight = 360\nbitrate = %u\nx264-preset = ultrafast\ndevice = snow\n"
       "[audio]\nbitrate = %u\n"
       "[destination main]\nurl = rtmp://" INGEST_ADDR ":1935/live\n"
@@ -388,8 +388,9 @@ settled_target(Fixture *f, guint timeout_ms)
   gint64 start = g_get_monotonic_time();
   for (guint i = 0; i < 1000 && g_get_monotonic_time() - start < timeout_ms * 1000ll; i++) {
     g_autofree char *status = ctl(f, "status", NULL, NULL);
-    const char *line = status ? strstr(status, "{\"congestion\":\"main\"") : NULL;
-    if (line && !g_str_has_prefix(strstr(line, "\"state\":"), "\"state\":\"raised\""))
+    const char *line = status ? strstr(status, "{\"destination\":\"main\"") : NULL;
+    const char *rate = line ? strstr(line, "\"rate\":{") : NULL;
+    if (rate && !g_str_has_prefix(strstr(rate, "\"state\":"), "\"state\":\"raised\""))
       return number_after(status, "\"target_kbps\":");
     g_usleep(100 * 1000);
   }
@@ -447,9 +448,9 @@ test_capacity_steps(void **state)
   assert_true(count(events, "\"kind\":\"bitrate\",\"subject\":\"main\",\"state\":\"raise\"") >= 1);
   g_autofree char *status = ctl(f, "status", NULL, NULL);
   g_print("%s", status);
-  assert_non_null(strstr(status, "{\"bitrate\":\"adaptive\",\"target_kbps\":"));
+  assert_non_null(strstr(status, "\"bitrate\":{\"mode\":\"adaptive\",\"target_kbps\":"));
   assert_true(number_after(status, "\"current_kbps\":") > 0);
-  assert_non_null(strstr(status, "{\"congestion\":\"main\",\"adaptive\":true,"));
+  assert_non_null(strstr(status, "\"rate\":{\"adaptive\":true,\"state\":"));
   stop_daemon(f);
 }
 
@@ -541,8 +542,9 @@ test_failover_starts_at_known_rate(void **state)
   gint64 left = g_get_monotonic_time();
   while (g_get_monotonic_time() - left < 15 * G_USEC_PER_SEC) {
     g_autofree char *status = ctl(f, "status", NULL, NULL);
-    const char *line = status ? strstr(status, "{\"bitrate\"") : NULL;
-    if (line && strstr(line, "\"interface\":\"up0\""))
+    const char *line = status ? strstr(status, "\"bitrate\":{") : NULL;
+    g_autofree char *bitrate = line ? g_strndup(line, strcspn(line, "}")) : NULL;
+    if (bitrate && strstr(bitrate, "\"interface\":\"up0\""))
       break;
     g_usleep(200 * 1000);
   }

@@ -228,7 +228,7 @@ new_daemon(const char *extra, GMainLoop *loop, char **control, GError **error)
 {
   *control = g_build_filename(dir, "control", NULL);
   g_autofree char *text = g_strdup_printf(
-      "[box]\nboard = sim\ncontrol-socket = %s\n"
+      "[box]\nboard = sim\ncontrol-socket = %s\n[panel]\nlisten = off\n"
       "[video]\nwidth = %d\nheight = %d\nbitrate = 500\nx264-preset = ultrafast\n%s",
       *control, WIDTH, HEIGHT, extra);
   g_autofree char *path = sc_test_write_file(dir, "shopcast.ini", text);

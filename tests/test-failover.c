@@ -101,7 +101,7 @@ static char *
 write_config(Fixture *f, const char *destinations, guint hold_s)
 {
   g_autofree char *text =
-      g_strdup_printf("[box]\nboard = sim\nstart = live\ncontrol-socket = %s\n"
+      g_strdup_printf("[box]\nboard = sim\nstart = live\ncontrol-socket = %s\n[panel]\nlisten = off\n"
                       "[video]\nwidth = 640\nheight = 360\nbitrate = 800\nx264-preset = ultrafast\n"
                       "%s\n"
                       "[uplink wired]\ninterface = up0\nprobe-hosts = " INGEST_ADDR "\n"

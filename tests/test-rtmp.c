@@ -500,7 +500,7 @@ test_not_an_rtmp_server(void **state)
   g_thread_join(thread);
   close(server.fd);
   assert_null(rtmp);
-  sc_test_rtmp_check_error(error, SC_RTMP_ERROR_HANDSHAKE, "answered with RTMP version 72, not 3",
+  sc_test_rtmp_check_error(error, SC_RTMP_ERROR_HANDSHAKE, "with version 72, not 3",
                            "http-key-SECRET-99");
 }
 

@@ -61,7 +61,7 @@ write_config(Fixture *f, const char *start, const char *extra)
 {
   g_autofree char *url = sc_test_ingest_url(f->ingest, FALSE);
   g_autofree char *text =
-      g_strdup_printf("[box]\nboard = sim\nstart = %s\ncontrol-socket = %s\n%s\n"
+      g_strdup_printf("[box]\nboard = sim\nstart = %s\ncontrol-socket = %s\n%s\n[panel]\nlisten = off\n"
                       "[destination local]\nplatform = test ingest\n"
                       "url = %s\nkey = " TEST_KEY "\n",
                       start, f->control, extra, url);
@@ -136,8 +136,9 @@ check_control(Fixture *f)
   assert_non_null(strstr(events, "\"kind\":\"output\",\"subject\":\"local\",\"state\":\"live\""));
   assert_null(strstr(events, TEST_KEY));
 
-  /* refusals say what to fix, and exit 1 */
-  assert_int_equal(ctl(f, "drill", "wired", NULL, &err), 1);
+  /* a command that does not fit its words is a usage error (64); refusals
+   * say what to fix, and exit 1 */
+  assert_int_equal(ctl(f, "drill", "wired", NULL, &err), 64);
   assert_non_null(strstr(err, "usage: drill UPLINK SECONDS"));
   g_clear_pointer(&err, g_free);
   char *drill[] = {f->ctl, "--socket", f->control, "drill", "wired", "5", NULL};
@@ -165,7 +166,7 @@ check_control(Fixture *f)
   assert_non_null(strstr(err, "not below the struck-through original price"));
   char *nonsense[] = {f->ctl, "--socket", f->control, "show", "dance", NULL};
   g_clear_pointer(&err, g_free);
-  assert_int_equal(sc_test_run(nonsense, 10, NULL, &err), 1);
+  assert_int_equal(sc_test_run(nonsense, 10, NULL, &err), 64);
   assert_non_null(strstr(err, "usage: show status | next"));
   g_autofree char *journal = NULL;
   assert_int_equal(ctl(f, "events", "50", &journal, NULL), 0);

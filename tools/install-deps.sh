@@ -25,6 +25,10 @@ packages=(
 	libcairo2-dev libpango1.0-dev fonts-noto-cjk fontconfig
 	# studio hardware: GPIO buttons, tally and lights (libgpiod), the microphone (ALSA)
 	libgpiod-dev libasound2-dev
+	# the web panel and control API: HTTP and WebSocket server, JSON, password hashing
+	libsoup-3.0-dev libjson-glib-dev libcrypt-dev
+	# the panel's browser tests: headless Chromium driven by playwright-core (npm)
+	chromium nodejs
 )
 
 missing=()
@@ -32,26 +36,34 @@ for p in "${packages[@]}"; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	[ "$status" = "install ok installed" ] || missing+=("$p")
 done
+# npm comes with some builds of nodejs; Debian's nodejs needs Debian's npm beside it
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "install-deps: all ${#packages[@]} packages present"
-	exit 0
-fi
-
-if [ "$(id -u)" -ne 0 ]; then
+elif [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: missing packages: ${missing[*]}" >&2
 	echo "install-deps: run as root (or: sudo $0) to install them" >&2
 	exit 1
+else
+	echo "install-deps: installing ${#missing[@]} packages: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+	# Debian's nginx package starts a system service on port 80; shopcast never uses
+	# it (it runs its own nginx with its own prefix), so leave the system as it was.
+	if [[ " ${missing[*]} " == *" nginx-light "* ]] && command -v systemctl >/dev/null 2>&1 &&
+		systemctl is-enabled nginx >/dev/null 2>&1; then
+		systemctl disable --now nginx >/dev/null 2>&1 || true
+	fi
 fi
 
-echo "install-deps: installing ${#missing[@]} packages: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
-# Debian's nginx package starts a system service on port 80; shopcast never uses
-# it (it runs its own nginx with its own prefix), so leave the system as it was.
-if [[ " ${missing[*]} " == *" nginx-light "* ]] && command -v systemctl >/dev/null 2>&1 &&
-	systemctl is-enabled nginx >/dev/null 2>&1; then
-	systemctl disable --now nginx >/dev/null 2>&1 || true
+# The browser tests' npm packages, at the versions in tests/browser/package-lock.json.
+browser=$(dirname "$0")/../tests/browser
+want=$(sed -n 's/.*"playwright-core": "\([0-9.]*\)".*/\1/p' "$browser/package.json")
+have=$(sed -n 's/.*"version": "\([0-9.]*\)".*/\1/p' "$browser/node_modules/playwright-core/package.json" 2>/dev/null || true)
+if [ "$have" != "$want" ]; then
+	echo "install-deps: installing playwright-core $want for the browser tests (npm)"
+	(cd "$browser" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 echo "install-deps: done"

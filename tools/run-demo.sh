@@ -12,13 +12,16 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$build" && pwd)
 demo="$build/demo"
 port=${SHOPCAST_DEMO_PORT:-1935}
+panel_port=${SHOPCAST_PANEL_PORT:-8080}
 mkdir -p "$demo"
 
-if ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then
-	echo "run-demo: port $port is already in use on this machine;" \
-		"set SHOPCAST_DEMO_PORT to another port" >&2
-	exit 1
-fi
+for p in "$port:SHOPCAST_DEMO_PORT" "$panel_port:SHOPCAST_PANEL_PORT"; do
+	if ss -Hltn "sport = :${p%%:*}" 2>/dev/null | grep -q .; then
+		echo "run-demo: port ${p%%:*} is already in use on this machine;" \
+			"set ${p#*:} to another port" >&2
+		exit 1
+	fi
+done
 
 cat > "$demo/shopcast.ini" <<CONF
 # Demo configuration written by tools/run-demo.sh: the $board board streaming
@@ -30,6 +33,10 @@ board-dir = $top/board
 control-socket = $demo/control
 show = $top/overlays/examples/winter-warmth.ini
 audit-log = $demo/audit.jsonl
+
+[panel]
+listen = 0.0.0.0:$panel_port
+passwords = $demo/panel-passwords
 
 [destination demo]
 platform = local ingest
@@ -72,21 +79,38 @@ for _ in $(seq 50); do # up to 5 s for the ingest to listen
 	sleep 0.1
 done
 
+"$build/firmware/shopcastd" --config "$demo/shopcast.ini" &
+daemon_pid=$!
+for _ in $(seq 100); do # up to 10 s for the control socket
+	[ -S "$demo/control" ] && break
+	kill -0 "$daemon_pid" 2>/dev/null || break
+	sleep 0.1
+done
+
+# Demo mode only: a password made up for this machine's demo, kept beside
+# it (a real box has none until the technician sets one on first start).
+ctl="$build/tools/shopcastctl --socket $demo/control"
+if [ ! -s "$demo/demo-password" ] || [ ! -s "$demo/panel-passwords" ]; then
+	(umask 077; head -c 9 /dev/urandom | base64 | tr '+/' 'xy' > "$demo/demo-password")
+	rm -f "$demo/panel-passwords"
+	$ctl password technician < "$demo/demo-password" > /dev/null
+fi
+
 cat <<MSG
 
   shopcast demo: board '$board', streaming to the local ingest.
+  Panel:  http://127.0.0.1:$panel_port/   technician password (demo only): $(cat "$demo/demo-password")
+          (from a phone on this network: http://<this machine's address>:$panel_port/)
   Watch:  ffplay rtmp://127.0.0.1:$port/live/demo
   Check:  $build/tools/shopcast-probe --duration 10 rtmp://127.0.0.1:$port/live/demo
-  Status: $build/tools/shopcastctl --socket $demo/control status
-  Show:   $build/tools/shopcastctl --socket $demo/control show next   (then: show flash start,
+  Status: $ctl status
+  Show:   $ctl show next   (then: show flash start,
           show coupon on, show stock 37, show price 189, show lower 王师傅 连麦嘉宾, ...)
   Audit:  $demo/audit.jsonl   (what reached the program, with its stream time)
   Config: $demo/shopcast.ini      Ctrl-C stops everything.
 
 MSG
 
-"$build/firmware/shopcastd" --config "$demo/shopcast.ini" &
-daemon_pid=$!
 set +e
 wait "$daemon_pid"
 status=$?

@@ -88,6 +88,8 @@ write_config() { # adaptive: true|false
 		start = live
 		board-dir = $top/board
 		control-socket = $work/control
+		[panel]
+		listen = off
 		[video]
 		width = 640
 		height = 360

@@ -78,6 +78,8 @@ cat > "$work/shopcast.ini" <<-CONF
 	start = live
 	board-dir = $top/board
 	control-socket = $work/control
+	[panel]
+	listen = off
 	[destination bench]
 	url = rtmp://$INGEST:1935/live
 	backup-url = rtmp://$INGEST:1936/live

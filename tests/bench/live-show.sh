@@ -1,14 +1,17 @@
-# Sourced by the show benchmarks (overlay-latency.sh, button-latency.sh):
+# Sourced by the show benchmarks (overlay-latency.sh, button-latency.sh,
+# panel-latency.sh):
 # shopcastd on the simulated board at 1080p30 (x264 veryfast, as on air),
 # live with the example run of show and an on-air audit log, streaming to a
-# local ingest. The caller sets `bench` (its name, for messages) and `build`,
+# local ingest, with the panel on 127.0.0.1:$panel_port. The caller sets `bench` (its name, for messages) and `build`,
 # calls live_show_start with the pause between its actions and any config
 # groups of its own, then sends actions with `step`; everything started is
 # stopped on exit.
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+panel_port=$(free_port)
 ingest_pid="" daemon_pid=""
 
 ctl() { "$build/tools/shopcastctl" --socket "$work/control" "$@"; }
@@ -49,6 +52,9 @@ live_show_start() {
 		framerate = 30
 		bitrate = 4500
 		x264-preset = veryfast
+		[panel]
+		listen = 127.0.0.1:$panel_port
+		passwords = $work/passwords
 		[destination bench]
 		url = rtmp://127.0.0.1:$port/live
 		key = latency

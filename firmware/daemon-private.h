@@ -1,0 +1,71 @@
+/* daemon-private.h - the daemon's state, shared by its files: daemon.c (the
+ * controller and its commands) and daemon-api.c (the panel, the status and
+ * the metrics). Nothing else includes this. Main thread only.
+ */
+#pragma once
+
+#include "firmware/adaptive.h"
+#include "firmware/api.h"
+#include "firmware/audio-control.h"
+#include "firmware/daemon.h"
+#include "firmware/events.h"
+#include "firmware/failover.h"
+#include "firmware/graphics.h"
+#include "firmware/http.h"
+#include "firmware/studio.h"
+#include "pipeline/output.h"
+
+G_BEGIN_DECLS
+
+struct _ScDaemon {
+  ScConfig *config;
+  ScBoard *board;
+  ScPipeline *pipeline;
+  GPtrArray *outputs;    /* ScOutput*: the destinations' pushes while live, else empty */
+  GMutex outputs_lock;   /* the streaming thread reads @outputs to fan the program out */
+  gboolean live;         /* the show is on air: the destinations receive the program */
+  gint64 live_since_us;  /* wall clock of going live, for the show clock */
+  gint64 started_us;     /* monotonic, at start */
+  gboolean playing;      /* the program pipeline is encoding */
+  ScStudio *studio;      /* buttons, tally, lights */
+  guint64 dropped_seen;  /* tags the outputs had dropped at the last look */
+  gint64 dropping_until; /* the tally shows degraded until then after a drop */
+  ScCameras *cameras;    /* the studio cameras and the program's picture */
+  ScEventLog *events;
+  ScFailover *failover;
+  ScAuth *auth; /* the panel's passwords and sessions */
+  ScHttp *http; /* the panel and the API (LAN), shopcastctl (Unix socket) */
+  ScApi *api;
+  ScShow *show;          /* the run of show, or NULL */
+  ScGraphics *graphics;  /* the show on the program frames, with the show */
+  ScAudioControl *audio; /* gain, mute, sync; the music bed follows the flash sale */
+  ScAdaptive *adaptive;  /* the encoder's bitrate follows the uplinks */
+  GMainLoop *loop;
+  guint stop_timer;
+  gboolean stopping;
+  gboolean finished; /* outputs finished, pipeline stopped, loop told to quit */
+  int exit_code;
+};
+
+/* The daemon's commands (the API's actions): @argv the words, @who for the
+ * event log. Returns the output, or NULL with @error. */
+char *sc_daemon_run_command(const char *const *argv, const char *who, gpointer data,
+                            GError **error);
+
+/* The tally's inputs now. */
+void sc_daemon_tally_state(ScTallyState *state, gpointer data);
+
+/* The destinations' pushes, one JSON object a line. */
+char *sc_daemon_outputs_json_lines(ScDaemon *self);
+
+/* daemon-api.c: opens the API on the Unix socket and, unless [panel]
+ * listen = off, on the studio LAN. Only the Unix socket failing is fatal
+ * for the API; the show goes on either way. */
+void sc_daemon_open_api(ScDaemon *self);
+void sc_daemon_close_api(ScDaemon *self);
+/* The whole status as one JSON object (one line). */
+char *sc_daemon_status_json(ScDaemon *self);
+/* The board, the software and the machine, as one JSON object. */
+char *sc_daemon_board_json(ScDaemon *self);
+
+G_END_DECLS

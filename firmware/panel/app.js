@@ -1,0 +1,1274 @@
+/* app.js - shopcast's web panel: the operator's show controls and the
+ * technician's view, over the box's control API (/api/v1/...) and its
+ * WebSocket feed (status, events, the program preview).
+ *
+ * No framework and no build step: the DOM of index.html, updated from the
+ * latest status the feed pushed. Every request that changes something sends
+ * the session's CSRF token; an error the box answers is shown as it is
+ * written (the box writes its errors for people). Strings live in i18n.js. */
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const t = (key, params) => window.ScI18n.t(key, params);
+
+  const EVENTS_MAX = 200; /* events kept in the log's DOM */
+  const FEED_RETRY_MAX_MS = 10000;
+  const LIVE_SKEW_MS = 2000; /* box and phone clocks further apart: trust flash_left_s */
+
+  const state = {
+    loggedIn: false,
+    role: null,
+    csrf: null,
+    status: null,
+    ws: null,
+    wsRetry: 0,
+    wsTimer: 0,
+    frames: 0,
+    shownUrl: null,
+    decoding: false,
+    pendingFrame: null,
+    flashEnd: null, /* the flash sale's end on this device's clock (ms) */
+    liveSince: null,
+    productsKey: "",
+    eventKeys: new Set(),
+    board: null,
+    preflight: null,
+    config: null, /* the editor's model */
+    configPath: "",
+    configScenes: [],
+    toastTimer: 0,
+  };
+
+  /* ---- the API ---- */
+
+  class ApiError extends Error {
+    constructor(message, status) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  async function api(method, path, body) {
+    const init = { method, headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" };
+    if (method !== "GET") {
+      init.headers["Content-Type"] = "application/json";
+      if (state.csrf) init.headers["X-CSRF-Token"] = state.csrf;
+      init.body = JSON.stringify(body || {});
+    }
+    let res;
+    try {
+      res = await fetch(path, init);
+    } catch (e) {
+      throw new ApiError(t("error.network", { message: e.message }), 0);
+    }
+    const text = await res.text();
+    let data = null;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch (e) {
+        data = null;
+      }
+    }
+    if (!res.ok) {
+      const message = data && typeof data.error === "string" ? data.error : t("error.generic", { status: res.status });
+      throw new ApiError(message, res.status);
+    }
+    return data;
+  }
+
+  /* The session, or null when not logged in. */
+  async function fetchSession() {
+    try {
+      return await api("GET", "/api/v1/session");
+    } catch (e) {
+      if (e.status === 401) return null;
+      throw e;
+    }
+  }
+
+  /* Runs an action for a button: the button rests while it runs, an error is
+   * shown verbatim. Returns the answer, or null after an error. */
+  async function act(button, method, path, body, okMessage) {
+    if (button) button.disabled = true;
+    try {
+      const answer = await api(method, path, body);
+      if (okMessage) toast(typeof okMessage === "function" ? okMessage(answer) : okMessage, "ok");
+      return answer;
+    } catch (e) {
+      failed(e);
+      return null;
+    } finally {
+      if (button) button.disabled = false;
+    }
+  }
+
+  function failed(e) {
+    if (e.status === 401 && state.loggedIn) {
+      sessionEnded(e.message);
+      return;
+    }
+    toast(e.message, "error");
+  }
+
+  /* ---- small helpers ---- */
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function pad2(n) {
+    return String(n).padStart(2, "0");
+  }
+
+  /* 3725 -> "1:02:05", 65 -> "01:05" */
+  function duration(seconds, withHours) {
+    const s = Math.max(0, Math.floor(seconds));
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    if (withHours) return `${pad2(h)}:${pad2(m)}:${pad2(r)}`;
+    return h > 0 ? `${h}:${pad2(m)}:${pad2(r)}` : `${pad2(m)}:${pad2(r)}`;
+  }
+
+  /* Whether @node shows something else than @key says (and remembers @key). */
+  function changed(node, key) {
+    if (node.dataset.key === key) return false;
+    node.dataset.key = key;
+    return true;
+  }
+
+  function toast(message, kind) {
+    const box = $("toast");
+    box.textContent = message;
+    box.dataset.kind = kind || "ok";
+    box.hidden = false;
+    clearTimeout(state.toastTimer);
+    state.toastTimer = setTimeout(() => {
+      box.hidden = true;
+    }, kind === "error" ? 7000 : 3500);
+  }
+
+  function confirmAsk(text) {
+    const dialog = $("confirm-dialog");
+    $("confirm-text").textContent = text;
+    return new Promise((resolve) => {
+      const finish = (answer) => {
+        $("confirm-yes").onclick = $("confirm-no").onclick = dialog.oncancel = null;
+        if (dialog.open) dialog.close();
+        resolve(answer);
+      };
+      $("confirm-yes").onclick = () => finish(true);
+      $("confirm-no").onclick = () => finish(false);
+      dialog.oncancel = (ev) => {
+        ev.preventDefault();
+        finish(false);
+      };
+      dialog.showModal();
+      $("confirm-no").focus(); /* Enter alone never takes the box on or off air */
+    });
+  }
+
+  function setToggle(button, on) {
+    const onKey = button.dataset.on || "state.on", offKey = button.dataset.off || "state.off";
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    if (button.children.length !== 2) button.replaceChildren(el("span", "toggle-name"), el("span", "toggle-state"));
+    setText(button.children[0], t(button.dataset.name));
+    setText(button.children[1], t(on ? onKey : offKey));
+  }
+
+  function isPressed(button) {
+    return button.getAttribute("aria-pressed") === "true";
+  }
+
+  /* ---- views ---- */
+
+  function showView(name) {
+    $("setup-view").hidden = name !== "setup";
+    $("login-view").hidden = name !== "login";
+    $("app-view").hidden = name !== "app";
+    $("logout").hidden = name !== "app";
+    document.body.dataset.view = name;
+    if (name === "login") {
+      try {
+        const role = window.localStorage.getItem("shopcast.role");
+        if (role) $("login-role").value = role;
+        $("login-username").value = $("login-role").value;
+      } catch (e) {
+        /* no storage: the default role */
+      }
+      $("login-password").focus();
+    } else if (name === "setup") {
+      $("setup-password").focus();
+    }
+  }
+
+  function selectTab(id) {
+    document.querySelectorAll(".tab").forEach((tab) => {
+      const selected = tab.id === id;
+      tab.setAttribute("aria-selected", selected ? "true" : "false");
+      $(tab.dataset.panel).hidden = !selected;
+    });
+    if (id === "tab-tech" && state.role === "technician") loadTechnician();
+  }
+
+  function enter(session) {
+    state.loggedIn = true;
+    state.role = session.role;
+    state.csrf = session.csrf;
+    try {
+      window.localStorage.setItem("shopcast.role", session.role);
+    } catch (e) {
+      /* not remembered */
+    }
+    applyRole(session.role);
+    selectTab("tab-show");
+    showView("app");
+    api("GET", "/api/v1/status").then(render, failed);
+    loadEvents();
+    connectFeed();
+  }
+
+  /* What the role may see: the technician's tab only for the technician. */
+  function applyRole(role) {
+    state.role = role;
+    const technician = role === "technician";
+    $("who").textContent = t(technician ? "who.technician" : "who.operator");
+    $("who").dataset.role = role;
+    $("tab-tech").hidden = !technician;
+    if (!technician) {
+      $("panel-tech").hidden = true;
+      if ($("tab-tech").getAttribute("aria-selected") === "true") selectTab("tab-show");
+    }
+  }
+
+  /* Forgets everything of the session: the feed, the preview, the data. */
+  function leave() {
+    state.loggedIn = false;
+    state.role = state.csrf = null;
+    clearTimeout(state.wsTimer);
+    if (state.ws) {
+      const ws = state.ws;
+      state.ws = null;
+      ws.close(1000, "logout");
+    }
+    const img = $("preview");
+    img.removeAttribute("src");
+    if (state.shownUrl) URL.revokeObjectURL(state.shownUrl);
+    state.shownUrl = null;
+    state.pendingFrame = null;
+    state.decoding = false;
+    $("preview-waiting").hidden = false;
+    state.status = null;
+    state.liveSince = state.flashEnd = null;
+    state.productsKey = "";
+    state.board = state.preflight = state.config = null;
+    state.configScenes = [];
+    state.eventKeys.clear();
+    $("event-log").replaceChildren();
+    $("board-info").replaceChildren();
+    $("preflight-results").replaceChildren();
+    $("preflight-summary").textContent = "";
+    $("config-editor").replaceChildren();
+    $("config-message").textContent = $("password-message").textContent = "";
+    $("who").textContent = "";
+    setConn("none");
+    renderLive(false, null);
+  }
+
+  function sessionEnded(message) {
+    leave();
+    showView("login");
+    $("login-error").textContent = message || t("login.expired");
+  }
+
+  /* ---- the feed ---- */
+
+  function setConn(which) {
+    const conn = $("conn");
+    conn.dataset.state = which;
+    conn.textContent = which === "none" ? "" : t(`conn.${which}`);
+  }
+
+  function connectFeed() {
+    clearTimeout(state.wsTimer);
+    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(`${scheme}//${window.location.host}/api/v1/ws`);
+    ws.binaryType = "blob";
+    state.ws = ws;
+    state.decoding = false;
+    state.pendingFrame = null;
+    setConn("connecting");
+    ws.onopen = () => {
+      state.wsRetry = 0;
+      setConn("online");
+      sendPreviewWish();
+    };
+    ws.onmessage = (ev) => {
+      if (state.ws !== ws) return;
+      if (typeof ev.data === "string") onFeedText(ev.data);
+      else onFrame(ev.data);
+    };
+    ws.onclose = () => {
+      if (state.ws !== ws) return;
+      state.ws = null;
+      if (!state.loggedIn) return;
+      setConn("offline");
+      feedRetry();
+    };
+  }
+
+  /* After a lost feed: back to the login if the session has ended (the
+   * handshake of a refused WebSocket shows the page no status), else a new
+   * feed after a growing, jittered wait. */
+  function feedRetry() {
+    const delay = Math.min(FEED_RETRY_MAX_MS, 500 * 2 ** state.wsRetry) * (0.75 + Math.random() * 0.5);
+    state.wsRetry = Math.min(state.wsRetry + 1, 8);
+    state.wsTimer = setTimeout(async () => {
+      if (!state.loggedIn) return;
+      let session;
+      try {
+        session = await fetchSession();
+      } catch (e) {
+        feedRetry(); /* the box is unreachable: keep trying */
+        return;
+      }
+      if (!state.loggedIn) return;
+      if (session === null) sessionEnded();
+      else connectFeed();
+    }, delay);
+  }
+
+  function sendPreviewWish() {
+    if (state.ws && state.ws.readyState === WebSocket.OPEN)
+      state.ws.send(JSON.stringify({ preview: !document.hidden }));
+  }
+
+  function ack() {
+    if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send('{"ack":1}');
+  }
+
+  function onFeedText(text) {
+    let msg;
+    try {
+      msg = JSON.parse(text);
+    } catch (e) {
+      return;
+    }
+    if (msg.type === "status" && msg.status) render(msg.status);
+    else if (msg.type === "event" && msg.event) addEvent(msg.event, true);
+    else if (msg.type === "hello" && msg.role && msg.role !== state.role) applyRole(msg.role);
+  }
+
+  /* A JPEG of the program: shown once decoded, then acknowledged. A frame
+   * that arrives while one decodes waits; a newer one replaces it. */
+  function onFrame(blob) {
+    if (state.decoding) {
+      if (state.pendingFrame) ack(); /* skipped, but taken */
+      state.pendingFrame = blob;
+      return;
+    }
+    showFrame(blob);
+  }
+
+  async function showFrame(blob) {
+    const ws = state.ws;
+    state.decoding = true;
+    const img = $("preview");
+    const url = URL.createObjectURL(blob);
+    img.src = url;
+    try {
+      await img.decode();
+    } catch (e) {
+      /* a frame that does not decode is skipped */
+    }
+    if (state.ws !== ws || !state.loggedIn) {
+      URL.revokeObjectURL(url);
+      return;
+    }
+    if (state.shownUrl) URL.revokeObjectURL(state.shownUrl);
+    state.shownUrl = url;
+    state.frames++;
+    img.dataset.frames = String(state.frames);
+    $("preview-waiting").hidden = true;
+    ack();
+    state.decoding = false;
+    if (state.pendingFrame) {
+      const next = state.pendingFrame;
+      state.pendingFrame = null;
+      showFrame(next);
+    }
+  }
+
+  /* ---- status ---- */
+
+  function render(status) {
+    if (!status || !state.loggedIn) return;
+    state.status = status;
+    renderLive(status.live, status.live_since_ms);
+    const tally = $("tally");
+    tally.textContent = status.tally ? (window.ScI18n.has(`tally.${status.tally}`) ? t(`tally.${status.tally}`) : status.tally) : "—";
+    tally.dataset.state = status.tally || "";
+    renderRecording(status.recording);
+    renderShow(status.show);
+    renderAudio(status.audio);
+    renderStudio(status.studio);
+    renderUplinks(status.uplinks || []);
+    renderDestinations(status.destinations || []);
+    renderSignalSummary(status.uplinks || [], status.destinations || []);
+    renderCameras(status.cameras || []);
+  }
+
+  function renderLive(live, sinceMs) {
+    const onair = $("onair");
+    onair.dataset.state = live ? "on" : "off";
+    onair.textContent = t(live ? "onair.on" : "onair.off");
+    document.body.classList.toggle("is-live", !!live);
+    state.liveSince = live && typeof sinceMs === "number" ? sinceMs : null;
+    $("go-live").hidden = !!live;
+    $("end-show").hidden = !live;
+    tick();
+  }
+
+  function renderRecording(recording) {
+    const box = $("recording");
+    if (recording === undefined || recording === null) {
+      box.hidden = true;
+      return;
+    }
+    let text;
+    if (typeof recording === "object") {
+      text = ["state", "file", "path", "duration_s", "bytes"]
+        .filter((k) => recording[k] !== undefined && recording[k] !== null)
+        .map((k) => (k === "duration_s" ? duration(recording[k], true) : String(recording[k])))
+        .join(" · ");
+    } else {
+      text = String(recording);
+    }
+    if (changed(box, `${window.ScI18n.language}|${text}`))
+      box.replaceChildren(el("span", "label", t("recording")), document.createTextNode(" "), el("strong", null, text));
+    box.hidden = false;
+  }
+
+  function renderShow(show) {
+    const products = (show && show.products) || [];
+    const current = show && show.product ? products.find((p) => p.id === show.product) : null;
+    const name = $("current-product");
+    name.textContent = current ? current.name : t("product.none");
+    name.dataset.id = current ? current.id : "";
+    $("current-price").textContent = show && show.product && show.price ? `¥${show.price}` : "";
+    const next = show && show.next ? products.find((p) => p.id === show.next) : null;
+    $("upnext").textContent = next ? t("product.upnext", { name: next.name }) : "";
+    const explain = $("explain-timer");
+    explain.textContent = duration(show ? show.explain_s || 0 : 0);
+    explain.dataset.over = show && show.explain_over_limit ? "true" : "false";
+    $("explain-warning").hidden = !(show && show.explain_over_limit);
+    $("price-input").placeholder = current ? current.price : "";
+    $("stock-input").placeholder = current && current.stock >= 0 ? String(current.stock) : "";
+    setToggle($("coupon-toggle"), !!(show && show.coupon));
+    setToggle($("stock-toggle"), !!(show && show.stock));
+    setToggle($("opening-toggle"), !!(show && show.opening));
+    setToggle($("closing-toggle"), !!(show && show.closing));
+    $("lt-state").textContent = show && show.lower_third ? `${t("state.on")}: ${show.lower_third}` : t("state.off");
+    renderFlash(show);
+    renderRunOfShow(products, show ? show.next : null);
+  }
+
+  function renderFlash(show) {
+    const box = $("countdown");
+    if (show && show.flash_sale && typeof show.flash_end_ms === "number") {
+      let end = show.flash_end_ms;
+      /* a phone whose clock is off by more than a moment counts from what is left */
+      if (typeof show.flash_left_s === "number" && Math.abs(end - Date.now() - show.flash_left_s * 1000) > LIVE_SKEW_MS)
+        end = Date.now() + show.flash_left_s * 1000;
+      state.flashEnd = end;
+      box.dataset.running = "true";
+    } else {
+      state.flashEnd = null;
+      box.dataset.running = "false";
+    }
+    tick();
+  }
+
+  function renderRunOfShow(products, nextId) {
+    const key = JSON.stringify([products, nextId, window.ScI18n.language]);
+    if (key === state.productsKey) return;
+    state.productsKey = key;
+    const list = $("run-of-show");
+    list.replaceChildren(
+      ...products.map((p, i) => {
+        const li = el("li", "ros-row");
+        const button = el("button", "ros-item");
+        button.type = "button";
+        button.id = `product-${p.id}`;
+        button.dataset.id = p.id;
+        button.title = t("ros.goto");
+        if (p.on_air) button.classList.add("on-air");
+        if (p.id === nextId) button.classList.add("next");
+        const facts = [t("ros.price", { price: p.price })];
+        if (p.stock >= 0) facts.push(t("ros.stock", { stock: p.stock }));
+        if (p.flash_sale_s > 0) facts.push(t("ros.flash", { s: p.flash_sale_s }));
+        const badge = p.on_air ? el("span", "badge badge-red", t("ros.onair")) : p.id === nextId ? el("span", "badge", t("ros.next")) : null;
+        button.append(el("span", "ros-pos", i + 1), el("span", "ros-name", p.name), el("span", "ros-facts", facts.join(" · ")));
+        if (badge) button.append(badge);
+        li.append(button);
+        return li;
+      })
+    );
+  }
+
+  /* dBFS -> 0..1 of a meter that shows -60..0 dB */
+  function level(db) {
+    if (typeof db !== "number" || !isFinite(db)) return 0;
+    return Math.min(1, Math.max(0, (db + 60) / 60));
+  }
+
+  function renderMeter(box, meter) {
+    const peaks = (meter && meter.peak_db) || [], rms = (meter && meter.rms_db) || [];
+    if (box.dataset.channels !== String(peaks.length)) {
+      box.replaceChildren(
+        ...peaks.map(() => {
+          const bar = el("div", "bar");
+          bar.append(el("div", "fill"), el("div", "peak"));
+          return bar;
+        })
+      );
+      box.dataset.channels = String(peaks.length);
+    }
+    box.classList.toggle("clip", !!(meter && meter.clipping));
+    Array.from(box.children).forEach((bar, i) => {
+      bar.firstChild.style.transform = `scaleX(${level(rms[i]).toFixed(3)})`;
+      bar.lastChild.style.left = `${(level(peaks[i]) * 100).toFixed(1)}%`;
+      bar.title = `peak ${peaks[i]} dB · RMS ${rms[i]} dB`;
+    });
+  }
+
+  function renderAudio(audio) {
+    renderMeter($("meter-mic"), audio && audio.mic);
+    renderMeter($("meter-program"), audio && audio.program);
+    $("clipping").hidden = !(audio && ((audio.mic && audio.mic.clipping) || (audio.program && audio.program.clipping)));
+    setToggle($("mute-toggle"), !!(audio && audio.mute));
+    if (audio && typeof audio.gain_db === "number") $("gain-input").placeholder = String(audio.gain_db);
+  }
+
+  function fact(list, label, value) {
+    list.append(el("dt", null, label), el("dd", null, value));
+  }
+
+  function renderStudio(studio) {
+    $("scene-current").textContent = studio && studio.scene ? studio.scene : t("studio.scene.none");
+    const scenes = new Set(state.configScenes);
+    if (studio && Array.isArray(studio.scenes))
+      studio.scenes.forEach((s) => scenes.add(typeof s === "string" ? s : s && s.name));
+    scenes.delete(undefined);
+    const names = Array.from(scenes).sort();
+    const key = names.join("\n");
+    const buttons = $("scene-buttons");
+    if (buttons.dataset.key !== key) {
+      buttons.dataset.key = key;
+      $("scene-list").replaceChildren(
+        ...names.map((n) => {
+          const o = el("option");
+          o.value = n;
+          return o;
+        })
+      );
+      buttons.replaceChildren(
+        ...names.map((n) => {
+          const b = el("button", "btn btn-small scene-button", n);
+          b.type = "button";
+          b.dataset.scene = n;
+          return b;
+        })
+      );
+    }
+    buttons.querySelectorAll(".scene-button").forEach((b) => b.classList.toggle("active", !!studio && b.dataset.scene === studio.scene));
+    const info = $("studio-info");
+    if (!changed(info, JSON.stringify([window.ScI18n.language, studio && studio.lights, studio && studio.lamps, studio && studio.problems]))) return;
+    info.replaceChildren();
+    if (!studio) return;
+    if (studio.lights && Object.keys(studio.lights).length)
+      fact(info, t("studio.lights"), Object.entries(studio.lights).map(([k, v]) => `${k} ${v}%`).join(" · "));
+    if (studio.lamps)
+      fact(info, t("studio.lamps"), Object.entries(studio.lamps).map(([k, v]) => `${k} ${v}`).join(" · "));
+    if (Array.isArray(studio.problems) && studio.problems.length)
+      fact(info, t("studio.problems"), studio.problems.map((p) => (typeof p === "string" ? p : JSON.stringify(p))).join("; "));
+  }
+
+  function stateClass(text) {
+    return `state-${String(text || "").replace(/[^a-z]/gi, "-").toLowerCase()}`;
+  }
+
+  /* Writes only what changed, so a status every 100 ms leaves the DOM (and a
+   * finger on a button) alone. */
+  function setText(node, value) {
+    const text = value === null || value === undefined ? "" : String(value);
+    if (node.textContent !== text) node.textContent = text;
+  }
+
+  function setPill(pill, value) {
+    setText(pill, value || "—");
+    const name = `pill ${stateClass(value)}`;
+    if (pill.className !== name) pill.className = name;
+  }
+
+  /* Keeps one row per item of @items (by @keyOf), in order: @build makes a
+   * new row's cells, @update fills them in. */
+  function syncRows(table, items, keyOf, build, update) {
+    const body = table.tBodies[0];
+    const old = new Map(Array.from(body.rows).map((r) => [r.dataset.key, r]));
+    items.forEach((item, i) => {
+      const key = keyOf(item);
+      let row = old.get(key);
+      if (row) old.delete(key);
+      else {
+        row = build(item);
+        row.dataset.key = key;
+      }
+      update(row, item);
+      if (body.rows[i] !== row) body.insertBefore(row, body.rows[i] || null);
+    });
+    old.forEach((row) => row.remove());
+  }
+
+  function cells(row, specs) {
+    specs.forEach(([className, child]) => {
+      const cell = el("td", className);
+      if (child) cell.append(child);
+      row.append(cell);
+    });
+  }
+
+  function renderUplinks(uplinks) {
+    syncRows(
+      $("uplinks"),
+      uplinks,
+      (u) => u.uplink,
+      () => {
+        const row = el("tr");
+        cells(row, [["strong"], ["mono"], [null, el("span", "pill")], ["num"], ["chosen"]]);
+        return row;
+      },
+      (row, u) => {
+        const c = row.cells;
+        setText(c[0], u.uplink);
+        setText(c[1], u.interface || "—");
+        setPill(c[2].firstChild, u.state);
+        setText(c[3], typeof u.rtt_ms === "number" ? t("ms", { ms: Math.round(u.rtt_ms * 10) / 10 }) : "—");
+        setText(c[4], u.chosen ? "★" : "");
+      }
+    );
+    $("uplinks").hidden = uplinks.length === 0;
+    $("uplinks-none").hidden = uplinks.length > 0;
+  }
+
+  function renderDestinations(destinations) {
+    syncRows(
+      $("destinations"),
+      destinations,
+      (d) => d.destination,
+      (d) => {
+        const row = el("tr");
+        const name = el("div");
+        name.append(el("strong"), el("div", "mono small"));
+        const button = el("button", "btn btn-small reconnect");
+        button.type = "button";
+        button.dataset.destination = d.destination;
+        cells(row, [[null, name], [null, el("span", "pill")], [null], ["num"], ["num"], ["num"], [null, button]]);
+        return row;
+      },
+      (row, d) => {
+        const c = row.cells;
+        setText(c[0].querySelector("strong"), d.destination);
+        setText(c[0].querySelector(".mono"), d.url || "");
+        setPill(c[1].firstChild, d.state);
+        setText(c[2], [d.ingest, d.interface].filter(Boolean).join(" · ") || "—");
+        const kbps = d.state === "live" && d.rate ? d.rate.throughput_kbps : null;
+        setText(c[3], typeof kbps === "number" ? t("kbps", { kbps: Math.round(kbps / 10) * 10 }) : "—");
+        setText(c[4], `${d.tags_sent ?? 0} / ${d.tags_dropped ?? 0}`);
+        setText(c[5], `${d.connections ?? 0} / ${d.failures ?? 0} / ${d.moves ?? 0}`);
+        setText(c[6].firstChild, t("dest.reconnect"));
+      }
+    );
+    $("destinations").hidden = destinations.length === 0;
+    $("destinations-none").hidden = destinations.length > 0;
+  }
+
+  /* The destinations and uplinks at a glance, beside the preview. */
+  function renderSignalSummary(uplinks, destinations) {
+    const chip = (name, what, extra) => {
+      const c = el("span", `chip ${stateClass(what)}`);
+      c.append(el("strong", null, name), document.createTextNode(` ${what || "—"}${extra || ""}`));
+      return c;
+    };
+    const key = JSON.stringify([destinations.map((d) => [d.destination, d.state]), uplinks.map((u) => [u.uplink, u.state, u.chosen])]);
+    const box = $("signal-summary");
+    if (box.dataset.key === key) return;
+    box.dataset.key = key;
+    box.replaceChildren(
+      ...destinations.map((d) => chip(d.destination, d.state)),
+      ...uplinks.map((u) => chip(u.uplink, u.state, u.chosen ? " ★" : ""))
+    );
+  }
+
+  function renderCameras(cameras) {
+    const list = $("cameras");
+    const shown = cameras.map((c) => [c.camera, c.state, c.program, c.showing, c.device, c.lost_because]);
+    if (!changed(list, JSON.stringify(shown))) return;
+    list.replaceChildren(
+      ...cameras.map((c) => {
+        const li = el("li");
+        li.append(el("strong", null, c.camera), document.createTextNode(" "), el("span", `pill state-${c.state}`, c.state));
+        const more = [c.program ? "PGM" : null, c.showing, c.device, c.lost_because].filter(Boolean).join(" · ");
+        li.append(document.createTextNode(` ${more}`));
+        return li;
+      })
+    );
+  }
+
+  /* The show clock and the flash sale's countdown, from the device's clock. */
+  function tick() {
+    const clock = $("show-clock");
+    clock.textContent = state.liveSince !== null ? duration((Date.now() - state.liveSince) / 1000, true) : "00:00:00";
+    clock.dataset.running = state.liveSince !== null ? "true" : "false";
+    const countdown = $("countdown");
+    if (state.flashEnd !== null) {
+      const left = Math.max(0, Math.ceil((state.flashEnd - Date.now()) / 1000));
+      countdown.textContent = duration(left);
+      countdown.dataset.left = String(left);
+    } else {
+      countdown.textContent = "--:--";
+      countdown.dataset.left = "";
+    }
+  }
+
+  /* ---- events ---- */
+
+  function eventTime(ts) {
+    const d = new Date(ts);
+    return isNaN(d) ? String(ts || "") : `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  }
+
+  function addEvent(ev, newest) {
+    const key = `${ev.ts}|${ev.kind}|${ev.subject}|${ev.state}|${ev.detail}`;
+    if (state.eventKeys.has(key)) return;
+    state.eventKeys.add(key);
+    const li = el("li", `event kind-${String(ev.kind || "").replace(/[^a-z-]/gi, "")}`);
+    li.title = ev.ts || "";
+    li.append(
+      el("time", "event-time", eventTime(ev.ts)),
+      el("span", "event-kind", ev.kind),
+      el("span", "event-subject", ev.subject),
+      el("span", "event-state", ev.state),
+      el("span", "event-detail", ev.detail || "")
+    );
+    li.dataset.key = key;
+    const log = $("event-log");
+    if (newest) log.prepend(li);
+    else log.append(li);
+    while (log.children.length > EVENTS_MAX) {
+      const last = log.lastElementChild;
+      state.eventKeys.delete(last.dataset.key);
+      last.remove();
+    }
+    $("event-empty").hidden = log.children.length > 0;
+  }
+
+  async function loadEvents() {
+    try {
+      const events = await api("GET", `/api/v1/events?count=${EVENTS_MAX}`);
+      if (Array.isArray(events)) events.forEach((ev) => addEvent(ev, true));
+    } catch (e) {
+      failed(e);
+    }
+    $("event-empty").hidden = $("event-log").children.length > 0;
+  }
+
+  /* ---- the technician's view ---- */
+
+  function loadTechnician() {
+    if (!state.board) loadBoard();
+    if (!state.config) loadConfig();
+  }
+
+  async function loadBoard() {
+    try {
+      state.board = await api("GET", "/api/v1/board");
+      renderBoard();
+    } catch (e) {
+      failed(e);
+    }
+  }
+
+  function renderBoard() {
+    const list = $("board-info");
+    list.replaceChildren();
+    if (!state.board) return;
+    Object.entries(state.board).forEach(([k, v]) => {
+      let value = v === null ? t("none") : String(v);
+      if (k === "uptime_s" && typeof v === "number") value = duration(v, true);
+      if (k === "temperature_c" && typeof v === "number") value = `${v.toFixed(1)} °C`;
+      fact(list, window.ScI18n.has(`board.${k}`) ? t(`board.${k}`) : k, value);
+    });
+  }
+
+  function renderPreflight() {
+    const list = $("preflight-results");
+    list.replaceChildren();
+    $("preflight-summary").textContent = "";
+    if (!state.preflight) return;
+    state.preflight.forEach((item) => {
+      if (item && typeof item.passed === "number") {
+        const summary = $("preflight-summary");
+        summary.textContent = t("tech.preflight.summary", { passed: item.passed, failed: item.failed });
+        summary.dataset.failed = String(item.failed);
+        return;
+      }
+      const li = el("li", item.pass ? "pass" : "fail");
+      li.append(el("span", "check-mark", t(item.pass ? "tech.preflight.pass" : "tech.preflight.fail")), el("strong", null, item.check), el("span", "muted", item.detail || ""));
+      list.append(li);
+    });
+  }
+
+  const EDITABLE = /^(video|audio|failover|destination .+|uplink .+)$/;
+  const NEW_GROUP_KEYS = { destination: ["url", "key"], uplink: ["interface", "probe-hosts"] };
+
+  function isSecret(group, key) {
+    return group.startsWith("destination ") && key === "key";
+  }
+
+  async function loadConfig() {
+    try {
+      const data = await api("GET", "/api/v1/config");
+      state.configPath = data.path || "";
+      const groups = {};
+      ["video", "audio"].forEach((g) => {
+        groups[g] = { isNew: !(data.groups && data.groups[g]), removed: false, keys: {} };
+      });
+      Object.entries(data.groups || {}).forEach(([g, keys]) => {
+        if (!EDITABLE.test(g)) return;
+        groups[g] = { isNew: false, removed: false, keys: {} };
+        Object.entries(keys).forEach(([k, v]) => {
+          groups[g].keys[k] = { orig: v, value: isSecret(g, k) ? "" : v, removed: false };
+        });
+      });
+      state.config = groups;
+      state.configScenes = Object.keys(data.groups || {})
+        .filter((g) => g.startsWith("scene "))
+        .map((g) => g.slice(6));
+      renderConfig();
+      if (state.status) renderStudio(state.status.studio);
+    } catch (e) {
+      failed(e);
+    }
+  }
+
+  function groupOrder(a, b) {
+    const rank = (g) => (g === "video" ? 0 : g === "audio" ? 1 : g.startsWith("destination ") ? 2 : g.startsWith("uplink ") ? 3 : 4);
+    return rank(a) - rank(b) || a.localeCompare(b);
+  }
+
+  function renderConfig() {
+    const editor = $("config-editor");
+    editor.replaceChildren();
+    $("config-path").textContent = state.configPath ? t("tech.config.path", { path: state.configPath }) : "";
+    if (!state.config) return;
+    Object.keys(state.config)
+      .sort(groupOrder)
+      .forEach((g) => editor.append(renderGroup(g, state.config[g])));
+  }
+
+  function renderGroup(name, group) {
+    const box = el("fieldset", "cfg-group");
+    box.dataset.group = name;
+    if (group.removed) box.classList.add("removed");
+    const legend = el("legend");
+    legend.append(el("span", "mono", `[${name}]`));
+    box.append(legend);
+    if (name !== "video" && name !== "audio") {
+      const remove = el("button", "btn btn-small btn-ghost cfg-remove-group", t(group.removed ? "tech.config.restore-group" : "tech.config.remove-group"));
+      remove.type = "button";
+      remove.dataset.group = name;
+      legend.append(remove);
+    }
+    if (group.removed) {
+      box.append(el("p", "muted", t("tech.config.removed")));
+      return box;
+    }
+    Object.entries(group.keys).forEach(([k, entry]) => box.append(renderKey(name, k, entry)));
+    const add = el("div", "cfg-row cfg-add");
+    const keyInput = el("input", "cfg-new-key");
+    keyInput.type = "text";
+    keyInput.placeholder = t("tech.config.key");
+    keyInput.maxLength = 64;
+    const valueInput = el("input", "cfg-new-value");
+    valueInput.type = "text";
+    valueInput.placeholder = t("tech.config.value");
+    const addButton = el("button", "btn btn-small cfg-add-key", t("tech.config.add-key"));
+    addButton.type = "button";
+    addButton.dataset.group = name;
+    add.append(keyInput, valueInput, addButton);
+    box.append(add);
+    return box;
+  }
+
+  function renderKey(group, key, entry) {
+    const row = el("label", "cfg-row");
+    if (entry.removed) row.classList.add("removed");
+    row.append(el("span", "cfg-key mono", key));
+    const input = el("input", "cfg-value");
+    const secret = isSecret(group, key);
+    input.type = secret ? "password" : "text";
+    input.autocomplete = secret ? "new-password" : "off";
+    input.value = entry.value;
+    if (secret && entry.orig !== undefined) input.placeholder = t("tech.config.key-placeholder", { masked: entry.orig });
+    input.dataset.group = group;
+    input.dataset.key = key;
+    input.disabled = entry.removed;
+    const remove = el("button", "btn btn-small btn-ghost cfg-remove-key", entry.removed ? "↺" : "×");
+    remove.type = "button";
+    remove.title = t("tech.config.remove-key");
+    remove.dataset.group = group;
+    remove.dataset.key = key;
+    row.append(input, remove);
+    return row;
+  }
+
+  /* The changes the editor holds, as PUT /api/v1/config wants them. */
+  function configChanges() {
+    const changes = {};
+    Object.entries(state.config || {}).forEach(([g, group]) => {
+      if (group.removed) {
+        if (!group.isNew) changes[g] = null;
+        return;
+      }
+      const keys = {};
+      Object.entries(group.keys).forEach(([k, entry]) => {
+        if (entry.removed) {
+          if (entry.orig !== undefined) keys[k] = null;
+        } else if (isSecret(g, k) && entry.orig !== undefined) {
+          if (entry.value !== "") keys[k] = entry.value; /* write-only: sent only when typed */
+        } else if (entry.orig === undefined ? entry.value !== "" : entry.value !== entry.orig) {
+          keys[k] = entry.value;
+        }
+      });
+      if (Object.keys(keys).length) changes[g] = keys;
+    });
+    return changes;
+  }
+
+  function configMessage(text, kind) {
+    const m = $("config-message");
+    m.textContent = text;
+    m.dataset.kind = kind;
+  }
+
+  async function saveConfig(button) {
+    const changes = configChanges();
+    if (!Object.keys(changes).length) {
+      configMessage(t("tech.config.nothing"), "ok");
+      return;
+    }
+    button.disabled = true;
+    try {
+      await api("PUT", "/api/v1/config", { groups: changes });
+      state.config = null;
+      await loadConfig();
+      configMessage(t("tech.config.saved"), "ok");
+    } catch (e) {
+      if (e.status === 401) failed(e);
+      else configMessage(e.message, "error");
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function onConfigClick(ev) {
+    const target = ev.target.closest("button");
+    if (!target || !state.config) return;
+    const group = state.config[target.dataset.group];
+    if (!group) return;
+    if (target.classList.contains("cfg-remove-group")) {
+      group.removed = !group.removed;
+    } else if (target.classList.contains("cfg-remove-key")) {
+      const entry = group.keys[target.dataset.key];
+      if (entry.orig === undefined) delete group.keys[target.dataset.key];
+      else entry.removed = !entry.removed;
+    } else if (target.classList.contains("cfg-add-key")) {
+      const row = target.closest(".cfg-add");
+      const key = row.querySelector(".cfg-new-key").value.trim();
+      const value = row.querySelector(".cfg-new-value").value;
+      if (!/^[A-Za-z0-9-]{1,64}$/.test(key)) {
+        row.querySelector(".cfg-new-key").focus();
+        return;
+      }
+      if (group.keys[key]) {
+        group.keys[key].removed = false;
+        group.keys[key].value = value;
+      } else {
+        group.keys[key] = { orig: undefined, value, removed: false };
+      }
+    } else {
+      return;
+    }
+    renderConfig();
+  }
+
+  function onConfigInput(ev) {
+    const input = ev.target;
+    if (!input.classList.contains("cfg-value") || !state.config) return;
+    const entry = state.config[input.dataset.group] && state.config[input.dataset.group].keys[input.dataset.key];
+    if (entry) entry.value = input.value;
+  }
+
+  function onConfigAddGroup(ev) {
+    ev.preventDefault();
+    if (!state.config) return;
+    const kind = $("config-add-kind").value;
+    const name = $("config-add-name").value.trim();
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(name)) return;
+    const group = `${kind} ${name}`;
+    if (!state.config[group]) {
+      state.config[group] = { isNew: true, removed: false, keys: {} };
+      NEW_GROUP_KEYS[kind].forEach((k) => {
+        state.config[group].keys[k] = { orig: undefined, value: "", removed: false };
+      });
+    }
+    state.config[group].removed = false;
+    $("config-add-name").value = "";
+    renderConfig();
+  }
+
+  function passwordMessage(text, kind) {
+    const m = $("password-message");
+    m.textContent = text;
+    m.dataset.kind = kind;
+  }
+
+  async function setOperatorPassword(ev) {
+    ev.preventDefault();
+    const password = $("op-password").value, again = $("op-password2").value;
+    if (password.length < 8 || password.length > 128) return passwordMessage(t("setup.length"), "error");
+    if (password !== again) return passwordMessage(t("setup.mismatch"), "error");
+    const button = $("op-password-set");
+    button.disabled = true;
+    try {
+      await api("PUT", "/api/v1/passwords/operator", { password });
+      $("op-password").value = $("op-password2").value = "";
+      passwordMessage(t("tech.passwords.saved"), "ok");
+    } catch (e) {
+      if (e.status === 401) failed(e);
+      else passwordMessage(e.message, "error");
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function removeOperatorPassword(ev) {
+    if (!(await confirmAsk(t("tech.passwords.confirm-remove")))) return;
+    const answer = await act(ev.currentTarget, "DELETE", "/api/v1/passwords/operator", {});
+    if (answer) passwordMessage(t("tech.passwords.removed"), "ok");
+  }
+
+  async function runPreflight(ev) {
+    state.preflight = null;
+    renderPreflight();
+    const answer = await act(ev.currentTarget, "POST", "/api/v1/preflight", {});
+    if (Array.isArray(answer)) {
+      state.preflight = answer;
+      renderPreflight();
+    }
+  }
+
+  /* ---- the operator's actions ---- */
+
+  const show = (path, body) => (ev) => act(ev.currentTarget, "POST", `/api/v1/show/${path}`, typeof body === "function" ? body() : body);
+
+  async function goLive(on, button) {
+    if (!(await confirmAsk(t(on ? "live.confirm.go" : "live.confirm.end")))) return;
+    const answer = await act(button, "POST", "/api/v1/live", { on }, t(on ? "live.started" : "live.ended"));
+    if (answer) api("GET", "/api/v1/status").then(render, () => {});
+  }
+
+  function toggleAction(id, path) {
+    $(id).addEventListener("click", (ev) => act(ev.currentTarget, "POST", path, { on: !isPressed(ev.currentTarget) }));
+  }
+
+  function bindOperator() {
+    $("go-live").addEventListener("click", (ev) => goLive(true, ev.currentTarget));
+    $("end-show").addEventListener("click", (ev) => goLive(false, ev.currentTarget));
+    $("next-product").addEventListener("click", show("next", {}));
+    $("prev-product").addEventListener("click", show("previous", {}));
+    $("run-of-show").addEventListener("click", (ev) => {
+      const item = ev.target.closest(".ros-item");
+      if (item && !item.classList.contains("on-air")) act(item, "POST", "/api/v1/show/goto", { product: item.dataset.id });
+    });
+    $("flash-start").addEventListener("click", show("flash", { action: "start" }));
+    $("flash-stop").addEventListener("click", show("flash", { action: "stop" }));
+    $("flash-reset").addEventListener("click", show("flash", { action: "reset" }));
+    $("price-form").addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const price = $("price-input").value.trim();
+      if (!price) return;
+      const answer = await act($("price-set"), "POST", "/api/v1/show/price", { price }, (a) => t("price.done", { price: (a && a.price) || price }));
+      if (answer) $("price-input").value = "";
+    });
+    $("stock-form").addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const count = Number.parseInt($("stock-input").value, 10);
+      if (!Number.isFinite(count)) return;
+      if (await act($("stock-set"), "POST", "/api/v1/show/stock", { count })) $("stock-input").value = "";
+    });
+    toggleAction("stock-toggle", "/api/v1/show/stock");
+    toggleAction("coupon-toggle", "/api/v1/show/coupon");
+    toggleAction("opening-toggle", "/api/v1/show/opening");
+    toggleAction("closing-toggle", "/api/v1/show/closing");
+    toggleAction("mute-toggle", "/api/v1/audio/mute");
+    $("lower-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const body = { name: $("lt-name").value.trim() };
+      if (!body.name) return;
+      const role = $("lt-role").value.trim();
+      if (role) body.role = role;
+      act($("lt-show"), "POST", "/api/v1/show/lower-third", body);
+    });
+    $("lt-hide").addEventListener("click", (ev) => act(ev.currentTarget, "DELETE", "/api/v1/show/lower-third", {}));
+    $("gain-form").addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const db = Number($("gain-input").value);
+      if ($("gain-input").value !== "" && Number.isFinite(db) && (await act($("gain-set"), "POST", "/api/v1/audio/gain", { db }))) $("gain-input").value = "";
+    });
+    $("scene-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const scene = $("scene-input").value.trim();
+      if (scene) act($("scene-set"), "POST", "/api/v1/studio/scene", { scene });
+    });
+    $("scene-buttons").addEventListener("click", (ev) => {
+      const b = ev.target.closest(".scene-button");
+      if (b) act(b, "POST", "/api/v1/studio/scene", { scene: b.dataset.scene });
+    });
+    $("destinations").addEventListener("click", (ev) => {
+      const b = ev.target.closest(".reconnect");
+      if (b) act(b, "POST", "/api/v1/destinations/reconnect", { destination: b.dataset.destination }, t("dest.reconnected", { name: b.dataset.destination }));
+    });
+  }
+
+  function bindTechnician() {
+    $("preflight-run").addEventListener("click", runPreflight);
+    $("config-reload").addEventListener("click", () => {
+      state.config = null;
+      configMessage("", "ok");
+      loadConfig();
+    });
+    $("config-save").addEventListener("click", (ev) => saveConfig(ev.currentTarget));
+    $("config-editor").addEventListener("click", onConfigClick);
+    $("config-editor").addEventListener("input", onConfigInput);
+    $("config-add-form").addEventListener("submit", onConfigAddGroup);
+    $("config-form").addEventListener("submit", (ev) => ev.preventDefault()); /* Enter saves nothing by itself */
+    $("password-form").addEventListener("submit", setOperatorPassword);
+    $("op-password-remove").addEventListener("click", removeOperatorPassword);
+  }
+
+  /* ---- setup, login, logout ---- */
+
+  function bindGate() {
+    $("setup-form").addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const password = $("setup-password").value, again = $("setup-password2").value;
+      const error = $("setup-error");
+      error.textContent = "";
+      if (password.length < 8 || password.length > 128) return void (error.textContent = t("setup.length"));
+      if (password !== again) return void (error.textContent = t("setup.mismatch"));
+      $("setup-submit").disabled = true;
+      try {
+        const session = await api("POST", "/api/v1/setup", { password });
+        $("setup-password").value = $("setup-password2").value = "";
+        enter(session);
+      } catch (e) {
+        error.textContent = e.message;
+      } finally {
+        $("setup-submit").disabled = false;
+      }
+    });
+    $("login-form").addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const error = $("login-error");
+      error.textContent = "";
+      delete error.dataset.status;
+      $("login-submit").disabled = true;
+      try {
+        const session = await api("POST", "/api/v1/session", { role: $("login-role").value, password: $("login-password").value });
+        $("login-password").value = "";
+        enter(session);
+      } catch (e) {
+        error.textContent = e.message;
+        error.dataset.status = String(e.status);
+      } finally {
+        $("login-submit").disabled = false;
+      }
+    });
+    $("login-role").addEventListener("change", () => {
+      $("login-username").value = $("login-role").value;
+    });
+    $("logout").addEventListener("click", async (ev) => {
+      const button = ev.currentTarget;
+      button.disabled = true;
+      try {
+        await api("DELETE", "/api/v1/session", {});
+      } catch (e) {
+        /* the session is forgotten here either way */
+      } finally {
+        button.disabled = false;
+      }
+      leave();
+      showView("login");
+    });
+  }
+
+  function bindChrome() {
+    $("lang-toggle").addEventListener("click", () => {
+      window.ScI18n.setLanguage(window.ScI18n.language === "zh" ? "en" : "zh");
+      relabel();
+    });
+    document.querySelectorAll(".tab").forEach((tab) => tab.addEventListener("click", () => selectTab(tab.id)));
+    document.addEventListener("visibilitychange", sendPreviewWish);
+  }
+
+  /* Text built by the script, again in the new language. */
+  function relabel() {
+    if (state.role) $("who").textContent = t(state.role === "technician" ? "who.technician" : "who.operator");
+    setConn($("conn").dataset.state);
+    state.productsKey = "";
+    if (state.status) render(state.status);
+    else renderLive(false, null);
+    document.querySelectorAll(".toggle").forEach((b) => setToggle(b, isPressed(b)));
+    renderBoard();
+    renderPreflight();
+    renderConfig();
+  }
+
+  async function boot() {
+    window.ScI18n.apply();
+    bindChrome();
+    bindGate();
+    bindOperator();
+    bindTechnician();
+    document.querySelectorAll(".toggle").forEach((b) => setToggle(b, false));
+    renderLive(false, null);
+    setInterval(tick, 250);
+    try {
+      const setup = await api("GET", "/api/v1/setup");
+      if (setup && setup.needs_setup) return showView("setup");
+      const session = await fetchSession();
+      if (session) enter(session);
+      else showView("login");
+    } catch (e) {
+      showView("login");
+      $("login-error").textContent = e.message;
+    }
+  }
+
+  boot();
+})();

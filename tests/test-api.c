@@ -1,0 +1,714 @@
+/* The control API as a client on the studio LAN meets it: shopcastd runs
+ * with its panel on a loopback port, and every endpoint is called without a
+ * login, with the wrong role, with the right one, with malformed and with
+ * oversize bodies; the first start, the lockout, CSRF and Origin checks, the
+ * static files, the metrics, the WebSocket feed and its preview, and
+ * shopcastctl over the network. */
+#include "tests/support/ingest.h"
+#include "tests/support/testutil.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#define TEST_KEY  "api-test-stream-key-4f2a"
+#define TECH_PASS "technician-secret-1"
+#define OPER_PASS "operator-secret-22"
+
+typedef struct {
+  ScTestIngest *ingest;
+  char *dir, *ctl, *control, *base;
+  guint16 port;
+  GSubprocess *daemon;
+  SoupSession *http;
+} Fixture;
+
+typedef struct {
+  char *cookie, *csrf;
+} Login;
+
+typedef struct {
+  guint status;
+  char *body;
+  char *set_cookie;
+  char *csp;
+} Reply;
+
+static void
+reply_clear(Reply *r)
+{
+  g_free(r->body);
+  g_free(r->set_cookie);
+  g_free(r->csp);
+  memset(r, 0, sizeof *r);
+}
+
+static void
+login_clear(Login *l)
+{
+  g_free(l->cookie);
+  g_free(l->csrf);
+  memset(l, 0, sizeof *l);
+}
+
+/* One request; @login may be NULL; @origin NULL sends none. */
+static Reply
+call_full(Fixture *f, const char *method, const char *path, const char *body, const Login *login,
+          gboolean csrf, const char *origin)
+{
+  g_autofree char *uri = g_strconcat(f->base, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new(method, uri);
+  assert_non_null(msg);
+  SoupMessageHeaders *h = soup_message_get_request_headers(msg);
+  if (login && login->cookie)
+    soup_message_headers_replace(h, "Cookie", login->cookie);
+  if (login && csrf && login->csrf)
+    soup_message_headers_replace(h, "X-CSRF-Token", login->csrf);
+  if (origin)
+    soup_message_headers_replace(h, "Origin", origin);
+  if (body) {
+    g_autoptr(GBytes) b = g_bytes_new(body, strlen(body));
+    soup_message_set_request_body_from_bytes(msg, "application/json", b);
+  }
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) got = soup_session_send_and_read(f->http, msg, NULL, &error);
+  if (got == NULL)
+    fail_msg("%s %s: %s", method, path, error->message);
+  Reply r = {0};
+  r.status = soup_message_get_status(msg);
+  const char *data = g_bytes_get_data(got, NULL);
+  r.body = g_strndup(data ? data : "", g_bytes_get_size(got)); /* "" for an empty body */
+  SoupMessageHeaders *rh = soup_message_get_response_headers(msg);
+  r.set_cookie = g_strdup(soup_message_headers_get_one(rh, "Set-Cookie"));
+  r.csp = g_strdup(soup_message_headers_get_one(rh, "Content-Security-Policy"));
+  return r;
+}
+
+static Reply
+call(Fixture *f, const char *method, const char *path, const char *body, const Login *login)
+{
+  return call_full(f, method, path, body, login, TRUE, NULL);
+}
+
+static char *
+member(const char *json, const char *name)
+{
+  g_autoptr(JsonParser) p = json_parser_new();
+  if (!json_parser_load_from_data(p, json, -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p)))
+    return NULL;
+  JsonObject *o = json_node_get_object(json_parser_get_root(p));
+  return g_strdup(json_object_get_string_member_with_default(o, name, NULL));
+}
+
+static Login
+login_from(Reply *r)
+{
+  Login l = {0};
+  assert_int_equal(r->status, 200);
+  assert_non_null(r->set_cookie);
+  assert_non_null(strstr(r->set_cookie, "HttpOnly"));
+  assert_non_null(strstr(r->set_cookie, "SameSite=Strict"));
+  l.cookie = g_strndup(r->set_cookie, strcspn(r->set_cookie, ";"));
+  l.csrf = member(r->body, "csrf");
+  assert_non_null(l.csrf);
+  return l;
+}
+
+static Login
+login_as(Fixture *f, const char *role, const char *password)
+{
+  g_autofree char *body = g_strdup_printf("{\"role\":\"%s\",\"password\":\"%s\"}", role, password);
+  Reply r = call(f, "POST", "/api/v1/session", body, NULL);
+  Login l = login_from(&r);
+  reply_clear(&r);
+  return l;
+}
+
+/* ---- the box ---- */
+
+/* shopcastd ends with the test, even when the test crashes. */
+static void
+die_with_parent(gpointer data)
+{
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static int
+setup(void **state)
+{
+  Fixture *f = g_new0(Fixture, 1);
+  g_autoptr(GError) error = NULL;
+  ScTestIngestOptions opts = {0};
+  f->ingest = sc_test_ingest_start(&opts, &error);
+  if (f->ingest == NULL)
+    fail_msg("ingest: %s", error->message);
+  f->dir = sc_test_tmpdir();
+  f->ctl = sc_test_build_path("tools/shopcastctl");
+  f->control = g_build_filename(f->dir, "control", NULL);
+  f->port = sc_test_free_port();
+  f->base = g_strdup_printf("http://127.0.0.1:%u", f->port);
+  g_autofree char *show = sc_test_source_path("overlays/examples/winter-warmth.ini");
+  g_autofree char *url = sc_test_ingest_url(f->ingest, FALSE);
+  g_autofree char *text = g_strdup_printf(
+      "[box]\nboard = sim\nstart = live\ncontrol-socket = %s\nshow = %s\naudit-log = "
+      "%s/audit.jsonl\n"
+      "[video]\nwidth = 640\nheight = 360\nbitrate = 800\nx264-preset = ultrafast\n"
+      "[destination local]\nurl = %s\nkey = " TEST_KEY "\n"
+      "[panel]\nlisten = 127.0.0.1:%u\npasswords = %s/passwords\nlogin-attempts = 3\n"
+      "lockout = 30\n",
+      f->control, show, f->dir, url, f->port, f->dir);
+  g_autofree char *config = sc_test_write_file(f->dir, "shopcast.ini", text);
+  g_autofree char *shopcastd = sc_test_build_path("firmware/shopcastd");
+  g_autofree char *log = g_build_filename(f->dir, "shopcastd.log", NULL);
+  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_stderr_file_path(l, log);
+  g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
+  f->daemon = g_subprocess_launcher_spawn(l, &error, shopcastd, "--config", config, NULL);
+  if (f->daemon == NULL)
+    fail_msg("shopcastd: %s", error->message);
+  if (!sc_test_wait_port(f->port, 15000))
+    fail_msg("the panel did not open on port %u", f->port);
+  f->http = soup_session_new_with_options("timeout", 30, NULL);
+  *state = f;
+  return 0;
+}
+
+static char *
+daemon_log(Fixture *f)
+{
+  g_autofree char *path = g_build_filename(f->dir, "shopcastd.log", NULL);
+  char *text = NULL;
+  g_file_get_contents(path, &text, NULL, NULL);
+  return text ? text : g_strdup("");
+}
+
+static int
+teardown(void **state)
+{
+  Fixture *f = *state;
+  g_subprocess_send_signal(f->daemon, SIGTERM);
+  g_subprocess_wait(f->daemon, NULL, NULL);
+  g_autofree char *log = daemon_log(f);
+  g_object_unref(f->daemon);
+  /* no secret ever reaches the log */
+  assert_null(strstr(log, TEST_KEY));
+  assert_null(strstr(log, TECH_PASS));
+  assert_null(strstr(log, OPER_PASS));
+  g_object_unref(f->http);
+  sc_test_ingest_stop(f->ingest);
+  sc_test_rmtree(f->dir);
+  g_free(f->dir);
+  g_free(f->ctl);
+  g_free(f->control);
+  g_free(f->base);
+  g_free(f);
+  return 0;
+}
+
+/* The first start: nothing but the setup until the technician's password is set. */
+static Login
+first_start(Fixture *f)
+{
+  Reply r = call(f, "GET", "/api/v1/status", NULL, NULL);
+  assert_int_equal(r.status, 401);
+  assert_non_null(strstr(r.body, "first start"));
+  reply_clear(&r);
+  r = call(f, "GET", "/api/v1/setup", NULL, NULL);
+  assert_string_equal(r.body, "{\"needs_setup\":true}\n");
+  reply_clear(&r);
+  r = call(f, "POST", "/api/v1/session", "{\"role\":\"technician\",\"password\":\"whatever12\"}",
+           NULL);
+  assert_int_equal(r.status, 401); /* there is no default password */
+  reply_clear(&r);
+  r = call(f, "POST", "/api/v1/setup", "{\"password\":\"short\"}", NULL);
+  assert_int_equal(r.status, 400);
+  assert_non_null(strstr(r.body, "8 to 128 characters"));
+  reply_clear(&r);
+  r = call(f, "POST", "/api/v1/setup", "{\"password\":\"" TECH_PASS "\"}", NULL);
+  Login tech = login_from(&r);
+  reply_clear(&r);
+  r = call(f, "POST", "/api/v1/setup", "{\"password\":\"another-one-99\"}", NULL);
+  assert_int_equal(r.status, 409); /* set once; changed only when logged in */
+  reply_clear(&r);
+  return tech;
+}
+
+static void
+test_first_start_and_sessions(void **state)
+{
+  Fixture *f = *state;
+  Login tech = first_start(f);
+  Reply r = call(f, "GET", "/api/v1/session", NULL, &tech);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "\"role\":\"technician\""));
+  reply_clear(&r);
+  /* the operator's password, set by the technician */
+  r = call(f, "PUT", "/api/v1/passwords/operator", "{\"password\":\"" OPER_PASS "\"}", &tech);
+  assert_int_equal(r.status, 200);
+  reply_clear(&r);
+  Login oper = login_as(f, "operator", OPER_PASS);
+  r = call(f, "GET", "/api/v1/status", NULL, &oper);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "\"live\":true"));
+  assert_null(strstr(r.body, TEST_KEY));
+  /* the encoder's rate (adaptive by default) and each destination's controller */
+  assert_non_null(strstr(r.body, "\"bitrate\":{\"mode\":\"adaptive\",\"target_kbps\":"));
+  assert_non_null(strstr(r.body, "\"current_kbps\":"));
+  assert_non_null(strstr(r.body, "\"rate\":{\"adaptive\":true,\"state\":"));
+  reply_clear(&r);
+  /* logging out ends the session */
+  r = call(f, "DELETE", "/api/v1/session", "{}", &oper);
+  assert_int_equal(r.status, 200);
+  reply_clear(&r);
+  r = call(f, "GET", "/api/v1/status", NULL, &oper);
+  assert_int_equal(r.status, 401);
+  reply_clear(&r);
+  login_clear(&tech);
+  login_clear(&oper);
+}
+
+typedef struct {
+  const char *method, *path, *body;
+  gboolean technician; /* technician only */
+} Endpoint;
+
+/* Every endpoint with a harmless body. */
+static const Endpoint endpoints[] = {
+    {"GET", "/api/v1/status", NULL, FALSE},
+    {"GET", "/api/v1/events?count=5", NULL, FALSE},
+    {"GET", "/api/v1/show", NULL, FALSE},
+    {"POST", "/api/v1/show/goto", "{\"product\":\"1\"}", FALSE},
+    {"POST", "/api/v1/show/stock", "{\"count\":120}", FALSE},
+    {"POST", "/api/v1/show/coupon", "{\"on\":false}", FALSE},
+    {"POST", "/api/v1/show/lower-third", "{\"name\":\"小雨\"}", FALSE},
+    {"DELETE", "/api/v1/show/lower-third", NULL, FALSE},
+    {"POST", "/api/v1/show/opening", "{\"on\":false}", FALSE},
+    {"POST", "/api/v1/show/closing", "{\"on\":false}", FALSE},
+    {"POST", "/api/v1/show/flash", "{\"action\":\"reset\"}", FALSE},
+    {"POST", "/api/v1/show/price", "{\"price\":\"9999\"}", FALSE}, /* refused: not below */
+    {"POST", "/api/v1/show/move", "{\"product\":\"down-jacket\",\"position\":1}", FALSE},
+    {"POST", "/api/v1/show/next", NULL, FALSE},
+    {"POST", "/api/v1/show/previous", NULL, FALSE},
+    {"POST", "/api/v1/show/reload", NULL, FALSE},
+    {"GET", "/api/v1/audio", NULL, FALSE},
+    {"POST", "/api/v1/audio/gain", "{\"db\":0}", FALSE},
+    {"POST", "/api/v1/audio/mute", "{\"on\":false}", FALSE},
+    {"POST", "/api/v1/audio/sync", "{\"ms\":0}", TRUE},
+    {"GET", "/api/v1/cameras", NULL, FALSE},
+    {"POST", "/api/v1/cameras/switch", "{\"camera\":\"main\"}", FALSE},
+    {"GET", "/api/v1/cameras/main", NULL, TRUE},
+    {"POST", "/api/v1/cameras/main/controls", "{\"control\":\"focus\",\"value\":\"auto\"}", TRUE},
+    {"POST", "/api/v1/cameras/nosuch/drill", "{\"mode\":\"on\"}", TRUE},
+    {"GET", "/api/v1/studio", NULL, FALSE},
+    {"POST", "/api/v1/studio/scene", "{\"scene\":\"nosuch\"}", FALSE},
+    {"POST", "/api/v1/studio/press", "{\"button\":\"nosuch\"}", TRUE},
+    {"POST", "/api/v1/destinations/reconnect", "{\"destination\":\"local\"}", FALSE},
+    {"POST", "/api/v1/uplinks/wired/drill", "{\"seconds\":0}", TRUE},
+    {"POST", "/api/v1/preflight", NULL, TRUE},
+    {"GET", "/api/v1/board", NULL, TRUE},
+    {"GET", "/api/v1/logs", NULL, TRUE},
+    {"GET", "/api/v1/config", NULL, TRUE},
+    {"PUT", "/api/v1/config", "{\"groups\":{}}", TRUE},
+    {"GET", "/api/v1/preview.jpg", NULL, FALSE},
+    {"GET", "/metrics", NULL, FALSE},
+    {"POST", "/api/v1/live", "{\"on\":true}", FALSE},
+    /* last: a new operator password ends the operator's sessions */
+    {"PUT", "/api/v1/passwords/operator", "{\"password\":\"" OPER_PASS "\"}", TRUE},
+};
+
+static gboolean
+changes_state(const Endpoint *e)
+{
+  return !g_str_equal(e->method, "GET");
+}
+
+static void
+test_every_endpoint_checks_role_csrf_and_origin(void **state)
+{
+  Fixture *f = *state;
+  Login tech = first_start(f);
+  Reply r = call(f, "PUT", "/api/v1/passwords/operator", "{\"password\":\"" OPER_PASS "\"}", &tech);
+  reply_clear(&r);
+  Login oper = login_as(f, "operator", OPER_PASS);
+  for (guint i = 0; i < G_N_ELEMENTS(endpoints); i++) {
+    const Endpoint *e = &endpoints[i];
+    g_print("%s %s\n", e->method, e->path);
+    r = call(f, e->method, e->path, e->body, NULL); /* not logged in */
+    assert_int_equal(r.status, 401);
+    reply_clear(&r);
+    r = call(f, e->method, e->path, e->body, &oper);
+    if (e->technician) {
+      assert_int_equal(r.status, 403); /* the wrong role */
+      assert_non_null(strstr(r.body, "technician"));
+    } else {
+      assert_true(r.status != 401 && r.status != 403);
+    }
+    reply_clear(&r);
+    r = call(f, e->method, e->path, e->body, &tech);
+    /* allowed; the action may still be refused for its own reasons (4xx),
+     * and the preview may be starting (503) */
+    assert_true(r.status != 401 && r.status != 403 && (r.status < 500 || r.status == 503));
+    assert_null(strstr(r.body, TEST_KEY));
+    reply_clear(&r);
+    if (!changes_state(e))
+      continue;
+    r = call_full(f, e->method, e->path, e->body, &tech, FALSE, NULL); /* no CSRF token */
+    assert_int_equal(r.status, 403);
+    assert_non_null(strstr(r.body, "CSRF"));
+    reply_clear(&r);
+    r = call_full(f, e->method, e->path, e->body, &tech, TRUE, "http://evil.example");
+    assert_int_equal(r.status, 403);
+    assert_non_null(strstr(r.body, "cross-site"));
+    reply_clear(&r);
+  }
+  login_clear(&tech);
+  login_clear(&oper);
+}
+
+static void
+test_bad_bodies_are_refused_with_reasons(void **state)
+{
+  Fixture *f = *state;
+  Login tech = first_start(f);
+  static const struct {
+    const char *path, *body, *says;
+  } bad[] = {
+      {"/api/v1/show/stock", "{\"count\":", "malformed JSON"},
+      {"/api/v1/show/stock", "[1,2]", "must be a JSON object"},
+      {"/api/v1/show/stock", "{\"count\":1,\"colour\":\"red\"}", "unknown field 'colour'"},
+      {"/api/v1/show/coupon", "{\"on\":\"yes\"}", "'on' must be true or false"},
+      {"/api/v1/show/goto", "{}", "missing field 'product'"},
+      {"/api/v1/show/price", "{\"price\":[1]}", "'price' must be a string"},
+      {"/api/v1/live", "{\"on\":null}", "missing field 'on'"},
+      {"/api/v1/session", "{\"password\":5}", "send {"},
+      {"/api/v1/show/stock", "{\"count\":\"lots\"}", "not a count"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    Reply r = call(f, "POST", bad[i].path, bad[i].body, &tech);
+    g_print("%s %s -> %u %s", bad[i].path, bad[i].body, r.status, r.body);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, bad[i].says));
+    reply_clear(&r);
+  }
+  /* config changes are checked as the box checks its config; nothing is saved */
+  g_autofree char *before = NULL;
+  g_autofree char *config = g_build_filename(f->dir, "shopcast.ini", NULL);
+  g_file_get_contents(config, &before, NULL, NULL);
+  Reply r =
+      call(f, "PUT", "/api/v1/config", "{\"groups\":{\"video\":{\"bitrat\":\"3000\"}}}", &tech);
+  assert_int_equal(r.status, 400);
+  assert_non_null(strstr(r.body, "did you mean 'bitrate'"));
+  assert_non_null(strstr(r.body, "shopcast.ini"));
+  reply_clear(&r);
+  g_autofree char *after = NULL;
+  g_file_get_contents(config, &after, NULL, NULL);
+  assert_string_equal(before, after);
+  /* a good change is saved; the stream key stays write-only */
+  r = call(f, "PUT", "/api/v1/config", "{\"groups\":{\"video\":{\"bitrate\":\"900\"}}}", &tech);
+  assert_int_equal(r.status, 200);
+  reply_clear(&r);
+  r = call(f, "GET", "/api/v1/config", NULL, &tech);
+  assert_non_null(strstr(r.body, "\"bitrate\":\"900\""));
+  assert_non_null(strstr(r.body, "\"key\":\"****"));
+  assert_null(strstr(r.body, TEST_KEY));
+  reply_clear(&r);
+  g_free(after);
+  after = NULL;
+  g_file_get_contents(config, &after, NULL, NULL);
+  assert_non_null(strstr(after, "key=" TEST_KEY)); /* sent back masked: unchanged */
+  login_clear(&tech);
+}
+
+static void
+test_oversize_and_chunked_bodies(void **state)
+{
+  Fixture *f = *state;
+  Login tech = first_start(f);
+  GString *big = g_string_new("{\"name\":\"");
+  while (big->len < 70 * 1024)
+    g_string_append(big, "xxxxxxxxxxxxxxxx");
+  g_string_append(big, "\"}");
+  Reply r = call(f, "POST", "/api/v1/show/lower-third", big->str, &tech);
+  assert_int_equal(r.status, 413);
+  assert_non_null(strstr(r.body, "too large"));
+  reply_clear(&r);
+  g_string_free(big, TRUE);
+  /* a body without a length is refused before it is read */
+  g_autofree char *uri = g_strconcat(f->base, "/api/v1/show/stock", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new("POST", uri);
+  g_autoptr(GInputStream) in = g_memory_input_stream_new_from_data("{\"count\":3}", 11, NULL);
+  soup_message_set_request_body(msg, "application/json", in, -1);
+  soup_message_headers_replace(soup_message_get_request_headers(msg), "Cookie", tech.cookie);
+  g_autoptr(GBytes) got = soup_session_send_and_read(f->http, msg, NULL, NULL);
+  assert_int_equal(soup_message_get_status(msg), 411);
+  login_clear(&tech);
+}
+
+static void
+test_static_files_cannot_escape(void **state)
+{
+  Fixture *f = *state;
+  Reply r = call(f, "GET", "/", NULL, NULL);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "<html"));
+  assert_non_null(r.csp);
+  assert_non_null(strstr(r.csp, "default-src 'self'"));
+  reply_clear(&r);
+  static const char *const escapes[] = {
+      "/../../../../etc/passwd",
+      "/%2e%2e/%2e%2e/etc/passwd",
+      "/app.js/../../etc/passwd",
+      "/.%2e/shopcast.ini",
+      "/%2fetc%2fpasswd",
+      "/panel.gresource.xml",
+      "/etc/passwd",
+      "/\\..\\..\\etc\\passwd",
+      "/..%2f..%2fetc%2fpasswd",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(escapes); i++) {
+    r = call(f, "GET", escapes[i], NULL, NULL);
+    g_print("%s -> %u\n", escapes[i], r.status);
+    assert_true(r.status == 404 || r.status == 400);
+    assert_null(strstr(r.body, "root:"));
+    assert_null(strstr(r.body, TEST_KEY));
+    reply_clear(&r);
+  }
+  r = call(f, "POST", "/index.html", "{}", NULL);
+  assert_int_equal(r.status, 405);
+  reply_clear(&r);
+  r = call(f, "GET", "/api/v1/nosuch", NULL, NULL);
+  assert_int_equal(r.status, 404);
+  reply_clear(&r);
+  r = call(f, "PATCH", "/api/v1/status", "{}", NULL);
+  assert_int_equal(r.status, 405);
+  reply_clear(&r);
+  r = call(f, "HEAD", "/api/v1/status", NULL, NULL); /* a GET route: asks for a login */
+  assert_int_equal(r.status, 401);
+  assert_string_equal(r.body, "");
+  reply_clear(&r);
+}
+
+static void
+test_wrong_passwords_lock_out(void **state)
+{
+  Fixture *f = *state;
+  Login tech = first_start(f); /* its login before the setup was the first wrong password */
+  for (guint i = 0; i < 2; i++) {
+    Reply r = call(f, "POST", "/api/v1/session",
+                   "{\"role\":\"technician\",\"password\":\"not-the-password\"}", NULL);
+    assert_int_equal(r.status, 401);
+    reply_clear(&r);
+  }
+  /* the right password, too late: locked out for a while */
+  Reply r = call(f, "POST", "/api/v1/session",
+                 "{\"role\":\"technician\",\"password\":\"" TECH_PASS "\"}", NULL);
+  assert_int_equal(r.status, 429);
+  assert_non_null(strstr(r.body, "try again in"));
+  reply_clear(&r);
+  /* the session already open goes on */
+  r = call(f, "GET", "/api/v1/status", NULL, &tech);
+  assert_int_equal(r.status, 200);
+  reply_clear(&r);
+  login_clear(&tech);
+}
+
+static void
+test_metrics_for_prometheus(void **state)
+{
+  Fixture *f = *state;
+  Login tech = first_start(f);
+  login_clear(&tech);
+  g_autofree char *basic =
+      g_base64_encode((const guchar *)"technician:" TECH_PASS, strlen("technician:" TECH_PASS));
+  g_autofree char *header = g_strconcat("Basic ", basic, NULL);
+  g_autofree char *uri = g_strconcat(f->base, "/metrics", NULL);
+  g_autofree char *text = NULL;
+  /* the mic's meter reports every 100 ms once the pipeline plays (slowly
+   * under the sanitizers) */
+  for (guint attempt = 0; attempt < 200; attempt++) {
+    g_autoptr(SoupMessage) msg = soup_message_new("GET", uri);
+    soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization", header);
+    g_autoptr(GBytes) got = soup_session_send_and_read(f->http, msg, NULL, NULL);
+    assert_int_equal(soup_message_get_status(msg), 200);
+    g_free(text);
+    text = g_strndup(g_bytes_get_data(got, NULL), g_bytes_get_size(got));
+    if (strstr(text, "shopcast_audio_peak_dbfs{point=\"mic\""))
+      break;
+    g_usleep(100 * 1000);
+  }
+  assert_non_null(strstr(text, "# TYPE shopcast_frames_encoded_total counter\n"));
+  assert_non_null(strstr(text, "shopcast_live 1\n"));
+  assert_non_null(strstr(text, "shopcast_output_bytes_sent_total{destination=\"local\"}"));
+  assert_non_null(strstr(text, "shopcast_audio_peak_dbfs{point=\"mic\",channel=\"0\"}"));
+  assert_non_null(strstr(text, "shopcast_process_cpu_seconds_total"));
+  assert_non_null(strstr(text, "# TYPE shopcast_video_bitrate_bps gauge\n"));
+  assert_non_null(strstr(text, "# TYPE shopcast_video_bitrate_current_bps gauge\n"));
+  assert_non_null(strstr(text, "# TYPE shopcast_video_bitrate_changes_total counter\n"));
+  assert_non_null(strstr(text, "shopcast_output_frames_dropped_total{destination=\"local\"} 0\n"));
+  assert_non_null(strstr(text, "shopcast_output_gops_dropped_total{destination=\"local\"} 0\n"));
+  const char *target = strstr(text, "\nshopcast_video_bitrate_bps ");
+  assert_non_null(target);
+  assert_true(g_ascii_strtod(target + strlen("\nshopcast_video_bitrate_bps "), NULL) >= 500000);
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  for (guint i = 0; lines[i]; i++) /* every sample is shopcast's */
+    assert_true(lines[i][0] == '\0' || lines[i][0] == '#' ||
+                g_str_has_prefix(lines[i], "shopcast_"));
+  Reply r = call(f, "GET", "/metrics", NULL, NULL);
+  assert_int_equal(r.status, 401);
+  reply_clear(&r);
+}
+
+typedef struct {
+  GMainLoop *loop;
+  SoupWebsocketConnection *ws;
+  GError *error;
+  guint texts, binaries;
+  gboolean status_seen, hello_seen;
+  GBytes *jpeg;
+} Feed;
+
+static void
+on_connected(GObject *source, GAsyncResult *result, gpointer data)
+{
+  Feed *feed = data;
+  feed->ws = soup_session_websocket_connect_finish(SOUP_SESSION(source), result, &feed->error);
+  g_main_loop_quit(feed->loop);
+}
+
+static void
+on_feed_message(SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer data)
+{
+  Feed *feed = data;
+  gsize len = 0;
+  const char *bytes = g_bytes_get_data(message, &len);
+  if (type == SOUP_WEBSOCKET_DATA_BINARY) {
+    feed->binaries++;
+    if (feed->jpeg == NULL)
+      feed->jpeg = g_bytes_ref(message);
+    soup_websocket_connection_send_text(ws, "{\"ack\":1}");
+  } else {
+    feed->texts++;
+    g_autofree char *text = g_strndup(bytes, len);
+    feed->hello_seen |= g_str_has_prefix(text, "{\"type\":\"hello\",\"role\":\"operator\"");
+    feed->status_seen |= g_str_has_prefix(text, "{\"type\":\"status\",\"status\":{\"live\":");
+  }
+}
+
+static gboolean
+quit_loop(gpointer data)
+{
+  g_main_loop_quit(data);
+  return G_SOURCE_REMOVE;
+}
+
+static SoupWebsocketConnection *
+open_feed(Fixture *f, Feed *feed, const Login *login, const char *origin)
+{
+  g_autofree char *uri = g_strdup_printf("ws://127.0.0.1:%u/api/v1/ws", f->port);
+  g_autoptr(SoupMessage) msg = soup_message_new("GET", uri);
+  if (login)
+    soup_message_headers_replace(soup_message_get_request_headers(msg), "Cookie", login->cookie);
+  feed->loop = g_main_loop_new(NULL, FALSE);
+  soup_session_websocket_connect_async(f->http, msg, origin, NULL, G_PRIORITY_DEFAULT, NULL,
+                                       on_connected, feed);
+  guint guard = g_timeout_add_seconds(10, quit_loop, feed->loop);
+  g_main_loop_run(feed->loop);
+  g_source_remove(guard);
+  return feed->ws;
+}
+
+static void
+test_feed_and_preview(void **state)
+{
+  Fixture *f = *state;
+  Login tech = first_start(f);
+  Reply r = call(f, "PUT", "/api/v1/passwords/operator", "{\"password\":\"" OPER_PASS "\"}", &tech);
+  reply_clear(&r);
+  Login oper = login_as(f, "operator", OPER_PASS);
+  g_autofree char *origin = g_strdup(f->base);
+  /* refused: no login, and a foreign page */
+  Feed none = {0};
+  assert_null(open_feed(f, &none, NULL, origin));
+  g_clear_error(&none.error);
+  g_main_loop_unref(none.loop);
+  Feed foreign = {0};
+  assert_null(open_feed(f, &foreign, &oper, "http://evil.example"));
+  g_clear_error(&foreign.error);
+  g_main_loop_unref(foreign.loop);
+  /* the operator's feed: hello, status, then the preview when asked */
+  Feed feed = {0};
+  assert_non_null(open_feed(f, &feed, &oper, origin));
+  g_signal_connect(feed.ws, "message", G_CALLBACK(on_feed_message), &feed);
+  soup_websocket_connection_send_text(feed.ws, "{\"preview\":true}");
+  gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+  while (feed.binaries < 5 && g_get_monotonic_time() < end)
+    g_main_context_iteration(NULL, TRUE);
+  assert_true(feed.hello_seen);
+  assert_true(feed.status_seen);
+  assert_true(feed.binaries >= 5);
+  const guint8 *jpeg = g_bytes_get_data(feed.jpeg, NULL);
+  assert_true(g_bytes_get_size(feed.jpeg) > 2000);
+  assert_int_equal(jpeg[0], 0xFF);
+  assert_int_equal(jpeg[1], 0xD8);
+  soup_websocket_connection_close(feed.ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  end = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+  while (soup_websocket_connection_get_state(feed.ws) != SOUP_WEBSOCKET_STATE_CLOSED &&
+         g_get_monotonic_time() < end)
+    g_main_context_iteration(NULL, TRUE);
+  g_object_unref(feed.ws);
+  g_bytes_unref(feed.jpeg);
+  g_main_loop_unref(feed.loop);
+  login_clear(&tech);
+  login_clear(&oper);
+}
+
+static void
+test_shopcastctl_over_the_network(void **state)
+{
+  Fixture *f = *state;
+  Login tech = first_start(f);
+  login_clear(&tech);
+  g_autofree char *out = NULL, *err = NULL;
+  g_setenv("SHOPCAST_PASSWORD", TECH_PASS, TRUE);
+  char *status[] = {f->ctl, "--url", f->base, "show", "goto", "1", NULL};
+  assert_int_equal(sc_test_run(status, 20, &out, &err), 0);
+  assert_non_null(strstr(out, "\"product\":\"down-jacket\""));
+  g_clear_pointer(&out, g_free);
+  g_clear_pointer(&err, g_free);
+  g_setenv("SHOPCAST_PASSWORD", "not-the-password", TRUE);
+  assert_int_equal(sc_test_run(status, 20, &out, &err), 77);
+  assert_non_null(strstr(err, "wrong password"));
+  g_unsetenv("SHOPCAST_PASSWORD");
+  g_clear_pointer(&out, g_free);
+  g_clear_pointer(&err, g_free);
+  /* on the box, the Unix socket is the technician */
+  char *board[] = {f->ctl, "--socket", f->control, "board", NULL};
+  assert_int_equal(sc_test_run(board, 20, &out, &err), 0);
+  assert_non_null(strstr(out, "\"board\":\"sim\""));
+}
+
+int
+main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_first_start_and_sessions, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_every_endpoint_checks_role_csrf_and_origin, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_bad_bodies_are_refused_with_reasons, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_oversize_and_chunked_bodies, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_static_files_cannot_escape, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_wrong_passwords_lock_out, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_metrics_for_prometheus, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_feed_and_preview, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_shopcastctl_over_the_network, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
