@@ -4,12 +4,14 @@
 
 BUILD     ?= build
 SAN_BUILD ?= build-san
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 BOARD     ?= sim
 DURATION  ?= 3600
 
 SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps run test bench bench-failover bench-abr format check-format clean
+.PHONY: all deps run test bench bench-failover bench-abr fuzz format check-format clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -20,6 +22,10 @@ $(BUILD)/build.ninja:
 # The same tree built with AddressSanitizer and UndefinedBehaviorSanitizer.
 $(SAN_BUILD)/build.ninja:
 	meson setup $(SAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+# The fuzz targets as libFuzzer fuzzers: clang, ASan and UBSan (make fuzz).
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
 
 deps:
 	./tools/install-deps.sh
@@ -64,5 +70,12 @@ format:
 check-format:
 	clang-format --dry-run --Werror $(SOURCES)
 
+# Each parser of outside input fuzzed for FUZZ_SECONDS (default 60) from the
+# committed corpus; a crash fails and is kept in $(FUZZ_BUILD)/fuzz-artifacts.
+fuzz: deps
+	$(MAKE) $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD) tests/fuzz/fuzz-config tests/fuzz/fuzz-show tests/fuzz/fuzz-rtmp tests/fuzz/fuzz-http
+	./tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)

@@ -68,6 +68,7 @@ static const Action actions[] = {
      OUT_TEXT},
     {"POST", "/api/v1/uplinks/{name}/drill", SC_ROLE_TECHNICIAN, "drill {=name} {seconds}",
      OUT_TEXT},
+    {"POST", "/api/v1/pipeline/drill", SC_ROLE_TECHNICIAN, "drill pipeline {seconds}", OUT_TEXT},
     {"POST", "/api/v1/preflight", SC_ROLE_TECHNICIAN, "preflight", OUT_LINES},
     {"GET", "/api/v1/board", SC_ROLE_TECHNICIAN, "board", OUT_JSON},
 };
@@ -456,7 +457,8 @@ on_metrics(ScHttpRequest *req, gpointer data)
 {
   ScApi *self = data;
   g_autofree char *text = self->host.metrics(self->host.user_data);
-  g_autoptr(GBytes) bytes = g_bytes_new_take(g_steal_pointer(&text), strlen(text));
+  gsize len = strlen(text); /* before the text is taken: the order of arguments is unspecified */
+  g_autoptr(GBytes) bytes = g_bytes_new_take(g_steal_pointer(&text), len);
   sc_http_reply_bytes(req, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8", bytes, NULL);
 }
 
@@ -510,7 +512,8 @@ on_logs(ScHttpRequest *req, gpointer data)
   g_autofree char *log = self->host.log_text(self->host.user_data);
   g_autofree char *text =
       g_strdup_printf("# shopcast events (JSON lines)\n%s\n# shopcastd log\n%s", events, log);
-  g_autoptr(GBytes) bytes = g_bytes_new_take(g_steal_pointer(&text), strlen(text));
+  gsize len = strlen(text);
+  g_autoptr(GBytes) bytes = g_bytes_new_take(g_steal_pointer(&text), len);
   sc_http_reply_bytes(req, SOUP_STATUS_OK, "text/plain; charset=utf-8", bytes, "shopcast-log.txt");
 }
 

@@ -274,6 +274,9 @@ metrics_text(gpointer data)
                    sc_board_get_name(self->board), "video_encoder",
                    sc_pipeline_get_video_encoder(self->pipeline), NULL);
   sc_metrics_single(m, "shopcast_live", "gauge", "1 while the show is on air", self->live);
+  sc_metrics_single(m, "shopcast_pipeline_restarts_total", "counter",
+                    "restarts of the program pipeline after no frame passed for 2 s",
+                    (double)sc_stall_watch_get_stalls(self->stall));
   sc_metrics_single(m, "shopcast_frames_encoded_total", "counter",
                     "program frames sent to the encoder",
                     (double)sc_pipeline_get_frame_count(self->pipeline));

@@ -12,6 +12,7 @@
 #include "firmware/failover.h"
 #include "firmware/graphics.h"
 #include "firmware/http.h"
+#include "firmware/stall-watch.h"
 #include "firmware/studio.h"
 #include "pipeline/output.h"
 
@@ -27,6 +28,7 @@ struct _ScDaemon {
   gint64 live_since_us;  /* wall clock of going live, for the show clock */
   gint64 started_us;     /* monotonic, at start */
   gboolean playing;      /* the program pipeline is encoding */
+  ScStallWatch *stall;   /* restarts the pipeline when no frame passes for 2 s */
   ScStudio *studio;      /* buttons, tally, lights */
   guint64 dropped_seen;  /* tags the outputs had dropped at the last look */
   gint64 dropping_until; /* the tally shows degraded until then after a drop */

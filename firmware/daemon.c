@@ -64,6 +64,7 @@ on_pipeline_event(ScPipeline *pipeline, ScPipelineEvent event, const GError *err
                      "program pipeline playing");
     sd_notify(0, "READY=1\nSTATUS=streaming");
     self->playing = TRUE;
+    sc_stall_watch_arm(self->stall, TRUE);
     if (self->studio)
       sc_studio_update(self->studio);
     break;
@@ -368,6 +369,42 @@ resolve_audio_device(ScConfig *config, const ScBoard *board, GError **error)
   return TRUE;
 }
 
+#define STALL_MS 2000
+
+static guint64
+program_frames(gpointer data)
+{
+  ScDaemon *self = data;
+  return sc_pipeline_get_frame_count(self->pipeline);
+}
+
+/* No frame for 2 s: a camera, the mixer or the encoder hangs. The pipeline
+ * starts again (the destinations' connections stay, their timestamps carry
+ * on); if it cannot, shopcastd ends with an error and systemd starts it
+ * again. */
+static void
+on_program_stalled(guint stalled_ms, gpointer data)
+{
+  ScDaemon *self = data;
+  if (self->stopping || self->finished)
+    return;
+  g_autofree char *why = g_strdup_printf("no program frame for %.1f s", stalled_ms / 1000.0);
+  sc_event_log_add(self->events, g_get_real_time(), TRUE, "pipeline", "program", "stalled", why);
+  g_autoptr(GError) error = NULL;
+  if (!sc_pipeline_restart(self->pipeline, &error)) {
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "EVENT", "pipeline-error", "MESSAGE",
+                     "the stalled pipeline did not start again: %s", error->message);
+    if (self->exit_code == 0)
+      self->exit_code = SC_EXIT_SOFTWARE;
+    finish_and_quit(self, 0);
+    return;
+  }
+  sc_pipeline_request_keyframe(self->pipeline);
+  g_autofree char *count = g_strdup_printf("restart %u", sc_stall_watch_get_stalls(self->stall));
+  sc_event_log_add(self->events, g_get_real_time(), FALSE, "pipeline", "program", "restarted",
+                   count);
+}
+
 ScDaemon *
 sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
 {
@@ -405,6 +442,7 @@ sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
   self->adaptive = sc_adaptive_new(config, self->pipeline, self->events);
   sc_pipeline_add_program_sink(self->pipeline, sc_adaptive_count_tag, self->adaptive);
   sc_pipeline_add_program_sink(self->pipeline, program_to_outputs, self);
+  self->stall = sc_stall_watch_new(STALL_MS, program_frames, on_program_stalled, self);
   if (sc_config_count_enabled(config) == 0)
     g_warning("no enabled destination: encoding, but streaming nowhere");
   self->studio = sc_studio_new(config->studio, on_studio_action, sc_daemon_tally_state, self);
@@ -417,6 +455,7 @@ sc_daemon_free(ScDaemon *self)
   if (self == NULL)
     return;
   g_clear_handle_id(&self->stop_timer, g_source_remove);
+  g_clear_pointer(&self->stall, sc_stall_watch_free);
   sc_daemon_close_api(self); /* no request reaches what is freed next */
   /* the graphics stage leaves the pipeline first, and then the pipeline: no
    * more tags reach the outputs once it is freed */
@@ -510,7 +549,7 @@ typedef struct {
 static const Command commands[] = {
     {"status", "status", 0, 0},
     {"events", "events [N]", 0, 1},
-    {"drill", "drill UPLINK SECONDS", 2, 2},
+    {"drill", "drill UPLINK SECONDS | drill pipeline SECONDS", 2, 2},
     {"reconnect", "reconnect [DESTINATION]", 0, 1},
     {"show", "show ...", 1, 4},
     {"audio", "audio ...", 0, 2},
@@ -714,9 +753,15 @@ sc_daemon_run_command(const char *const *argv, const char *who, gpointer data, G
   }
   if (g_str_equal(c->name, "drill")) {
     guint seconds = 0;
-    if (!parse_count(argv[2], 3600, &seconds, "drill seconds", error) ||
-        !sc_failover_drill(self->failover, argv[1], seconds, error))
+    if (!parse_count(argv[2], 3600, &seconds, "drill seconds", error))
       return NULL;
+    if (g_str_equal(argv[1], "pipeline")) { /* the program holds still: the stall watch acts */
+      sc_pipeline_drill_stall(self->pipeline, seconds);
+      sc_event_log_add(self->events, g_get_real_time(), TRUE, "drill", "pipeline",
+                       seconds ? "stall" : "end", who);
+    } else if (!sc_failover_drill(self->failover, argv[1], seconds, error)) {
+      return NULL;
+    }
     return g_strdup(seconds ? "drill started\n" : "drill ended\n");
   }
   return reconnect(self, argc == 2 ? argv[1] : NULL, error);
@@ -766,6 +811,7 @@ finish_and_quit(ScDaemon *self, guint output_timeout_ms)
   if (self->finished) /* the end of stream can arrive just after the stop timer fired */
     return;
   self->finished = TRUE;
+  sc_stall_watch_arm(self->stall, FALSE);
   finish_outputs(self->outputs, output_timeout_ms);
   sc_pipeline_stop(self->pipeline);
   sc_cameras_stop(self->cameras);

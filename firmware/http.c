@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #define COOKIE_NAME            "shopcast_session"
@@ -45,7 +46,15 @@ struct _ScHttp {
   char *basic_ok; /* the last Authorization header that passed, and its role and time */
   ScRole basic_role;
   gint64 basic_when_us;
+  GHashTable *connections; /* GSocket* -> Connection*: every client's connection */
+  guint sweep;             /* the timer that ends connections their client left */
 };
+
+typedef struct {
+  GSocket *socket;
+  gboolean busy;     /* a request read and not yet answered */
+  gboolean upgraded; /* a WebSocket now, which watches its own end */
+} Connection;
 
 struct _ScHttpRequest {
   ScHttp *http;
@@ -74,6 +83,10 @@ add_common_headers(SoupServerMessage *msg, gboolean api)
   soup_message_headers_replace(h, "X-Frame-Options", "DENY");
   soup_message_headers_replace(h, "Referrer-Policy", "no-referrer");
   soup_message_headers_replace(h, "Content-Security-Policy", SECURITY_POLICY);
+  /* One request per connection: libsoup 3.2 keeps a kept-alive connection
+   * that the client closed while idle open for good, a descriptor lost per
+   * browser tab, shopcastctl call or scrape. The feed's WebSocket stays. */
+  soup_message_headers_replace(h, "Connection", "close");
   if (api)
     soup_message_headers_replace(h, "Cache-Control", "no-store");
 }
@@ -619,6 +632,93 @@ serve_static(ScHttp *self, SoupServerMessage *msg, const char *method, const cha
   soup_server_message_set_response(msg, content_type_of(name), SOUP_MEMORY_COPY, bytes, len);
 }
 
+/* ---- connections ----
+ *
+ * libsoup 3.2 never closes a connection whose client went away between two
+ * requests (or before its first): a browser's preconnect, a closed tab or a
+ * dropped Wi-Fi would each keep a descriptor for good. Every connection is
+ * followed from its first request; once a second, one that is between
+ * requests and whose client has closed its end is closed here. */
+
+static void
+connection_free(gpointer p)
+{
+  Connection *c = p;
+  g_object_unref(c->socket);
+  g_free(c);
+}
+
+static Connection *
+connection_of(ScHttp *self, SoupServerMessage *msg)
+{
+  GSocket *socket = soup_server_message_get_socket(msg);
+  if (socket == NULL)
+    return NULL;
+  Connection *c = g_hash_table_lookup(self->connections, socket);
+  if (c == NULL) {
+    c = g_new0(Connection, 1);
+    c->socket = g_object_ref(socket);
+    g_hash_table_insert(self->connections, socket, c);
+  }
+  return c;
+}
+
+static void
+on_request_started(SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  connection_of(data, msg);
+}
+
+static void
+on_request_read(SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  Connection *c = connection_of(data, msg);
+  if (c)
+    c->busy = TRUE;
+}
+
+static void
+on_request_done(SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  Connection *c = connection_of(data, msg);
+  if (c)
+    c->busy = FALSE;
+}
+
+/* Whether the client closed its end (or reset the connection). */
+static gboolean
+client_left(GSocket *socket)
+{
+  char byte;
+  ssize_t n = recv(g_socket_get_fd(socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+static gboolean
+sweep_connections(gpointer data)
+{
+  ScHttp *self = data;
+  GHashTableIter iter;
+  Connection *c;
+  g_hash_table_iter_init(&iter, self->connections);
+  while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&c)) {
+    if (g_socket_is_closed(c->socket) || c->upgraded) {
+      g_hash_table_iter_remove(&iter);
+    } else if (!c->busy && client_left(c->socket)) {
+      g_socket_close(c->socket, NULL); /* libsoup's next read fails and lets it go */
+      g_hash_table_iter_remove(&iter);
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+guint
+sc_http_count_connections(ScHttp *self)
+{
+  sweep_connections(self);
+  return g_hash_table_size(self->connections);
+}
+
 /* ---- the server's callbacks ---- */
 
 static gboolean
@@ -652,12 +752,33 @@ on_early(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
   }
 }
 
+/* Whether the path and every query parameter are UTF-8: the words of a
+ * command, names in messages and in the logs are. */
+static gboolean
+is_text(const char *path, GHashTable *query)
+{
+  if (!g_utf8_validate(path, -1, NULL))
+    return FALSE;
+  GHashTableIter iter;
+  const char *key, *value;
+  if (query)
+    for (g_hash_table_iter_init(&iter, query);
+         g_hash_table_iter_next(&iter, (gpointer *)&key, (gpointer *)&value);)
+      if (!g_utf8_validate(key, -1, NULL) || (value && !g_utf8_validate(value, -1, NULL)))
+        return FALSE;
+  return TRUE;
+}
+
 static void
 on_request(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
            gpointer data)
 {
   ScHttp *self = data;
   const char *method = soup_server_message_get_method(msg);
+  if (!is_text(path, query)) {
+    set_error(msg, SOUP_STATUS_BAD_REQUEST, "the path and the query must be UTF-8 text");
+    return;
+  }
   if (!is_api(path)) {
     serve_static(self, msg, method, path);
     return;
@@ -729,6 +850,9 @@ on_socket(SoupServer *server, SoupServerMessage *msg, const char *path, SoupWebs
     soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "log in first");
     return;
   }
+  Connection *c = connection_of(self, msg);
+  if (c)
+    c->upgraded = TRUE;
   s->func(ws, role, s->data);
 }
 
@@ -760,6 +884,12 @@ sc_http_new(ScAuth *auth, const ScHttpSettings *settings)
   self->server = soup_server_new("server-header", "shopcast", NULL);
   soup_server_add_early_handler(self->server, NULL, on_early, self, NULL);
   soup_server_add_handler(self->server, NULL, on_request, self, NULL);
+  self->connections = g_hash_table_new_full(NULL, NULL, NULL, connection_free);
+  g_signal_connect(self->server, "request-started", G_CALLBACK(on_request_started), self);
+  g_signal_connect(self->server, "request-read", G_CALLBACK(on_request_read), self);
+  g_signal_connect(self->server, "request-finished", G_CALLBACK(on_request_done), self);
+  g_signal_connect(self->server, "request-aborted", G_CALLBACK(on_request_done), self);
+  self->sweep = g_timeout_add_seconds(1, sweep_connections, self);
   return self;
 }
 
@@ -768,8 +898,11 @@ sc_http_free(ScHttp *self)
 {
   if (self == NULL)
     return;
+  g_clear_handle_id(&self->sweep, g_source_remove);
+  g_signal_handlers_disconnect_by_data(self->server, self);
   soup_server_disconnect(self->server);
   g_clear_object(&self->server);
+  g_hash_table_unref(self->connections);
   if (self->unix_path)
     g_unlink(self->unix_path);
   g_free(self->unix_path);

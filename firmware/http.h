@@ -59,6 +59,9 @@ void sc_http_free(ScHttp *self);
 gboolean sc_http_listen_tcp(ScHttp *self, const char *address, guint port,
                             GError **error) G_GNUC_WARN_UNUSED_RESULT;
 guint sc_http_get_port(ScHttp *self);
+
+/* Clients' connections open now (WebSockets not counted). */
+guint sc_http_count_connections(ScHttp *self);
 /* Listens on a Unix socket at @path (mode 0660; its folder made 0755 if
  * missing). A stale socket of a crashed shopcastd is replaced; one that
  * another shopcastd answers on is an error. Removed by sc_http_free(). */

@@ -406,7 +406,6 @@ read_block(GKeyFile *kf, ScShowFile *f, const char *group, GError **error)
     if (g_str_has_suffix(kinds[k].prefix, " ") && !valid_id(name))
       return field_error(error, f, group, NULL,
                          "'%s' is not a valid id: letters, digits, '-' and '_' (at most 64)", name);
-    g_autoptr(GError) local = NULL;
     ScBlock *b = g_new0(ScBlock, 1);
     b->kind = kinds[k].kind;
     b->name = g_strdup(*name ? name : kinds[k].prefix);

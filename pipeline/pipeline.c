@@ -35,7 +35,18 @@ struct _ScPipeline {
   gsize frames; /* atomic */
 
   guint video_kbps; /* atomic: the encoder's bitrate now */
+
+  /* Restarts (sc_pipeline_restart): the program's FLV timestamps run on
+   * across them; streaming thread, after the restart set @rebase */
+  gint64 ts_offset_ms;
+  guint32 last_ts_ms;
+  gboolean rebase;    /* atomic: the next tag sets the offset */
+  GstPad *stage_pad;  /* the overlay stage's output, where a stall drill blocks */
+  gulong drill_probe; /* main thread */
+  guint drill_timer;
 };
+
+static void end_drill(ScPipeline *self);
 
 static const char *const variables[] = {
     "width",        "height",         "framerate",         "bitrate_kbps",
@@ -262,6 +273,47 @@ on_overlay_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+/* An FLV tag's timestamp: 24 bits, then 8 more above them. */
+static guint32
+tag_ts(const guint8 *t)
+{
+  return (guint32)t[4] << 16 | (guint32)t[5] << 8 | t[6] | (guint32)t[7] << 24;
+}
+
+static void
+set_tag_ts(guint8 *t, guint32 ts)
+{
+  t[4] = (guint8)(ts >> 16);
+  t[5] = (guint8)(ts >> 8);
+  t[6] = (guint8)ts;
+  t[7] = (guint8)(ts >> 24);
+}
+
+/* After a restart the muxer starts again from 0: the tags it makes carry on
+ * from the last one before (a frame later), so a destination's stream never
+ * goes back in time. Returns @tag, or a rewritten copy (a new reference). */
+static GstBuffer *
+continue_timestamps(ScPipeline *self, GstBuffer *tag)
+{
+  guint8 head[11];
+  if (gst_buffer_extract(tag, 0, head, sizeof head) != sizeof head || memcmp(head, "FLV", 3) == 0)
+    return gst_buffer_ref(tag); /* the file header has no timestamp */
+  guint32 ts = tag_ts(head);
+  if (g_atomic_int_compare_and_exchange(&self->rebase, TRUE, FALSE))
+    self->ts_offset_ms = (gint64)self->last_ts_ms + 33 - ts;
+  guint32 out = (guint32)MAX((gint64)ts + self->ts_offset_ms, 0);
+  self->last_ts_ms = MAX(self->last_ts_ms, out);
+  if (out == ts)
+    return gst_buffer_ref(tag);
+  GstBuffer *copy = gst_buffer_copy_deep(tag);
+  GstMapInfo map;
+  if (gst_buffer_map(copy, &map, GST_MAP_WRITE)) {
+    set_tag_ts(map.data, out);
+    gst_buffer_unmap(copy, &map);
+  }
+  return copy;
+}
+
 static GstFlowReturn
 on_new_sample(GstAppSink *sink, gpointer data)
 {
@@ -269,7 +321,7 @@ on_new_sample(GstAppSink *sink, gpointer data)
   g_autoptr(GstSample) sample = gst_app_sink_pull_sample(sink);
   if (sample == NULL)
     return GST_FLOW_EOS;
-  GstBuffer *tag = gst_sample_get_buffer(sample);
+  g_autoptr(GstBuffer) tag = continue_timestamps(self, gst_sample_get_buffer(sample));
   GstCaps *caps = gst_sample_get_caps(sample);
   for (guint i = 0; i < self->sinks->len; i++) {
     ProgramSink *s = &g_array_index(self->sinks, ProgramSink, i);
@@ -366,8 +418,8 @@ wire_up(ScPipeline *self, GError **error)
   self->venc = sink ? get_named(self->pipeline, "venc", error) : NULL;
   if (self->venc == NULL)
     return FALSE;
-  g_autoptr(GstPad) pad = gst_element_get_static_pad(stage, "src");
-  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_overlay_buffer, self, NULL);
+  self->stage_pad = gst_element_get_static_pad(stage, "src");
+  gst_pad_add_probe(self->stage_pad, GST_PAD_PROBE_TYPE_BUFFER, on_overlay_buffer, self, NULL);
   GstAppSinkCallbacks callbacks = {.eos = on_sink_eos, .new_sample = on_new_sample};
   gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, self, NULL);
   g_autoptr(GstBus) bus = gst_element_get_bus(self->pipeline);
@@ -441,6 +493,8 @@ sc_pipeline_free(ScPipeline *self)
     g_source_remove(self->bus_watch);
   g_clear_pointer(&self->audio, sc_audio_free);
   g_clear_pointer(&self->preview, sc_preview_free);
+  end_drill(self);
+  g_clear_object(&self->stage_pad);
   g_clear_object(&self->venc);
   g_clear_object(&self->pipeline);
   gst_caps_replace(&self->overlay_caps, NULL);
@@ -524,7 +578,52 @@ sc_pipeline_send_eos(ScPipeline *self)
 void
 sc_pipeline_stop(ScPipeline *self)
 {
+  end_drill(self);
   gst_element_set_state(self->pipeline, GST_STATE_NULL);
+}
+
+gboolean
+sc_pipeline_restart(ScPipeline *self, GError **error)
+{
+  sc_pipeline_stop(self);
+  g_atomic_int_set(&self->rebase, TRUE);
+  return sc_pipeline_start(self, error);
+}
+
+static GstPadProbeReturn
+hold_frames(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  return GST_PAD_PROBE_OK; /* blocked until the probe goes */
+}
+
+static void
+end_drill(ScPipeline *self)
+{
+  g_clear_handle_id(&self->drill_timer, g_source_remove);
+  if (self->drill_probe && self->stage_pad)
+    gst_pad_remove_probe(self->stage_pad, self->drill_probe);
+  self->drill_probe = 0;
+}
+
+static gboolean
+on_drill_over(gpointer data)
+{
+  ScPipeline *self = data;
+  self->drill_timer = 0;
+  end_drill(self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+sc_pipeline_drill_stall(ScPipeline *self, guint seconds)
+{
+  end_drill(self);
+  if (seconds == 0 || self->stage_pad == NULL)
+    return;
+  self->drill_probe =
+      gst_pad_add_probe(self->stage_pad, GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER,
+                        hold_frames, NULL, NULL);
+  self->drill_timer = g_timeout_add_seconds(seconds, on_drill_over, self);
 }
 
 void

@@ -135,6 +135,12 @@ gboolean sc_pipeline_start(ScPipeline *self, GError **error) G_GNUC_WARN_UNUSED_
 void sc_pipeline_send_eos(ScPipeline *self);
 /* Stops at once (state NULL). */
 void sc_pipeline_stop(ScPipeline *self);
+/* Stops and starts again (a stalled source or encoder gets a new start); the
+ * program's FLV timestamps carry on from where they were. */
+gboolean sc_pipeline_restart(ScPipeline *self, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* A drill: holds the program's frames at the overlay stage for @seconds, as
+ * a hung camera or encoder would (0 ends it). Main thread. */
+void sc_pipeline_drill_stall(ScPipeline *self, guint seconds);
 
 /* Asks the video encoder for a keyframe as soon as possible. Any thread. */
 void sc_pipeline_request_keyframe(ScPipeline *self);

@@ -5,6 +5,7 @@ set -u
 passed=0 failed=0 skipped=0
 for dir in "$@"; do
 	echo "=== tests in $dir"
+	rm -rf "$dir/test-logs" # filled again by this run's tests, for check-secrets
 	log=$(mktemp)
 	meson test -C "$dir" --print-errorlogs --num-processes 2 2>&1 | tee "$log"
 	count() { awk -v k="$1:" '$1 == k { print $2; exit }' "$log"; }
@@ -17,6 +18,12 @@ for dir in "$@"; do
 		failed=$((failed + 1))
 	fi
 	rm -f "$log"
+	# no stream key or password of the tests in any log they left
+	if "$(dirname "$0")/check-secrets.sh" "$(dirname "$0")/.." "$dir"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
 done
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

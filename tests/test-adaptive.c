@@ -22,7 +22,7 @@
 #include <string.h>
 
 #define INGEST_ADDR "198.18.0.1"
-#define KEY         "adaptive-key-77c1"
+#define STREAM_KEY  "adaptive-key-77c1"
 #define CEILING     1500
 #define AUDIO       64
 #define HIGH_KBIT   2400 /* 1.5 times the stream */
@@ -163,7 +163,7 @@ write_config(Fixture *f, const char *extra)
       "[video]\nwidth = 640\nheight = 360\nbitrate = %u\nx264-preset = ultrafast\ndevice = snow\n"
       "[audio]\nbitrate = %u\n"
       "[destination main]\nurl = rtmp://" INGEST_ADDR ":1935/live\n"
-      "backup-url = rtmp://" INGEST_ADDR ":1936/live\nkey = " KEY "\n"
+      "backup-url = rtmp://" INGEST_ADDR ":1936/live\nkey = " STREAM_KEY "\n"
       "%s%s",
       f->control, CEILING, AUDIO,
       extra ? "[uplink wired]\ninterface = up0\nprobe-hosts = " INGEST_ADDR "\n"
@@ -278,7 +278,7 @@ stop_daemon(Fixture *f)
   g_subprocess_send_signal(f->daemon, SIGTERM);
   assert_true(g_subprocess_wait(f->daemon, NULL, NULL));
   g_autofree char *log = read_text(f->log_path);
-  assert_null(strstr(log, KEY));
+  assert_null(strstr(log, STREAM_KEY));
   if (!g_subprocess_get_if_exited(f->daemon) || g_subprocess_get_exit_status(f->daemon) != 0) {
     g_printerr("shopcastd did not stop cleanly; its log:\n%s\n", log);
     fail_msg("shopcastd did not stop cleanly (its log is above)");
@@ -293,7 +293,7 @@ run_probe(gpointer data)
 {
   Probe *p = data;
   g_autofree char *tool = sc_test_build_path("tools/shopcast-probe");
-  g_autofree char *url = g_strdup_printf("rtmp://" INGEST_ADDR ":%u/live/" KEY, p->port);
+  g_autofree char *url = g_strdup_printf("rtmp://" INGEST_ADDR ":%u/live/" STREAM_KEY, p->port);
   g_autofree char *duration = g_strdup_printf("%u", p->seconds);
   char *argv[] = {"ip",     "netns",
                   "exec",   p->net_ns,

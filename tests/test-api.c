@@ -16,7 +16,11 @@
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define TEST_KEY  "api-test-stream-key-4f2a"
 #define TECH_PASS "technician-secret-1"
@@ -312,6 +316,7 @@ static const Endpoint endpoints[] = {
     {"POST", "/api/v1/studio/press", "{\"button\":\"nosuch\"}", TRUE},
     {"POST", "/api/v1/destinations/reconnect", "{\"destination\":\"local\"}", FALSE},
     {"POST", "/api/v1/uplinks/wired/drill", "{\"seconds\":0}", TRUE},
+    {"POST", "/api/v1/pipeline/drill", "{\"seconds\":0}", TRUE},
     {"POST", "/api/v1/preflight", NULL, TRUE},
     {"GET", "/api/v1/board", NULL, TRUE},
     {"GET", "/api/v1/logs", NULL, TRUE},
@@ -450,6 +455,59 @@ test_oversize_and_chunked_bodies(void **state)
   g_autoptr(GBytes) got = soup_session_send_and_read(f->http, msg, NULL, NULL);
   assert_int_equal(soup_message_get_status(msg), 411);
   login_clear(&tech);
+}
+
+static guint
+count_fds(GPid pid)
+{
+  g_autofree char *path = g_strdup_printf("/proc/%d/fd", (int)pid);
+  g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+  assert_non_null(dir);
+  guint n = 0;
+  while (g_dir_read_name(dir))
+    n++;
+  return n;
+}
+
+/* A client that connects and leaves (a browser's preconnect, a closed tab, a
+ * phone off the Wi-Fi) costs the box nothing once it has gone. */
+static void
+test_connections_clients_left_are_closed(void **state)
+{
+  Fixture *f = *state;
+  GPid pid = (GPid)g_ascii_strtoll(g_subprocess_get_identifier(f->daemon), NULL, 10);
+  g_usleep(1500 * 1000); /* the connections of the fixture's start are gone */
+  guint before = count_fds(pid);
+  const char *requests[] = {
+      "",                                              /* connects and leaves */
+      "GET /api/v1/setup HTTP/1.1\r\nHost: x\r\n\r\n", /* our answer */
+      "GET /api/v1/setup HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n",
+      "GET /..%2f..%2fetc%2fpasswd HTTP/1.1\r\nHost: x\r\n\r\n", /* libsoup's own 400 */
+      "GET /api/v1/sta",                                         /* half a request */
+  };
+  for (guint round = 0; round < 8; round++)
+    for (guint i = 0; i < G_N_ELEMENTS(requests); i++) {
+      int fd = socket(AF_INET, SOCK_STREAM, 0);
+      struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(f->port)};
+      to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      assert_int_equal(connect(fd, (struct sockaddr *)&to, sizeof to), 0);
+      gsize len = strlen(requests[i]);
+      assert_int_equal(send(fd, requests[i], len, MSG_NOSIGNAL), (ssize_t)len);
+      if (len > 0 && strstr(requests[i], "\r\n\r\n")) {
+        char reply[4096];
+        struct timeval wait = {.tv_sec = 5};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+        assert_true(recv(fd, reply, sizeof reply, 0) > 0); /* answered */
+      }
+      close(fd);
+    }
+  guint after = count_fds(pid);
+  for (guint i = 0; i < 50 && after > before; i++) { /* swept once a second */
+    g_usleep(100 * 1000);
+    after = count_fds(pid);
+  }
+  g_print("shopcastd's descriptors: %u before 40 clients came and left, %u after\n", before, after);
+  assert_true(after <= before);
 }
 
 static void
@@ -705,6 +763,7 @@ main(void)
       cmocka_unit_test_setup_teardown(test_bad_bodies_are_refused_with_reasons, setup, teardown),
       cmocka_unit_test_setup_teardown(test_oversize_and_chunked_bodies, setup, teardown),
       cmocka_unit_test_setup_teardown(test_static_files_cannot_escape, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_connections_clients_left_are_closed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wrong_passwords_lock_out, setup, teardown),
       cmocka_unit_test_setup_teardown(test_metrics_for_prometheus, setup, teardown),
       cmocka_unit_test_setup_teardown(test_feed_and_preview, setup, teardown),

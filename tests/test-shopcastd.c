@@ -60,11 +60,11 @@ static char *
 write_config(Fixture *f, const char *start, const char *extra)
 {
   g_autofree char *url = sc_test_ingest_url(f->ingest, FALSE);
-  g_autofree char *text =
-      g_strdup_printf("[box]\nboard = sim\nstart = %s\ncontrol-socket = %s\n%s\n[panel]\nlisten = off\n"
-                      "[destination local]\nplatform = test ingest\n"
-                      "url = %s\nkey = " TEST_KEY "\n",
-                      start, f->control, extra, url);
+  g_autofree char *text = g_strdup_printf(
+      "[box]\nboard = sim\nstart = %s\ncontrol-socket = %s\n%s\n[panel]\nlisten = off\n"
+      "[destination local]\nplatform = test ingest\n"
+      "url = %s\nkey = " TEST_KEY "\n",
+      start, f->control, extra, url);
   return sc_test_write_file(f->dir, "shopcast.ini", text);
 }
 
@@ -351,6 +351,54 @@ test_standby_live_end_live(void **state)
 
 /* Before the show: the pre-flight list passes what works and fails an
  * ingest that cannot be reached; on air it is refused. */
+/* A hung camera or encoder (the pipeline drill holds the program's frames):
+ * within 2 s shopcastd starts the pipeline again; the destination's
+ * connection stays and the stream goes on, its timestamps still rising. */
+static void
+test_stalled_pipeline_restarts(void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *config = write_config(f, "live", "");
+  g_autofree char *log_path = g_build_filename(f->dir, "shopcastd.log", NULL);
+  g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
+  int before = probe_briefly(f);
+  char *drill[] = {f->ctl, "--socket", f->control, "drill", "pipeline", "60", NULL};
+  g_autofree char *drill_out = NULL;
+  int drill_status = sc_test_run(drill, 10, &drill_out, NULL);
+  gint64 drilled = g_get_monotonic_time();
+  gboolean restarted = FALSE;
+  for (guint i = 0; i < 40 && !restarted; i++) { /* 10 s at most */
+    g_usleep(250 * 1000);
+    g_autofree char *events = NULL;
+    ctl(f, "events", NULL, &events, NULL);
+    restarted = events && strstr(events, "\"restarted\"") != NULL;
+  }
+  double restart_s = (g_get_monotonic_time() - drilled) / 1e6;
+  int after = probe_briefly(f);
+  g_autofree char *base = sc_test_ingest_url(f->ingest, FALSE);
+  g_autofree char *play = g_strconcat(base, "/" TEST_KEY, NULL);
+  char *argv[] = {f->probe, "--duration", "3", "--timeout", "10", "--expect-monotonic", play, NULL};
+  g_autofree char *out = NULL, *err = NULL;
+  int monotonic = sc_test_run(argv, 20, &out, &err);
+  g_subprocess_send_signal(daemon, SIGTERM);
+  int status = wait_exit(daemon, 8);
+  g_autofree char *log = read_text(log_path);
+  g_autofree char *ingest_log = sc_test_ingest_read_log(f->ingest);
+  g_print("restart seen %.1f s after the drill began\n", restart_s);
+  assert_int_equal(before, 0);
+  assert_int_equal(drill_status, 0);
+  if (!restarted)
+    fail_msg("no restart after the stall; shopcastd's log:\n%s", log);
+  assert_true(restart_s < 4.0); /* 2 s without a frame, then the restart */
+  assert_int_equal(after, 0);
+  if (monotonic != 0)
+    fail_msg("timestamps after the restart: %s%s", out, err);
+  assert_int_equal(status, 0);
+  assert_non_null(strstr(log, "no program frame for"));
+  /* one publication all along: the connection was not dropped */
+  assert_int_equal(count(ingest_log, " publish: name='" TEST_KEY "'"), 1);
+}
+
 static void
 test_preflight(void **state)
 {
@@ -463,6 +511,7 @@ main(void)
       cmocka_unit_test_setup_teardown(test_streams_to_spec_and_stops_cleanly, setup, teardown),
       cmocka_unit_test_setup_teardown(test_standby_live_end_live, setup, teardown),
       cmocka_unit_test_setup_teardown(test_preflight, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stalled_pipeline_restarts, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

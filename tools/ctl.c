@@ -70,6 +70,7 @@ static const Command commands[] = {
     {"studio scene {scene}", "POST", "/api/v1/studio/scene", FALSE},
     {"studio press {button} {ms?}", "POST", "/api/v1/studio/press", FALSE},
     {"reconnect {destination?}", "POST", "/api/v1/destinations/reconnect", FALSE},
+    {"drill pipeline {seconds}", "POST", "/api/v1/pipeline/drill", FALSE},
     {"drill {=name} {seconds}", "POST", "/api/v1/uplinks/{name}/drill", FALSE},
     {"preflight", "POST", "/api/v1/preflight", TRUE},
     {"board", "GET", "/api/v1/board", FALSE},
@@ -90,7 +91,7 @@ static const char *const usages[][2] = {
                "auto|VALUE | camera get NAME | camera drill NAME off|stall|on"},
     {"studio", "studio [scene NAME | press BUTTON [MS]]"},
     {"reconnect", "reconnect [DESTINATION]"},
-    {"drill", "drill UPLINK SECONDS"},
+    {"drill", "drill UPLINK SECONDS | drill pipeline SECONDS"},
     {"password", "password operator|technician (the new password on standard input)"},
     {"config", "config | config set GROUP KEY VALUE | config unset GROUP KEY"},
     {"preview", "preview FILE.jpg"},
@@ -474,7 +475,7 @@ static const char *const help =
     "  camera status | camera switch NAME | camera get NAME | camera set NAME CONTROL VALUE\n"
     "  camera drill NAME off|stall|on\n"
     "  studio | studio scene NAME | studio press BUTTON [MS]\n"
-    "  reconnect [DESTINATION] | drill UPLINK SECONDS\n"
+    "  reconnect [DESTINATION] | drill UPLINK SECONDS | drill pipeline SECONDS\n"
     "  config | config set GROUP KEY VALUE | config unset GROUP KEY\n"
     "  password operator|technician   (reads the new password from standard input)\n"
     "  preview FILE.jpg               (the program preview, as the panel shows it)\n";

@@ -35,11 +35,45 @@ sc_test_tmpdir(void)
   return dir;
 }
 
+/* Whether @name is a log shopcast wrote (the ingest's nginx logs are
+ * error.log: stream keys are its business). */
+static gboolean
+is_our_log(const char *name)
+{
+  return (g_str_has_suffix(name, ".log") && !g_str_equal(name, "error.log")) ||
+         g_str_has_suffix(name, ".jsonl");
+}
+
+void
+sc_test_keep_logs(const char *dir)
+{
+  const char *root = g_getenv("SHOPCAST_BUILD_ROOT");
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  if (root == NULL || d == NULL)
+    return;
+  g_autofree char *keep = g_build_filename(root, "test-logs", NULL);
+  g_mkdir_with_parents(keep, 0755);
+  g_autofree char *base = g_path_get_basename(dir);
+  const char *name;
+  while ((name = g_dir_read_name(d)) != NULL) {
+    g_autofree char *from = g_build_filename(dir, name, NULL);
+    if (!is_our_log(name) || !g_file_test(from, G_FILE_TEST_IS_REGULAR))
+      continue;
+    g_autofree char *to_name = g_strdup_printf("%s-%s", base, name);
+    g_autofree char *to = g_build_filename(keep, to_name, NULL);
+    g_autofree char *text = NULL;
+    gsize len;
+    if (g_file_get_contents(from, &text, &len, NULL))
+      g_file_set_contents(to, text, (gssize)len, NULL);
+  }
+}
+
 void
 sc_test_rmtree(const char *path)
 {
   if (path == NULL)
     return;
+  sc_test_keep_logs(path);
   g_autoptr(GFile) file = g_file_new_for_path(path);
   g_autoptr(GFileEnumerator) children = g_file_enumerate_children(
       file, G_FILE_ATTRIBUTE_STANDARD_NAME, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);

@@ -13,6 +13,10 @@ char *sc_test_build_path(const char *rel);
 /* A new empty temporary directory (removed by sc_test_rmtree). */
 char *sc_test_tmpdir(void);
 void sc_test_rmtree(const char *path);
+/* Copies the logs shopcast wrote in @dir (*.log, *.jsonl; not the ingest's)
+ * to BUILD/test-logs/, where the test run looks for secrets in them
+ * (tests/check-secrets.sh). sc_test_rmtree() does it first. */
+void sc_test_keep_logs(const char *dir);
 /* cmocka setup and teardown (per test or per group): sc_test_dir is a new
  * empty temporary directory, removed after. */
 extern char *sc_test_dir;
