@@ -11,7 +11,7 @@ DURATION  ?= 3600
 
 SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps run test bench bench-failover bench-abr fuzz format check-format clean
+.PHONY: all deps run test bench bench-failover bench-abr fuzz soak format check-format clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -69,6 +69,13 @@ format:
 
 check-format:
 	clang-format --dry-run --Werror $(SOURCES)
+
+# A long live run in a network lab (root): RSS, descriptors, CPU and drops
+# over DURATION seconds (default 3600) with the show changing, panels open and
+# uplink faults every 2 minutes.
+soak: deps
+	$(MAKE) all
+	./tests/bench/soak.sh $(BUILD) $(DURATION)
 
 # Each parser of outside input fuzzed for FUZZ_SECONDS (default 60) from the
 # committed corpus; a crash fails and is kept in $(FUZZ_BUILD)/fuzz-artifacts.

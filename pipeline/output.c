@@ -676,8 +676,10 @@ set_live_fd(ScOutput *self, int fd, gboolean new_connection)
 
 /* Capped exponential backoff with jitter: the wait is a random point in the
  * upper half of the step, so the first retry comes within retry_first_ms and
- * many boxes behind one failed ingest do not retry in lockstep. */
-static void
+ * many boxes behind one failed ingest do not retry in lockstep. TRUE when a
+ * new path (or the operator) cut the wait short: the backoff starts over, as
+ * what failed before was the old path. */
+static gboolean
 wait_before_retry(ScOutput *self, guint attempt)
 {
   guint64 step = (guint64)self->params.retry_first_ms << MIN(attempt, 16u);
@@ -688,8 +690,10 @@ wait_before_retry(ScOutput *self, guint attempt)
   while (!self->stopping && !self->eos && !self->retry_now)
     if (!g_cond_wait_until(&self->cond, &self->lock, deadline))
       break;
+  gboolean cut_short = self->retry_now;
   self->retry_now = FALSE;
   g_mutex_unlock(&self->lock);
+  return cut_short;
 }
 
 /* With a backup ingest, the next attempt goes to the other one: an ingest
@@ -749,7 +753,8 @@ run(gpointer data)
     g_mutex_unlock(&self->lock);
     set_state(self, SC_OUTPUT_STATE_RETRYING, error);
     switch_ingest(self);
-    wait_before_retry(self, attempt++);
+    if (wait_before_retry(self, attempt++))
+      attempt = 0;
   }
   g_mutex_lock(&self->lock);
   self->finished = TRUE;

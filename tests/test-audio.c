@@ -31,6 +31,7 @@ typedef struct {
   ScBoard *board;
   ScMediaSpec spec;
   ScPipeline *pipeline;
+  ScAudioControl *control; /* freed by the teardown, before the pipeline, even after a failure */
   GMainLoop *loop;
   FlvTimes flv;
 } Fixture;
@@ -96,6 +97,7 @@ static int
 teardown(void **state)
 {
   Fixture *f = *state;
+  g_clear_pointer(&f->control, sc_audio_control_free);
   g_clear_pointer(&f->pipeline, sc_pipeline_free);
   sc_board_free(f->board);
   g_main_loop_unref(f->loop);
@@ -358,7 +360,7 @@ test_music_bed_plays_only_during_flash_sale(void **state)
   ScAudioSettings s = {.mute = TRUE, .music_bed = wav, .music_bed_gain_db = 0};
   ScAudio *audio = start(f, &s);
   g_autoptr(ScShow) show = flash_show(dir);
-  g_autoptr(ScAudioControl) control = sc_audio_control_new(audio);
+  ScAudioControl *control = f->control = sc_audio_control_new(audio);
   g_autoptr(GError) error = NULL;
 
   ScAudioStatus st = measure(f, 4);
@@ -427,7 +429,7 @@ test_music_bed_stops_when_flash_sale_ends(void **state)
   ScAudioSettings s = {.mute = TRUE, .music_bed = wav, .music_bed_gain_db = -6};
   ScAudio *audio = start(f, &s);
   g_autoptr(ScShow) show = flash_show(dir);
-  g_autoptr(ScAudioControl) control = sc_audio_control_new(audio);
+  ScAudioControl *control = f->control = sc_audio_control_new(audio);
   g_autoptr(GError) error = NULL;
   assert_true(sc_show_next_product(show, &error));
   realtime_shift_us = -9 * G_USEC_PER_SEC; /* the 10 s sale ends 1 s from now */
@@ -470,7 +472,7 @@ test_commands(void **state)
 {
   Fixture *f = *state;
   ScAudio *audio = start(f, NULL);
-  g_autoptr(ScAudioControl) control = sc_audio_control_new(audio);
+  ScAudioControl *control = f->control = sc_audio_control_new(audio);
   measure(f, 2);
   g_autoptr(GError) error = NULL;
   const char *gain[] = {"gain", "-6.5", NULL};

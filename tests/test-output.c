@@ -348,6 +348,32 @@ test_wrong_key_backs_off(void **state)
   watch_clear(&w);
 }
 
+/* A new path (an uplink back, or another one) starts the backoff over: what
+ * failed before was the old path. After 6 s of refusals the waits have grown
+ * to seconds; once the path changes, retries come within retry_first_ms
+ * again. (An ingest still holding the lost path's publication refuses the
+ * first try; the next, on the other ingest, must not wait 16 s.) */
+static void
+test_new_path_restarts_backoff(void **state)
+{
+  Ingest in = {.dir = sc_test_tmpdir(), .port = sc_test_free_port(), .key = "right-key"};
+  ingest_start(&in);
+  Watch w = {.loop = g_main_loop_new(NULL, FALSE)};
+  g_autoptr(ScOutput) out = make_output(&in, "WRONG-KEY-654321", &w, NULL);
+  sc_output_start(out);
+  wait_state(&w, SC_OUTPUT_STATE_LIVE, 1, 6000); /* never comes: the waits grow */
+  guint before = count_state(&w, SC_OUTPUT_STATE_RETRYING);
+  sc_output_set_interface(out, "lo", FALSE);
+  wait_state(&w, SC_OUTPUT_STATE_LIVE, 1, 1500);
+  guint after = count_state(&w, SC_OUTPUT_STATE_RETRYING) - before;
+  g_print("refusals: %u in the first 6 s, %u in the 1.5 s after the new path\n", before, after);
+  assert_in_range(before, 3, 6);
+  assert_true(after >= 2); /* at once, then within 0.5 s */
+  g_clear_pointer(&out, sc_output_free);
+  ingest_clear(&in);
+  watch_clear(&w);
+}
+
 /* Pushing into an output that cannot publish never blocks the streaming thread. */
 static void
 test_push_never_blocks(void **state)
@@ -401,6 +427,7 @@ main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_push_never_blocks),
       cmocka_unit_test(test_wrong_key_backs_off),
+      cmocka_unit_test(test_new_path_restarts_backoff),
       cmocka_unit_test(test_end_of_stream_closes_publication),
       cmocka_unit_test(test_reconnects_after_ingest_restart),
       cmocka_unit_test(test_backup_ingest_used_when_primary_refuses),
