@@ -81,7 +81,8 @@ soak: deps
 # committed corpus; a crash fails and is kept in $(FUZZ_BUILD)/fuzz-artifacts.
 fuzz: deps
 	$(MAKE) $(FUZZ_BUILD)/build.ninja
-	ninja -C $(FUZZ_BUILD) tests/fuzz/fuzz-config tests/fuzz/fuzz-show tests/fuzz/fuzz-rtmp tests/fuzz/fuzz-http
+	ninja -C $(FUZZ_BUILD) tests/fuzz/fuzz-config tests/fuzz/fuzz-show tests/fuzz/fuzz-rtmp tests/fuzz/fuzz-http \
+		tests/fuzz/fuzz-state
 	./tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 clean:

@@ -16,8 +16,9 @@
 #define DEFAULT_PANEL_LISTEN   "0.0.0.0:8080"
 #define DEFAULT_PASSWORDS      "/var/lib/shopcast/panel-passwords"
 
-static const char *const box_keys[] = {"board", "board-dir", "log-level", "control-socket",
-                                       "show",  "audit-log", "start",     NULL};
+static const char *const box_keys[] = {"board",          "board-dir", "log-level",
+                                       "control-socket", "show",      "audit-log",
+                                       "start",          "state",     NULL};
 static const char *const video_keys[] = {
     "width",    "height",      "framerate", "bitrate", "profile", "keyframe-interval",
     "b-frames", "x264-preset", "device",    NULL};
@@ -100,6 +101,7 @@ sc_config_free(ScConfig *c)
   g_free(c->panel.passwords);
   g_clear_pointer(&c->show, sc_show_file_free);
   g_free(c->audit_log);
+  g_free(c->state);
   sc_studio_config_free(c->studio);
   g_free(c);
 }
@@ -122,29 +124,53 @@ read_box_path(GKeyFile *kf, ScConfig *c, const char *key, char **path, GError **
   return TRUE;
 }
 
-/* The audit log must be writable now: a show whose price changes would
- * leave no evidence must not go on air. Checked without creating it. */
+/* A file of [box] the box writes (the audit log, the show state) must be
+ * writable now: a show whose price changes would leave no evidence must not
+ * go on air. Checked without creating it. */
 static gboolean
-check_audit_log(ScConfig *c, GError **error)
+check_box_file(ScConfig *c, const char *key, const char *path, GError **error)
 {
-  if (c->audit_log == NULL)
+  if (path == NULL)
     return TRUE;
-  g_autofree char *dir = g_path_get_dirname(c->audit_log);
-  gboolean exists = g_file_test(c->audit_log, G_FILE_TEST_EXISTS);
+  g_autofree char *dir = g_path_get_dirname(path);
+  gboolean exists = g_file_test(path, G_FILE_TEST_EXISTS);
   const char *problem = NULL;
-  if (exists && g_file_test(c->audit_log, G_FILE_TEST_IS_DIR))
+  if (exists && g_file_test(path, G_FILE_TEST_IS_DIR))
     problem = "is a folder; name a file in it";
-  else if (exists && access(c->audit_log, W_OK) != 0)
+  else if (exists && access(path, W_OK) != 0)
     problem = "cannot be written";
   else if (!exists && !g_file_test(dir, G_FILE_TEST_IS_DIR))
     problem = "is in a folder that does not exist";
   else if (!exists && access(dir, W_OK | X_OK) != 0)
     problem = "cannot be created: its folder is not writable";
   if (problem) {
-    sc_keyfile_value_error(error, c->path, "box", "audit-log", "'%s' %s", c->audit_log, problem);
+    sc_keyfile_value_error(error, c->path, "box", key, "'%s' %s", path, problem);
     return FALSE;
   }
   return TRUE;
+}
+
+/* [box] state: the show's state for a restart; by default state.json beside
+ * the audit log (none without one), "off" for none. */
+static gboolean
+read_state(GKeyFile *kf, ScConfig *c, GError **error)
+{
+  g_autofree char *text = NULL;
+  if (!sc_keyfile_get_string(kf, c->path, "box", "state", &text, error))
+    return FALSE;
+  if (text && g_str_equal(text, "off"))
+    return TRUE;
+  if (text && *text == '\0') {
+    sc_keyfile_value_error(error, c->path, "box", "state", "empty: name a file, or write off");
+    return FALSE;
+  }
+  if (text == NULL && c->audit_log) {
+    g_autofree char *dir = g_path_get_dirname(c->audit_log);
+    c->state = g_build_filename(dir, "state.json", NULL);
+  } else if (text && !read_box_path(kf, c, "state", &c->state, error)) {
+    return FALSE;
+  }
+  return check_box_file(c, "state", c->state, error);
 }
 
 /* The run of show, relative to the config's folder; checked now, so a bad
@@ -154,7 +180,8 @@ read_show(GKeyFile *kf, ScConfig *c, GError **error)
 {
   g_autofree char *path = NULL;
   if (!read_box_path(kf, c, "show", &path, error) ||
-      !read_box_path(kf, c, "audit-log", &c->audit_log, error) || !check_audit_log(c, error))
+      !read_box_path(kf, c, "audit-log", &c->audit_log, error) ||
+      !check_box_file(c, "audit-log", c->audit_log, error) || !read_state(kf, c, error))
     return FALSE;
   if (path == NULL)
     return TRUE;

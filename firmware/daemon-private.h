@@ -12,6 +12,7 @@
 #include "firmware/failover.h"
 #include "firmware/graphics.h"
 #include "firmware/http.h"
+#include "firmware/show-state.h"
 #include "firmware/stall-watch.h"
 #include "firmware/studio.h"
 #include "pipeline/output.h"
@@ -38,10 +39,13 @@ struct _ScDaemon {
   ScAuth *auth; /* the panel's passwords and sessions */
   ScHttp *http; /* the panel and the API (LAN), shopcastctl (Unix socket) */
   ScApi *api;
-  ScShow *show;          /* the run of show, or NULL */
-  ScGraphics *graphics;  /* the show on the program frames, with the show */
-  ScAudioControl *audio; /* gain, mute, sync; the music bed follows the flash sale */
-  ScAdaptive *adaptive;  /* the encoder's bitrate follows the uplinks */
+  ScShow *show;           /* the run of show, or NULL */
+  ScGraphics *graphics;   /* the show on the program frames, with the show */
+  ScAudioControl *audio;  /* gain, mute, sync; the music bed follows the flash sale */
+  ScAdaptive *adaptive;   /* the encoder's bitrate follows the uplinks */
+  ScShowState *resume;    /* the state read at start, restored once the program plays */
+  gboolean state_ready;   /* the saved state was dealt with: changes are saved from now on */
+  gboolean state_failing; /* a failed save was said once, not for every change */
   GMainLoop *loop;
   guint stop_timer;
   gboolean stopping;

@@ -18,6 +18,8 @@
 #define SEND_BUFFER_MS 500
 
 static void finish_and_quit(ScDaemon *self, guint output_timeout_ms);
+static void save_state(ScDaemon *self);
+static void resume_show(ScDaemon *self);
 
 static void
 on_output_state(ScOutput *output, const ScOutputReport *report, gpointer data)
@@ -52,6 +54,7 @@ on_show_change(ScShow *show, const char *what, const char *detail, gpointer data
     sc_studio_show_changed(self->studio, what);
     sc_studio_update(self->studio);
   }
+  save_state(self);
 }
 
 static void
@@ -65,6 +68,7 @@ on_pipeline_event(ScPipeline *pipeline, ScPipelineEvent event, const GError *err
     sd_notify(0, "READY=1\nSTATUS=streaming");
     self->playing = TRUE;
     sc_stall_watch_arm(self->stall, TRUE);
+    resume_show(self);
     if (self->studio)
       sc_studio_update(self->studio);
     break;
@@ -168,6 +172,7 @@ go_live(ScDaemon *self, const char *who)
   sc_event_log_add(self->events, self->live_since_us, FALSE, "show", "live", "on air", who);
   g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "EVENT", "live", "MESSAGE",
                    "on air (%s): %u destination(s)", who, self->outputs->len);
+  save_state(self);
 }
 
 /* The show ends: each destination gets the end of its stream and its
@@ -191,6 +196,81 @@ end_show(ScDaemon *self, const char *who)
   }
   sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", "live", "off air", who);
   g_info("off air (%s)", who);
+  save_state(self);
+}
+
+/* ---- the show's state on disk, for a restart ---- */
+
+/* After every change: live (unless stopping cleanly) and what is on air. */
+static void
+save_state(ScDaemon *self)
+{
+  if (self->config->state == NULL || !self->state_ready)
+    return;
+  g_autoptr(GError) error = NULL;
+  gboolean live = self->live && !self->stopping;
+  if (sc_show_state_save(self->config->state, self->show, live, &error)) {
+    self->state_failing = FALSE;
+    return;
+  }
+  if (!self->state_failing)
+    sc_event_log_add(self->events, g_get_real_time(), TRUE, "show", "state", "not saved",
+                     error->message);
+  self->state_failing = TRUE;
+}
+
+/* A clean stop: the next start does not go live by itself. Stopped before
+ * the program played, the state read at start is kept, no longer live. */
+static void
+save_stopped(ScDaemon *self)
+{
+  g_autoptr(GError) error = NULL;
+  if (self->state_ready || self->resume == NULL)
+    save_state(self);
+  else if (!sc_show_state_write(self->resume, self->config->state, FALSE, &error))
+    g_warning("%s", error->message);
+}
+
+/* At start: the state the last run left, kept until the program plays. */
+static void
+load_state(ScDaemon *self)
+{
+  const char *path = self->config->state;
+  g_autoptr(GError) error = NULL;
+  if (path == NULL)
+    return;
+  self->resume = sc_show_state_load(path, &error);
+  if (self->resume)
+    return;
+  if (g_error_matches(error, SC_SHOW_STATE_ERROR, SC_SHOW_STATE_ERROR_ABSENT))
+    g_info("no saved show state at %s: a first start", path);
+  else
+    sc_event_log_add(self->events, g_get_real_time(), TRUE, "show", "state", "ignored",
+                     error->message);
+}
+
+/* Once the program plays: the show as it was, and live again when the last
+ * run was live and did not stop cleanly. Then every change is saved. */
+static void
+resume_show(ScDaemon *self)
+{
+  if (self->state_ready)
+    return;
+  self->state_ready = TRUE;
+  g_autoptr(ScShowState) state = g_steal_pointer(&self->resume);
+  g_autoptr(GError) error = NULL;
+  if (state && self->show && !sc_show_state_restore(state, self->show, &error)) {
+    sc_event_log_add(self->events, g_get_real_time(), TRUE, "show", "state", "ignored",
+                     error->message);
+    g_clear_pointer(&state, sc_show_state_free);
+  }
+  if (state) {
+    g_autofree char *what = sc_show_state_describe(state);
+    sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", "state", "restored", what);
+    if (sc_show_state_get_live(state) && !self->live)
+      go_live(self, "resumed after an unclean stop");
+  }
+  save_state(self);
 }
 
 /* The tally shows a drop of frames as degraded for this long after it. */
@@ -466,6 +546,7 @@ sc_daemon_free(ScDaemon *self)
   g_clear_pointer(&self->adaptive, sc_adaptive_free); /* after the program, before the outputs */
   g_clear_pointer(&self->cameras, sc_cameras_free); /* after the program that takes their frames */
   g_clear_pointer(&self->show, sc_show_free);
+  g_clear_pointer(&self->resume, sc_show_state_free);
   g_clear_pointer(&self->failover, sc_failover_free); /* moves no output after this */
   g_clear_pointer(&self->outputs, g_ptr_array_unref);
   g_mutex_clear(&self->outputs_lock);
@@ -773,6 +854,7 @@ sc_daemon_start(ScDaemon *self, GError **error)
   self->started_us = g_get_monotonic_time();
   sc_daemon_open_api(self);
   sc_cameras_start(self->cameras);
+  load_state(self);
   if (!sc_pipeline_start(self->pipeline, error))
     return FALSE;
   if (self->config->start_live)
@@ -838,6 +920,7 @@ sc_daemon_stop(ScDaemon *self)
     return;
   }
   self->stopping = TRUE;
+  save_stopped(self);
   sd_notify(0, "STOPPING=1");
   g_info("stopping: ending the stream");
   self->stop_timer = g_timeout_add(EOS_TIMEOUT_MS, on_stop_timeout, self);

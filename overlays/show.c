@@ -487,6 +487,7 @@ struct _ScShow {
   char *lower_name, *lower_role;
   GHashTable *flash_ends; /* product id -> gint64* end instant: fixed once started */
   gint64 last_change_us;  /* monotonic; 0: none yet */
+  gboolean restoring;     /* no minimum interval while the state is restored */
   gint64 explain_since_us;
   ScShowChangeFunc func;
   gpointer user_data;
@@ -567,6 +568,8 @@ refuse(GError **error, ScShowError code, const char *format, ...)
 static gboolean
 check_rate(ScShow *show, GError **error)
 {
+  if (show->restoring)
+    return TRUE;
   gint64 now = show->monotonic();
   gint64 min_us = (gint64)show->file->min_interval_ms * 1000;
   if (show->last_change_us && now - show->last_change_us < min_us)
@@ -952,5 +955,69 @@ sc_show_reload(ScShow *show, GError **error)
   g_autofree char *count = g_strdup_printf("%u", fresh->products->len);
   changed(show, "show-reloaded", "products", count,
           on_air_id && show->current >= 0 ? "on_air" : NULL, on_air_id, NULL);
+  return TRUE;
+}
+
+/* ---- resuming after an unclean stop ---- */
+
+void
+sc_show_set_restoring(ScShow *show, gboolean restoring)
+{
+  show->restoring = restoring;
+}
+
+ScShow *
+sc_show_new_rehearsal(ScShow *show, GError **error)
+{
+  ScShowFile *file = sc_show_file_load(show->file->path, error);
+  if (file == NULL)
+    return NULL;
+  ScShow *copy = sc_show_new(file, NULL, NULL);
+  sc_show_set_clock(copy, show->monotonic, show->realtime);
+  return copy;
+}
+
+gboolean
+sc_show_get_flash_end(ScShow *show, const char *id, gint64 *end_us)
+{
+  const gint64 *fixed = g_hash_table_lookup(show->flash_ends, id);
+  if (fixed)
+    *end_us = *fixed;
+  return fixed != NULL;
+}
+
+/* Slack for the end of a restored flash sale against its length: clocks. */
+#define RESTORE_SLACK_US G_USEC_PER_SEC
+
+gboolean
+sc_show_restore_flash(ScShow *show, const char *id, gint64 end_us, gboolean on_air, GError **error)
+{
+  int index = find_in_order(show, id);
+  if (index < 0)
+    return unknown_product(show, id, error);
+  const ScProduct *p = g_ptr_array_index(show->order, index);
+  if (p->flash_sale_s == 0)
+    return refuse(error, SC_SHOW_ERROR_ARGUMENT, "product %s has no flash sale in the show file",
+                  id);
+  if (g_hash_table_contains(show->flash_ends, id))
+    return refuse(error, SC_SHOW_ERROR_STATE, "the flash sale of %s has an end already", id);
+  gint64 now = show->realtime();
+  if (end_us <= 0 || end_us - now > (gint64)p->flash_sale_s * G_USEC_PER_SEC + RESTORE_SLACK_US)
+    return refuse(error, SC_SHOW_ERROR_RULE,
+                  "the flash sale of %s cannot end further away than its %u s", id,
+                  p->flash_sale_s);
+  g_hash_table_insert(show->flash_ends, g_strdup(id), g_memdup2(&end_us, sizeof end_us));
+  gboolean running = end_us > now;
+  gboolean shown = on_air && running && index == show->current;
+  if (shown) {
+    show->on_air.flash_sale = TRUE;
+    show->on_air.flash_end_us = end_us;
+  }
+  g_autofree char *iso = format_iso(end_us);
+  changed(show, "flash-restore", "id", id, "ends", iso, "countdown",
+          shown     ? "on air"
+          : running ? "off air"
+                    : "over",
+          NULL);
   return TRUE;
 }

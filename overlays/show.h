@@ -147,6 +147,26 @@ gboolean sc_show_closing(ScShow *show, gboolean visible, GError **error);
  * the show's limit (the 8-minute warning). 0 and FALSE with none on air. */
 guint sc_show_get_explain_seconds(ScShow *show, gboolean *over_limit);
 
+/* ---- resuming after an unclean stop (firmware/show-state.c) ---- */
+
+/* While @restoring, the actions above skip the minimum interval: the show
+ * comes back as it was in one go, each step still checked and reported. */
+void sc_show_set_restoring(ScShow *show, gboolean restoring);
+/* A new show read again from @show's file, with @show's clocks, nothing on
+ * air and no change callback: to rehearse a restore on. */
+ScShow *sc_show_new_rehearsal(ScShow *show, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The fixed end instant (wall clock, us) of product @id's flash sale, or
+ * FALSE when it has not started (or was reset). */
+gboolean sc_show_get_flash_end(ScShow *show, const char *id, gint64 *end_us);
+/* Fixes product @id's flash-sale end at @end_us (wall clock), as it was
+ * before a restart, so that it cannot start again. With @on_air and @id on
+ * air, its countdown goes back on air, carrying on to the same end; a
+ * countdown already over is not put back, nor restarted. Refused for a
+ * product that has no flash sale, an end already fixed, or an end further
+ * away than the sale's length. */
+gboolean sc_show_restore_flash(ScShow *show, const char *id, gint64 end_us, gboolean on_air,
+                               GError **error);
+
 /* For tests: the clocks the show reads (monotonic and wall, in us). */
 void sc_show_set_clock(ScShow *show, gint64 (*monotonic)(void), gint64 (*realtime)(void));
 

@@ -8,6 +8,7 @@
 #include "firmware/keyfile.h"
 #include "tests/support/testutil.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 static ScConfig *
@@ -316,6 +317,22 @@ static const BadCase bad_cases[] = {
      "[destination a]\nurl = rtmp://h/live\nkey = k\nadaptive = sometimes\n",
      SC_KEYFILE_ERROR_VALUE,
      {"[destination a] adaptive"}},
+    {"show state in a missing folder",
+     "[box]\nstate = /nonexistent-shopcast/state.json\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[box] state", "'/nonexistent-shopcast/state.json' is in a folder that does not exist"}},
+    {"show state is a folder",
+     "[box]\nstate = /\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[box] state", "is a folder"}},
+    {"empty show state",
+     "[box]\nstate =\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[box] state", "empty: name a file, or write off"}},
+    {"show state misspelt",
+     "[box]\nstate-file = state.json\n",
+     SC_KEYFILE_ERROR_UNKNOWN,
+     {"[box] state-file"}},
 };
 
 /* [adaptive]: every key read; the defaults when absent; which destinations
@@ -412,6 +429,32 @@ test_audit_log_path(void **state)
   assert_null(none->audit_log);
 }
 
+/* The show's state for a restart: beside the audit log by default, none
+ * without one, a path relative to the config's folder, or off. */
+static void
+test_state_path(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScConfig) beside = load_text("[box]\naudit-log = logs/audit.jsonl\n", &error);
+  assert_null(beside); /* logs/ does not exist */
+  g_clear_error(&error);
+  g_autofree char *logs = g_build_filename(sc_test_dir, "logs", NULL);
+  assert_int_equal(g_mkdir(logs, 0700), 0);
+  g_autoptr(ScConfig) c = load_text("[box]\naudit-log = logs/audit.jsonl\n", &error);
+  g_assert_no_error(error);
+  g_autofree char *want = g_build_filename(logs, "state.json", NULL);
+  assert_string_equal(c->state, want);
+  assert_false(g_file_test(c->state, G_FILE_TEST_EXISTS)); /* not created by checking */
+  g_autoptr(ScConfig) own =
+      load_text("[box]\naudit-log = logs/audit.jsonl\nstate = s.json\n", &error);
+  g_autofree char *own_want = g_build_filename(sc_test_dir, "s.json", NULL);
+  assert_string_equal(own->state, own_want);
+  g_autoptr(ScConfig) off = load_text("[box]\naudit-log = logs/audit.jsonl\nstate = off\n", &error);
+  assert_null(off->state);
+  g_autoptr(ScConfig) none = load_text("", &error);
+  assert_null(none->state);
+}
+
 static void
 test_bad_input(void **state)
 {
@@ -475,6 +518,7 @@ main(void)
       cmocka_unit_test_setup_teardown(test_uplinks, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_adaptive, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_audit_log_path, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_state_path, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_missing_file, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_oversize_file, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_errors_do_not_show_the_key, sc_test_dir_setup,

@@ -500,6 +500,198 @@ test_command_line(void **state)
   assert_null(strstr(err, TEST_KEY));
 }
 
+/* ---- resuming after an unclean stop ---- */
+
+/* `shopcastctl show WORD [ARG]`: its exit status, the status JSON in @out. */
+static int
+show_ctl(Fixture *f, const char *word, const char *arg, char **out)
+{
+  char *argv[] = {f->ctl, "--socket", f->control, "show", (char *)word, (char *)arg, NULL};
+  g_autofree char *err = NULL;
+  int status = sc_test_run(argv, 10, out, &err);
+  if (status != 0)
+    g_print("show %s %s: %s", word, arg ? arg : "", err);
+  return status;
+}
+
+/* The flash sale's end in a show status (ms since the epoch), or 0. */
+static gint64
+flash_end_ms(const char *status)
+{
+  const char *at = status ? strstr(status, "\"flash_end_ms\":") : NULL;
+  return at ? g_ascii_strtoll(at + strlen("\"flash_end_ms\":"), NULL, 10) : 0;
+}
+
+/* 0 when the platform receives video (3 s of H.264): whether the stream
+ * came back, not its smoothness, which test_streams_to_spec checks. */
+static int
+probe_receives(Fixture *f)
+{
+  g_autofree char *base = sc_test_ingest_url(f->ingest, FALSE);
+  g_autofree char *play = g_strconcat(base, "/" TEST_KEY, NULL);
+  char *argv[] = {f->probe, "--duration", "3", "--timeout", "10", "--expect-video-codec",
+                  "h264",   play,         NULL};
+  g_autofree char *out = NULL;
+  int status = sc_test_run(argv, 20, &out, NULL);
+  if (status != 0)
+    g_print("probe: %s", out);
+  return status;
+}
+
+/* A config with the example show and an audit log (the state goes beside it). */
+static char *
+show_config(Fixture *f, const char *start)
+{
+  g_autofree char *show = sc_test_source_path("overlays/examples/winter-warmth.ini");
+  g_autofree char *extra = g_strdup_printf("show = %s\naudit-log = audit.jsonl\n", show);
+  return write_config(f, start, extra);
+}
+
+/* Live, a product on air, its flash sale running, the stock set: what the
+ * state must bring back. Returns the flash sale's end (ms). */
+static gint64
+busy_show(Fixture *f)
+{
+  g_autofree char *a = NULL, *b = NULL, *c = NULL;
+  assert_int_equal(ctl(f, "live", "on", NULL, NULL), 0);
+  assert_true(wait_tally(f, "on air"));
+  assert_int_equal(show_ctl(f, "goto", "down-jacket", &a), 0);
+  g_usleep(600 * 1000); /* the example show allows a change every 500 ms */
+  assert_int_equal(show_ctl(f, "flash", "start", &b), 0);
+  g_usleep(600 * 1000);
+  assert_int_equal(show_ctl(f, "stock", "37", &c), 0);
+  assert_non_null(strstr(c, "\"stock\":true,\"flash_sale\":true"));
+  return flash_end_ms(c);
+}
+
+/* shopcastd killed in the middle of a flash sale (SIGKILL: no chance to
+ * save anything) and started again with the same config: live again, the
+ * same product on air, the countdown carrying on to the same end, the stock
+ * shown, and the platform receiving the stream again. */
+static void
+test_resumes_after_sigkill(void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *config = show_config(f, "standby");
+  g_autofree char *log1 = g_build_filename(f->dir, "first.log", NULL);
+  g_autofree char *log2 = g_build_filename(f->dir, "second.log", NULL);
+  g_autoptr(GSubprocess) first = start_daemon(f, config, log1);
+  assert_true(wait_tally(f, "ready"));
+  gint64 end_ms = busy_show(f);
+  g_subprocess_force_exit(first); /* SIGKILL */
+  assert_int_equal(wait_exit(first, 5), -1);
+
+  gint64 restarted = g_get_monotonic_time();
+  g_autoptr(GSubprocess) second = start_daemon(f, config, log2);
+  gboolean on_air = wait_tally(f, "on air");
+  double resumed_s = (g_get_monotonic_time() - restarted) / 1e6;
+  g_autofree char *show = NULL, *status = NULL, *events = NULL;
+  show_ctl(f, "status", NULL, &show);
+  ctl(f, "status", NULL, &status, NULL);
+  ctl(f, "events", "50", &events, NULL);
+  int probe = probe_receives(f);
+  g_subprocess_send_signal(second, SIGTERM);
+  int exit_status = wait_exit(second, 8);
+  g_autofree char *log = read_text(log2);
+  g_autofree char *audit = NULL, *saved = NULL;
+  g_autofree char *audit_path = g_build_filename(f->dir, "audit.jsonl", NULL);
+  g_autofree char *state_path = g_build_filename(f->dir, "state.json", NULL);
+  g_file_get_contents(audit_path, &audit, NULL, NULL);
+  g_file_get_contents(state_path, &saved, NULL, NULL);
+
+  g_print("live again %.1f s after the restart; show: %s", resumed_s, show);
+  if (!on_air)
+    fail_msg("not live again after the restart; its log:\n%s", log);
+  assert_non_null(strstr(status, "\"live\":true"));
+  assert_non_null(strstr(show, "\"product\":\"down-jacket\""));
+  assert_non_null(strstr(show, "\"stock\":true,\"flash_sale\":true"));
+  assert_true(end_ms > 0);
+  gint64 end_again = flash_end_ms(show);
+  g_print("flash sale end before %" G_GINT64_FORMAT " ms, after %" G_GINT64_FORMAT " ms\n", end_ms,
+          end_again);
+  assert_true(ABS(end_again - end_ms) <= 1000);
+  assert_non_null(strstr(show, "{\"id\":\"down-jacket\",\"name\":"));
+  assert_non_null(strstr(show, "\"stock\":37,"));
+  assert_int_equal(probe, 0);
+  assert_non_null(strstr(events, "resumed after an unclean stop"));
+  assert_non_null(strstr(events, "\"subject\":\"state\",\"state\":\"restored\""));
+  assert_non_null(strstr(log, "resumed after an unclean stop"));
+  assert_non_null(audit);
+  assert_non_null(strstr(audit, "flash-restore"));
+  assert_int_equal(exit_status, 0);
+  /* the clean stop left a state that does not go live by itself */
+  assert_non_null(saved);
+  assert_non_null(strstr(saved, "\"live\":false"));
+  assert_null(strstr(log, TEST_KEY));
+}
+
+/* A clean stop (SIGTERM) while live: with start = standby, the next start
+ * brings the graphics back but does not go live by itself. */
+static void
+test_clean_stop_stays_off_air(void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *config = show_config(f, "standby");
+  g_autofree char *log1 = g_build_filename(f->dir, "first.log", NULL);
+  g_autofree char *log2 = g_build_filename(f->dir, "second.log", NULL);
+  g_autoptr(GSubprocess) first = start_daemon(f, config, log1);
+  assert_true(wait_tally(f, "ready"));
+  (void)busy_show(f);
+  g_subprocess_send_signal(first, SIGTERM);
+  assert_int_equal(wait_exit(first, 8), 0);
+
+  g_autoptr(GSubprocess) second = start_daemon(f, config, log2);
+  gboolean ready = wait_tally(f, "ready");
+  g_usleep(1500 * 1000); /* time enough to go live, were it to */
+  g_autofree char *show = NULL, *status = NULL, *events = NULL;
+  show_ctl(f, "status", NULL, &show);
+  ctl(f, "status", NULL, &status, NULL);
+  ctl(f, "events", "50", &events, NULL);
+  g_autofree char *ingest_log = sc_test_ingest_read_log(f->ingest);
+  g_subprocess_send_signal(second, SIGTERM);
+  int exit_status = wait_exit(second, 8);
+  g_autofree char *log = read_text(log2);
+
+  if (!ready)
+    fail_msg("not ready after the restart; its log:\n%s", log);
+  assert_non_null(strstr(status, "\"live\":false"));
+  assert_null(strstr(status, "\"destination\""));
+  assert_null(strstr(events, "resumed after an unclean stop"));
+  assert_non_null(strstr(show, "\"product\":\"down-jacket\""));
+  assert_int_equal(count(ingest_log, " publish: "), 1); /* the first run's only */
+  assert_int_equal(exit_status, 0);
+}
+
+/* A damaged state file is named in the log and ignored: the box starts as
+ * configured, nothing on air, and saves a good state from then on. */
+static void
+test_damaged_state_ignored(void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *config = show_config(f, "standby");
+  g_free(sc_test_write_file(f->dir, "state.json", "{\"version\":1,\"live\":tr"));
+  g_autofree char *log_path = g_build_filename(f->dir, "shopcastd.log", NULL);
+  g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
+  gboolean ready = wait_tally(f, "ready");
+  g_autofree char *show = NULL, *events = NULL, *saved = NULL;
+  show_ctl(f, "status", NULL, &show);
+  ctl(f, "events", "50", &events, NULL);
+  g_autofree char *state_path = g_build_filename(f->dir, "state.json", NULL);
+  g_file_get_contents(state_path, &saved, NULL, NULL);
+  g_subprocess_send_signal(daemon, SIGTERM);
+  int exit_status = wait_exit(daemon, 8);
+  g_autofree char *log = read_text(log_path);
+
+  if (!ready)
+    fail_msg("not ready with a damaged state; its log:\n%s", log);
+  assert_non_null(strstr(show, "\"product\":null"));
+  assert_non_null(strstr(events, "\"subject\":\"state\",\"state\":\"ignored\""));
+  assert_non_null(strstr(events, "not a show state shopcastd wrote"));
+  assert_non_null(strstr(log, "state.json: not a show state shopcastd wrote"));
+  assert_non_null(strstr(saved, "\"version\":1"));
+  assert_int_equal(exit_status, 0);
+}
+
 int
 main(void)
 {
@@ -512,6 +704,9 @@ main(void)
       cmocka_unit_test_setup_teardown(test_standby_live_end_live, setup, teardown),
       cmocka_unit_test_setup_teardown(test_preflight, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stalled_pipeline_restarts, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_resumes_after_sigkill, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_clean_stop_stays_off_air, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_damaged_state_ignored, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
