@@ -11,7 +11,7 @@ DURATION  ?= 3600
 
 SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps run test bench bench-failover fuzz soak format check-format clean
+.PHONY: all deps run test bench bench-failover bench-abr fuzz soak format check-format clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -59,6 +59,12 @@ bench: deps
 bench-failover: deps
 	$(MAKE) all
 	./tests/bench/failover.sh $(BUILD)
+
+# Adaptive bitrate in a network-namespace lab: capacity drops, returns and
+# steady links, shopcast adapting beside the same pipeline at a fixed bitrate (root).
+bench-abr: deps
+	$(MAKE) all
+	./tests/bench/abr.sh $(BUILD)
 
 format:
 	clang-format -i $(SOURCES)

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include "firmware/adaptive-config.h"
 #include "firmware/board.h"
 #include "firmware/camera-config.h"
 #include "firmware/log.h"
@@ -26,6 +27,7 @@ typedef struct {
   char *stream_key;  /* secret */
   char *tls_ca_file; /* NULL: the system's trusted CAs */
   gboolean enabled;
+  gboolean adaptive; /* the shared encode follows this one's uplink ([adaptive]) */
 } ScDestination;
 
 /* A network path the box can stream over, in the order of preference. */
@@ -70,6 +72,8 @@ typedef struct {
 
   /* [recording]: where each show's recording, chapters and report go */
   ScRecordingConfig recording;
+  /* [adaptive]: the bitrate follows the uplink */
+  ScAdaptiveConfig adaptive;
 } ScConfig;
 
 /* Reads and checks @path. Errors are SC_KEYFILE_ERROR. */

@@ -36,6 +36,7 @@ on_output_state(ScOutput *output, const ScOutputReport *report, gpointer data)
                    "output", sc_output_get_name(output), sc_output_state_name(report->state),
                    detail);
   sc_failover_output_state(self->failover, output, report);
+  sc_adaptive_output_state(self->adaptive, output, report);
   if (self->studio)
     sc_studio_update(self->studio);
 }
@@ -115,9 +116,11 @@ add_output(ScDaemon *self, const ScDestination *d)
       .send_timeout_ms = self->config->stall_timeout_ms,
       .send_buffer_bytes = MAX(bytes_per_s * SEND_BUFFER_MS / 1000, 64 * 1024),
       .bind_interface = sc_failover_get_interface(self->failover),
+      .drop_queue_ms = self->config->adaptive.drop_queue_ms,
   };
   ScOutput *output = sc_output_new(&p, on_output_state, self);
   sc_failover_add_output(self->failover, output);
+  sc_adaptive_add_output(self->adaptive, output, d->adaptive);
   sc_output_set_keyframe_func(output, keyframe_request, self->pipeline);
   g_mutex_lock(&self->outputs_lock);
   g_ptr_array_add(self->outputs, output);
@@ -199,8 +202,10 @@ end_show(ScDaemon *self, const char *who)
   for (guint i = 0; i < ending->len; i++)
     sc_output_push(NULL, NULL, g_ptr_array_index(ending, i)); /* every stream ends at once */
   finish_outputs(ending, OUTPUT_FINISH_TIMEOUT_MS);
-  for (guint i = 0; i < ending->len; i++)
+  for (guint i = 0; i < ending->len; i++) {
     sc_failover_remove_output(self->failover, g_ptr_array_index(ending, i));
+    sc_adaptive_remove_output(self->adaptive, g_ptr_array_index(ending, i));
+  }
   sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", "live", "off air", who);
   g_info("off air (%s)", who);
   save_state(self);
@@ -542,6 +547,8 @@ sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
     if (config->audit_log == NULL)
       g_warning("no [box] audit-log: what the show puts on air leaves no evidence");
   }
+  self->adaptive = sc_adaptive_new(config, self->pipeline, self->events);
+  sc_pipeline_add_program_sink(self->pipeline, sc_adaptive_count_tag, self->adaptive);
   sc_pipeline_add_program_sink(self->pipeline, program_to_outputs, self);
   self->recording = sc_recording_new(&config->recording, &config->media, config->audit_log,
                                      self->events, self->pipeline, recording_sample, self);
@@ -567,6 +574,7 @@ sc_daemon_free(ScDaemon *self)
   g_clear_pointer(&self->graphics, sc_graphics_free);
   g_clear_pointer(&self->audio, sc_audio_control_free); /* before the pipeline's audio */
   g_clear_pointer(&self->pipeline, sc_pipeline_free);
+  g_clear_pointer(&self->adaptive, sc_adaptive_free); /* after the program, before the outputs */
   g_clear_pointer(&self->recording, sc_recording_free); /* after the program that feeds it */
   g_clear_pointer(&self->cameras, sc_cameras_free); /* after the program that takes their frames */
   g_clear_pointer(&self->show, sc_show_free);
@@ -615,10 +623,12 @@ sc_daemon_outputs_json_lines(ScDaemon *self)
         out,
         ",\"ingest\":\"%s\",\"interface\":%s%s%s,\"tags_sent\":%" G_GUINT64_FORMAT
         ",\"tags_dropped\":%" G_GUINT64_FORMAT ",\"connections\":%" G_GUINT64_FORMAT
-        ",\"failures\":%" G_GUINT64_FORMAT ",\"moves\":%" G_GUINT64_FORMAT "}\n",
+        ",\"failures\":%" G_GUINT64_FORMAT ",\"moves\":%" G_GUINT64_FORMAT ",\"rate\":",
         sc_output_get_ingest(o) == SC_OUTPUT_INGEST_BACKUP ? "backup" : "primary",
         interface ? "\"" : "", interface ? interface : "null", interface ? "\"" : "", st.tags_sent,
         st.tags_dropped, st.connections, st.failures, st.moves);
+    g_autofree char *rate = sc_adaptive_destination_json(self->adaptive, o);
+    g_string_append_printf(out, "%s}\n", rate ? rate : "null");
   }
   return g_string_free(out, FALSE);
 }

@@ -268,6 +268,10 @@ test_first_start_and_sessions(void **state)
   assert_int_equal(r.status, 200);
   assert_non_null(strstr(r.body, "\"live\":true"));
   assert_null(strstr(r.body, TEST_KEY));
+  /* the encoder's rate (adaptive by default) and each destination's controller */
+  assert_non_null(strstr(r.body, "\"bitrate\":{\"mode\":\"adaptive\",\"target_kbps\":"));
+  assert_non_null(strstr(r.body, "\"current_kbps\":"));
+  assert_non_null(strstr(r.body, "\"rate\":{\"adaptive\":true,\"state\":"));
   reply_clear(&r);
   /* logging out ends the session */
   r = call(f, "DELETE", "/api/v1/session", "{}", &oper);
@@ -616,6 +620,14 @@ test_metrics_for_prometheus(void **state)
   assert_non_null(strstr(text, "shopcast_output_bytes_sent_total{destination=\"local\"}"));
   assert_non_null(strstr(text, "shopcast_audio_peak_dbfs{point=\"mic\",channel=\"0\"}"));
   assert_non_null(strstr(text, "shopcast_process_cpu_seconds_total"));
+  assert_non_null(strstr(text, "# TYPE shopcast_video_bitrate_bps gauge\n"));
+  assert_non_null(strstr(text, "# TYPE shopcast_video_bitrate_current_bps gauge\n"));
+  assert_non_null(strstr(text, "# TYPE shopcast_video_bitrate_changes_total counter\n"));
+  assert_non_null(strstr(text, "shopcast_output_frames_dropped_total{destination=\"local\"} 0\n"));
+  assert_non_null(strstr(text, "shopcast_output_gops_dropped_total{destination=\"local\"} 0\n"));
+  const char *target = strstr(text, "\nshopcast_video_bitrate_bps ");
+  assert_non_null(target);
+  assert_true(g_ascii_strtod(target + strlen("\nshopcast_video_bitrate_bps "), NULL) >= 500000);
   g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
   for (guint i = 0; lines[i]; i++) /* every sample is shopcast's */
     assert_true(lines[i][0] == '\0' || lines[i][0] == '#' ||

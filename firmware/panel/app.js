@@ -689,7 +689,7 @@
         const button = el("button", "btn btn-small reconnect");
         button.type = "button";
         button.dataset.destination = d.destination;
-        cells(row, [[null, name], [null, el("span", "pill")], [null], ["num"], ["num"], [null, button]]);
+        cells(row, [[null, name], [null, el("span", "pill")], [null], ["num"], ["num"], ["num"], [null, button]]);
         return row;
       },
       (row, d) => {
@@ -698,9 +698,11 @@
         setText(c[0].querySelector(".mono"), d.url || "");
         setPill(c[1].firstChild, d.state);
         setText(c[2], [d.ingest, d.interface].filter(Boolean).join(" · ") || "—");
-        setText(c[3], `${d.tags_sent ?? 0} / ${d.tags_dropped ?? 0}`);
-        setText(c[4], `${d.connections ?? 0} / ${d.failures ?? 0} / ${d.moves ?? 0}`);
-        setText(c[5].firstChild, t("dest.reconnect"));
+        const kbps = d.state === "live" && d.rate ? d.rate.throughput_kbps : null;
+        setText(c[3], typeof kbps === "number" ? t("kbps", { kbps: Math.round(kbps / 10) * 10 }) : "—");
+        setText(c[4], `${d.tags_sent ?? 0} / ${d.tags_dropped ?? 0}`);
+        setText(c[5], `${d.connections ?? 0} / ${d.failures ?? 0} / ${d.moves ?? 0}`);
+        setText(c[6].firstChild, t("dest.reconnect"));
       }
     );
     $("destinations").hidden = destinations.length === 0;

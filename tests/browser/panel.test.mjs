@@ -294,6 +294,8 @@ await step("go live with confirmation", async () => {
   check(status.status === 200 && status.body.live === true, `GET /api/v1/status: live is ${status.body && status.body.live}`);
   check(typeof status.body.live_since_ms === "number", "no live_since_ms in the status");
   await until("the going live in the event log", async () => (await page.locator("#event-log .event-state", { hasText: "on air" }).count()) > 0, 5000);
+  const bitrate = "#destinations tbody tr:first-child td:nth-child(4)";
+  await until("the destination's bitrate now in its table", async () => /^[1-9]\d* kb\/s$/.test((await text(bitrate)).trim()), 8000);
 });
 
 await step("price correction reaches the preview", async () => {
