@@ -11,7 +11,7 @@ DURATION  ?= 3600
 
 SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps run test bench bench-failover bench-abr fuzz soak format check-format clean
+.PHONY: all deps run test bench bench-failover bench-abr bench-flash fuzz soak image bundle test-system format check-format clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -66,6 +66,11 @@ bench-abr: deps
 	$(MAKE) all
 	./tests/bench/abr.sh $(BUILD)
 
+# shopcast-flash beside dd and bmaptool writing the same sparse image to a file.
+bench-flash: deps
+	$(MAKE) all
+	./tests/bench/flash.sh $(BUILD)
+
 format:
 	clang-format -i $(SOURCES)
 
@@ -89,3 +94,19 @@ fuzz: deps
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)
+
+# A disk image for a board (x86-64 or rpi4) from Debian 12 packages, with the
+# shopcast build in it; cached in $(BUILD)/image (root).
+image:
+	./tools/install-deps.sh
+	./board/common/image/build.sh $(BOARD) $(BUILD)/image
+
+# The x86-64 image booted in qemu with the vivid camera and snd-aloop: live to a
+# local ingest, an update into the other slot, a broken one rolled back (root).
+test-system: deps
+	$(MAKE) all
+	./tests/system/run.sh $(BUILD)
+
+# A signed RAUC bundle of the last `make image` for BOARD.
+bundle:
+	./board/common/image/bundle.sh $(BOARD) $(BUILD)/image

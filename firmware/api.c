@@ -11,6 +11,8 @@
 #define FEED_REFRESH_US   (1 * G_USEC_PER_SEC) /* and at least once a second, for the meters */
 #define FEED_EVENTS_MAX   100                  /* events sent in one tick at most */
 #define PREVIEW_IN_FLIGHT 2 /* preview frames sent to a client and not yet acknowledged */
+/* A firmware bundle carries a whole root file system. */
+#define FIRMWARE_MAX_BODY ((gsize)2 << 30)
 
 /* How a command's answer becomes the response body. */
 typedef enum {
@@ -81,6 +83,7 @@ static const Action actions[] = {
     {"POST", "/api/v1/report/generate", SC_ROLE_OPERATOR, "report generate {show?}", OUT_TEXT},
     {"GET", "/api/v1/report.html", SC_ROLE_OPERATOR, "report file html {?show}", OUT_FILE},
     {"GET", "/api/v1/report.csv", SC_ROLE_OPERATOR, "report file csv {?show}", OUT_FILE},
+    {"GET", "/api/v1/firmware", SC_ROLE_TECHNICIAN, "firmware", OUT_JSON},
 };
 
 typedef struct {
@@ -589,6 +592,52 @@ on_config_put(ScHttpRequest *req, gpointer data)
   sc_http_reply_json(req, SOUP_STATUS_OK, "{\"saved\":true,\"applies\":\"at the next start\"}\n");
 }
 
+/* ---- firmware updates: the bundle streamed to the staging folder ---- */
+
+static gboolean
+firmware_open(goffset length, gpointer data, GError **error)
+{
+  ScApi *self = data;
+  if (self->host.update == NULL) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                "this shopcastd takes no firmware updates");
+    return FALSE;
+  }
+  return self->host.may_update(self->host.user_data, error) &&
+         sc_update_begin(self->host.update, length, error);
+}
+
+static void
+firmware_write(GBytes *chunk, gpointer data)
+{
+  ScApi *self = data;
+  sc_update_write(self->host.update, chunk);
+}
+
+static void
+firmware_abort(gpointer data)
+{
+  ScApi *self = data;
+  sc_update_abort(self->host.update, "the upload ended before the whole bundle arrived");
+}
+
+static const ScHttpUpload firmware_upload = {firmware_open, firmware_write, firmware_abort};
+
+static void
+on_firmware(ScHttpRequest *req, gpointer data)
+{
+  ScApi *self = data;
+  g_autoptr(GError) error = NULL;
+  if (!sc_update_install(self->host.update, &error)) {
+    sc_http_reply_gerror(req, error);
+    return;
+  }
+  g_info("firmware bundle uploaded by %s: RAUC installs it", sc_http_request_who(req));
+  sc_http_reply_json(req, SOUP_STATUS_ACCEPTED,
+                     "{\"message\":\"the bundle arrived and RAUC installs it; the box restarts "
+                     "into the new firmware when it is done (progress: GET /api/v1/firmware)\"}\n");
+}
+
 /* ---- the feed ---- */
 
 static void
@@ -757,18 +806,20 @@ sc_api_count_clients(ScApi *self)
 /* ---- life ---- */
 
 static const ScHttpRoute special[] = {
-    {"GET", "/api/v1/setup", SC_ROLE_NONE, on_setup_get, 0},
-    {"POST", "/api/v1/setup", SC_ROLE_NONE, on_setup, 0},
-    {"GET", "/api/v1/session", SC_ROLE_NONE, on_session_get, 0},
-    {"POST", "/api/v1/session", SC_ROLE_NONE, on_login, 0},
-    {"DELETE", "/api/v1/session", SC_ROLE_NONE, on_logout, 0},
-    {"PUT", "/api/v1/passwords/{role}", SC_ROLE_TECHNICIAN, on_password, 0},
-    {"DELETE", "/api/v1/passwords/{role}", SC_ROLE_TECHNICIAN, on_password_delete, 0},
-    {"GET", "/metrics", SC_ROLE_OPERATOR, on_metrics, 0},
-    {"GET", "/api/v1/preview.jpg", SC_ROLE_OPERATOR, on_preview, 0},
-    {"GET", "/api/v1/logs", SC_ROLE_TECHNICIAN, on_logs, 0},
-    {"GET", "/api/v1/config", SC_ROLE_TECHNICIAN, on_config_get, 0},
-    {"PUT", "/api/v1/config", SC_ROLE_TECHNICIAN, on_config_put, 0},
+    {"GET", "/api/v1/setup", SC_ROLE_NONE, on_setup_get, 0, NULL},
+    {"POST", "/api/v1/setup", SC_ROLE_NONE, on_setup, 0, NULL},
+    {"GET", "/api/v1/session", SC_ROLE_NONE, on_session_get, 0, NULL},
+    {"POST", "/api/v1/session", SC_ROLE_NONE, on_login, 0, NULL},
+    {"DELETE", "/api/v1/session", SC_ROLE_NONE, on_logout, 0, NULL},
+    {"PUT", "/api/v1/passwords/{role}", SC_ROLE_TECHNICIAN, on_password, 0, NULL},
+    {"DELETE", "/api/v1/passwords/{role}", SC_ROLE_TECHNICIAN, on_password_delete, 0, NULL},
+    {"GET", "/metrics", SC_ROLE_OPERATOR, on_metrics, 0, NULL},
+    {"GET", "/api/v1/preview.jpg", SC_ROLE_OPERATOR, on_preview, 0, NULL},
+    {"GET", "/api/v1/logs", SC_ROLE_TECHNICIAN, on_logs, 0, NULL},
+    {"GET", "/api/v1/config", SC_ROLE_TECHNICIAN, on_config_get, 0, NULL},
+    {"PUT", "/api/v1/config", SC_ROLE_TECHNICIAN, on_config_put, 0, NULL},
+    {"POST", "/api/v1/firmware", SC_ROLE_TECHNICIAN, on_firmware, FIRMWARE_MAX_BODY,
+     &firmware_upload},
 };
 
 ScApi *
@@ -781,7 +832,7 @@ sc_api_new(ScHttp *http, const ScApiHost *host)
   self->host.config_path = self->config_path;
   self->clients = g_ptr_array_new_with_free_func(client_free);
   for (guint i = 0; i < G_N_ELEMENTS(actions); i++) {
-    ScHttpRoute r = {actions[i].method, actions[i].pattern, actions[i].role, on_action, 0};
+    ScHttpRoute r = {actions[i].method, actions[i].pattern, actions[i].role, on_action, 0, NULL};
     sc_http_add_routes(http, &r, 1, self);
   }
   sc_http_add_routes(http, special, G_N_ELEMENTS(special), self);

@@ -21,6 +21,7 @@
 
 #include "firmware/events.h"
 #include "firmware/http.h"
+#include "firmware/update.h"
 
 G_BEGIN_DECLS
 
@@ -43,7 +44,11 @@ typedef struct {
   char *(*log_text)(gpointer user_data);
   gpointer user_data;
   ScEventLog *events;
-  const char *config_path;             /* the config the technician edits */
+  const char *config_path; /* the config the technician edits */
+  /* Firmware updates (POST /api/v1/firmware), or NULL: refused. @may_update
+   * says whether the box may take one now (not while live). */
+  ScUpdate *update;
+  gboolean (*may_update)(gpointer user_data, GError **error);
   guint max_login_failures, lockout_s; /* for the session endpoint's messages */
 } ScApiHost;
 

@@ -15,10 +15,11 @@
 #define DEFAULT_CONTROL_SOCKET "/run/shopcast/control"
 #define DEFAULT_PANEL_LISTEN   "0.0.0.0:8080"
 #define DEFAULT_PASSWORDS      "/var/lib/shopcast/panel-passwords"
+#define DEFAULT_UPDATE_DIR     "/var/lib/shopcast/update"
 
-static const char *const box_keys[] = {"board",          "board-dir", "log-level",
-                                       "control-socket", "show",      "audit-log",
-                                       "start",          "state",     NULL};
+static const char *const box_keys[] = {"board", "board-dir", "log-level",  "control-socket",
+                                       "show",  "audit-log", "update-dir", "start",
+                                       "state", NULL};
 static const char *const video_keys[] = {
     "width",    "height",      "framerate", "bitrate", "profile", "keyframe-interval",
     "b-frames", "x264-preset", "device",    NULL};
@@ -102,6 +103,7 @@ sc_config_free(ScConfig *c)
   g_free(c->panel.passwords);
   g_clear_pointer(&c->show, sc_show_file_free);
   g_free(c->audit_log);
+  g_free(c->update_dir);
   g_free(c->state);
   sc_studio_config_free(c->studio);
   sc_recording_config_clear(&c->recording);
@@ -215,6 +217,10 @@ read_box(GKeyFile *kf, ScConfig *c, GError **error)
   c->log_level = level;
   if (c->board == NULL)
     c->board = g_strdup("sim");
+  if (!read_box_path(kf, c, "update-dir", &c->update_dir, error))
+    return FALSE;
+  if (c->update_dir == NULL)
+    c->update_dir = g_strdup(DEFAULT_UPDATE_DIR);
   return read_show(kf, c, error);
 }
 

@@ -337,6 +337,61 @@ log_text(gpointer data)
   return sc_log_recent();
 }
 
+/* ---- firmware updates ---- */
+
+/* How long the panel has to show "installed" before the box restarts. */
+#define REBOOT_DELAY_S 3
+
+static gboolean
+on_reboot(gpointer data)
+{
+  ScDaemon *self = data;
+  g_autoptr(GError) error = NULL;
+  self->reboot_timer = 0;
+  if (self->live) {
+    sc_event_log_add(self->events, g_get_real_time(), TRUE, "firmware", "update", "installed",
+                     "the box went live: restart it after the show to use the new firmware");
+    return G_SOURCE_REMOVE;
+  }
+  if (!sc_update_reboot(self->update, &error))
+    sc_event_log_add(self->events, g_get_real_time(), TRUE, "firmware", "update", "installed",
+                     error->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_update(ScUpdateState state, const char *detail, gpointer data)
+{
+  ScDaemon *self = data;
+  sc_event_log_add(self->events, g_get_real_time(), state == SC_UPDATE_FAILED, "firmware", "update",
+                   sc_update_state_name(state), detail);
+  if (state == SC_UPDATE_INSTALLED && self->reboot_timer == 0)
+    self->reboot_timer = g_timeout_add_seconds(REBOOT_DELAY_S, on_reboot, self);
+}
+
+/* An update restarts the box: never during a show. */
+static gboolean
+may_update(gpointer data, GError **error)
+{
+  ScDaemon *self = data;
+  if (!self->live)
+    return TRUE;
+  g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY,
+              "the box is live: stop the stream (live off) before updating the firmware; the box "
+              "restarts to use it");
+  return FALSE;
+}
+
+char *
+sc_daemon_firmware_json(ScDaemon *self, GError **error)
+{
+  if (self->update == NULL) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "firmware updates are off");
+    return NULL;
+  }
+  return sc_update_status_json(self->update);
+}
+
 void
 sc_daemon_open_api(ScDaemon *self)
 {
@@ -351,6 +406,7 @@ sc_daemon_open_api(ScDaemon *self)
   /* the panel's files: referencing them keeps the linker from dropping them */
   g_return_if_fail(sc_panel_get_resource() != NULL);
   self->http = sc_http_new(self->auth, NULL);
+  self->update = sc_update_new(self->config->update_dir, on_update, self);
   ScApiHost host = {
       .command = sc_daemon_run_command,
       .metrics = metrics_text,
@@ -360,6 +416,8 @@ sc_daemon_open_api(ScDaemon *self)
       .user_data = self,
       .events = self->events,
       .config_path = self->config->path,
+      .update = self->update,
+      .may_update = may_update,
   };
   self->api = sc_api_new(self->http, &host);
   if (!sc_http_listen_unix(self->http, self->config->control_socket, &error)) {
@@ -382,7 +440,9 @@ sc_daemon_open_api(ScDaemon *self)
 void
 sc_daemon_close_api(ScDaemon *self)
 {
+  g_clear_handle_id(&self->reboot_timer, g_source_remove);
   g_clear_pointer(&self->api, sc_api_free);
   g_clear_pointer(&self->http, sc_http_free);
+  g_clear_pointer(&self->update, sc_update_free);
   g_clear_pointer(&self->auth, sc_auth_free);
 }

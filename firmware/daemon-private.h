@@ -14,8 +14,10 @@
 #include "firmware/http.h"
 #include "firmware/recording.h"
 #include "firmware/show-state.h"
+#include "firmware/slot.h"
 #include "firmware/stall-watch.h"
 #include "firmware/studio.h"
+#include "firmware/update.h"
 #include "pipeline/output.h"
 
 G_BEGIN_DECLS
@@ -48,6 +50,9 @@ struct _ScDaemon {
   ScShowState *resume;    /* the state read at start, restored once the program plays */
   gboolean state_ready;   /* the saved state was dealt with: changes are saved from now on */
   gboolean state_failing; /* a failed save was said once, not for every change */
+  ScSlot *slot;           /* systemd's watchdog, RAUC's mark-good once healthy */
+  ScUpdate *update;       /* firmware updates through the API, with the API */
+  guint reboot_timer;     /* a freshly installed firmware starts soon */
   GMainLoop *loop;
   guint stop_timer;
   gboolean stopping;
@@ -75,5 +80,7 @@ void sc_daemon_close_api(ScDaemon *self);
 char *sc_daemon_status_json(ScDaemon *self);
 /* The board, the software and the machine, as one JSON object. */
 char *sc_daemon_board_json(ScDaemon *self);
+/* The running firmware and the state of an update, as one JSON object. */
+char *sc_daemon_firmware_json(ScDaemon *self, GError **error);
 
 G_END_DECLS

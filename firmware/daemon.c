@@ -10,6 +10,8 @@
 
 #include <systemd/sd-daemon.h>
 
+/* The box must be healthy this long before the firmware slot is marked good. */
+#define SLOT_HEALTHY_S 10
 /* How long the end of stream may take to reach the platforms at shutdown. */
 #define EOS_TIMEOUT_MS           3000
 #define OUTPUT_FINISH_TIMEOUT_MS 2000
@@ -567,6 +569,7 @@ sc_daemon_free(ScDaemon *self)
     return;
   g_clear_handle_id(&self->stop_timer, g_source_remove);
   g_clear_pointer(&self->stall, sc_stall_watch_free);
+  g_clear_pointer(&self->slot, sc_slot_free);
   sc_daemon_close_api(self); /* no request reaches what is freed next */
   /* the graphics stage leaves the pipeline first, and then the pipeline: no
    * more tags reach the outputs once it is freed */
@@ -673,6 +676,7 @@ static const Command commands[] = {
     {"board", "board", 0, 0},
     {"recording", "recording", 0, 0},
     {"report", "report ...", 0, 4},
+    {"firmware", "firmware", 0, 0},
 };
 
 /* ---- the pre-flight check ---- */
@@ -831,7 +835,7 @@ sc_daemon_run_command(const char *const *argv, const char *who, gpointer data, G
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "unknown command '%s'; the commands are: status, events [N], drill UPLINK "
                 "SECONDS, reconnect [DESTINATION], show ..., live on|off, studio ..., preflight, "
-                "camera ..., audio ..., board, recording, report ...",
+                "camera ..., audio ..., board, recording, report ..., firmware",
                 argv[0]);
     return NULL;
   }
@@ -863,6 +867,8 @@ sc_daemon_run_command(const char *const *argv, const char *who, gpointer data, G
     return live_command(self, argv[1], who, error);
   if (g_str_equal(c->name, "board"))
     return sc_daemon_board_json(self);
+  if (g_str_equal(c->name, "firmware"))
+    return sc_daemon_firmware_json(self, error);
   if (g_str_equal(c->name, "studio"))
     return studio_command(self, argv, argc, error);
   if (g_str_equal(c->name, "preflight"))
@@ -891,10 +897,26 @@ sc_daemon_run_command(const char *const *argv, const char *who, gpointer data, G
   return reconnect(self, argc == 2 ? argv[1] : NULL, error);
 }
 
+/* Encoding, and while live at least one destination publishing. */
+static gboolean
+healthy(gpointer data)
+{
+  ScDaemon *self = data;
+  if (!self->playing || self->stopping)
+    return FALSE;
+  if (!self->live)
+    return TRUE;
+  for (guint i = 0; i < self->outputs->len; i++)
+    if (sc_output_get_state(g_ptr_array_index(self->outputs, i)) == SC_OUTPUT_STATE_LIVE)
+      return TRUE;
+  return FALSE;
+}
+
 gboolean
 sc_daemon_start(ScDaemon *self, GError **error)
 {
   self->started_us = g_get_monotonic_time();
+  self->slot = sc_slot_new(SLOT_HEALTHY_S, healthy, self);
   sc_daemon_open_api(self);
   sc_cameras_start(self->cameras);
   load_state(self);

@@ -41,6 +41,7 @@ struct _ScHttp {
   char *resource_prefix;
   GPtrArray *routes;  /* Route* */
   GPtrArray *sockets; /* Socket* */
+  GPtrArray *uploads; /* Upload*: bodies being streamed (owned by their messages) */
   char *unix_path;
   guint port;
   char *basic_ok; /* the last Authorization header that passed, and its role and time */
@@ -72,6 +73,19 @@ struct _ScHttpRequest {
   gboolean local, replied, paused;
   gint refs;
 };
+
+/* A streamed body on its way (ScHttpUpload), kept as the message's data. */
+typedef struct {
+  ScHttp *http; /* NULL once the server is gone */
+  const Route *route;
+  gboolean done;  /* the body arrived, or the upload was aborted */
+  gint64 turn_us; /* when the main loop last had a turn during the upload */
+} Upload;
+
+/* libsoup reads a body for as long as the socket has data: a fast client
+ * would keep the main loop (the watchdog, the pipeline's messages) waiting
+ * for the whole upload. */
+#define UPLOAD_TURN_US (20 * 1000)
 
 /* ---- replies ---- */
 
@@ -727,6 +741,80 @@ is_api(const char *path)
   return g_str_has_prefix(path, "/api/") || g_str_equal(path, "/metrics");
 }
 
+/* ---- streamed bodies ---- */
+
+static void
+on_upload_chunk(SoupServerMessage *msg, GBytes *chunk, gpointer data)
+{
+  Upload *u = data;
+  if (u->http && !u->done)
+    u->route->route.upload->write(chunk, u->route->data);
+  gint64 now = g_get_monotonic_time();
+  if (now - u->turn_us > UPLOAD_TURN_US) { /* reading goes on after the loop's next turn */
+    u->turn_us = now;
+    soup_server_message_pause(msg);
+    soup_server_message_unpause(msg);
+  }
+}
+
+static void
+on_upload_body(SoupServerMessage *msg, gpointer data)
+{
+  Upload *u = data;
+  u->done = TRUE;
+}
+
+/* The message ends (answered, or the client went away): an upload the
+ * handler did not take (cut off, or refused after its body) is dropped. */
+static void
+on_upload_end(SoupServerMessage *msg, gpointer data)
+{
+  Upload *u = data;
+  if (u->http)
+    u->route->route.upload->abort(u->route->data);
+  u->done = TRUE;
+}
+
+static void
+upload_free(gpointer data)
+{
+  Upload *u = data;
+  if (u->http)
+    g_ptr_array_remove(u->http->uploads, u);
+  g_free(u);
+}
+
+static ScHttpRequest *request_new(ScHttp *self, SoupServerMessage *msg, const Route *route);
+
+/* Checks the request as any other before its body is read, lets the route
+ * accept the body's length, then streams the body to it. */
+static void
+start_upload(ScHttp *self, SoupServerMessage *msg, const Route *r, goffset length)
+{
+  ScHttpRequest *req = request_new(self, msg, r);
+  gboolean admitted = admit(self, req, soup_server_message_get_method(msg));
+  req->replied = TRUE; /* refused with the error set, or answered by the handler later */
+  sc_http_request_release(req);
+  g_autoptr(GError) error = NULL;
+  if (!admitted)
+    return;
+  if (!r->route.upload->open(length, r->data, &error)) {
+    set_error(msg, status_of(error), error->message);
+    return;
+  }
+  Upload *u = g_new0(Upload, 1);
+  u->http = self;
+  u->route = r;
+  u->turn_us = g_get_monotonic_time();
+  g_ptr_array_add(self->uploads, u);
+  g_object_set_data_full(G_OBJECT(msg), "sc-upload", u, upload_free);
+  soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
+  g_signal_connect(msg, "got-chunk", G_CALLBACK(on_upload_chunk), u);
+  g_signal_connect(msg, "got-body", G_CALLBACK(on_upload_body), u);
+  g_signal_connect(msg, "disconnected", G_CALLBACK(on_upload_end), u);
+  g_signal_connect(msg, "finished", G_CALLBACK(on_upload_end), u);
+}
+
 /* After the headers, before the body: refuse what is too big to read. */
 static void
 on_early(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
@@ -749,7 +837,27 @@ on_early(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
                                          " bytes; at most %" G_GSIZE_FORMAT ")",
                                          len, cap);
     set_error(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, m);
+  } else if (r && r->route.upload) {
+    start_upload(self, msg, r, len);
   }
+  /* refused before the body: the connection cannot carry another request
+   * (the body may still be on its way), and a client that asked to
+   * "Expect: 100-continue" must not wait for more */
+  if (soup_server_message_get_status(msg) != SOUP_STATUS_NONE)
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
+                                 "close");
+}
+
+static ScHttpRequest *
+request_new(ScHttp *self, SoupServerMessage *msg, const Route *route)
+{
+  ScHttpRequest *req = g_new0(ScHttpRequest, 1);
+  req->http = self;
+  req->msg = g_object_ref(msg);
+  req->route = route;
+  req->refs = 1;
+  req->params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  return req;
 }
 
 /* Whether the path and every query parameter are UTF-8: the words of a
@@ -783,12 +891,8 @@ on_request(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
     serve_static(self, msg, method, path);
     return;
   }
-  ScHttpRequest *req = g_new0(ScHttpRequest, 1);
-  req->http = self;
-  req->msg = g_object_ref(msg);
+  ScHttpRequest *req = request_new(self, msg, NULL);
   req->query = query;
-  req->refs = 1;
-  req->params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   gboolean known = FALSE;
   req->route = match_route(self, method, path, req->params, &known);
   if (req->route && admit(self, req, method) && read_body(req)) {
@@ -881,6 +985,7 @@ sc_http_new(ScAuth *auth, const ScHttpSettings *settings)
                                                                          : "/shopcast/panel");
   self->routes = g_ptr_array_new_with_free_func(route_free);
   self->sockets = g_ptr_array_new_with_free_func(socket_free);
+  self->uploads = g_ptr_array_new();
   self->server = soup_server_new("server-header", "shopcast", NULL);
   soup_server_add_early_handler(self->server, NULL, on_early, self, NULL);
   soup_server_add_handler(self->server, NULL, on_request, self, NULL);
@@ -898,6 +1003,9 @@ sc_http_free(ScHttp *self)
 {
   if (self == NULL)
     return;
+  for (guint i = 0; i < self->uploads->len; i++) /* their routes go with the server */
+    ((Upload *)g_ptr_array_index(self->uploads, i))->http = NULL;
+  g_ptr_array_unref(self->uploads);
   g_clear_handle_id(&self->sweep, g_source_remove);
   g_signal_handlers_disconnect_by_data(self->server, self);
   soup_server_disconnect(self->server);

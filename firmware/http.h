@@ -37,12 +37,27 @@ typedef struct _ScHttpRequest ScHttpRequest;
 
 typedef void (*ScHttpHandler)(ScHttpRequest *req, gpointer user_data);
 
+/* A route whose body is streamed instead of kept in memory (a firmware
+ * bundle): once the request has passed the checks (role, CSRF, Origin, the
+ * route's cap) and @open accepted its length, each part of the body goes to
+ * @write as it arrives; the route's handler runs when the whole body has
+ * arrived; @abort whenever the request ends, so that an upload cut off or
+ * refused after its body is dropped (one the handler took stays). @open's error
+ * is the reply (its status chosen as for sc_http_reply_gerror()), sent
+ * before the body is read. The callbacks get the route's user data. */
+typedef struct {
+  gboolean (*open)(goffset length, gpointer user_data, GError **error);
+  void (*write)(GBytes *chunk, gpointer user_data);
+  void (*abort)(gpointer user_data);
+} ScHttpUpload;
+
 typedef struct {
   const char *method;  /* "GET", "POST", "PUT", "DELETE" */
   const char *pattern; /* "/api/v1/uplinks/{name}/drill": {x} matches one path segment */
   ScRole role;         /* the least role allowed; SC_ROLE_NONE: anyone (login, setup) */
   ScHttpHandler handler;
-  gsize max_body; /* 0: the default cap (64 KiB) */
+  gsize max_body;             /* 0: the default cap (64 KiB) */
+  const ScHttpUpload *upload; /* NULL: the body is read into memory */
 } ScHttpRoute;
 
 #define SC_HTTP_MAX_BODY (64 * 1024)

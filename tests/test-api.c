@@ -168,7 +168,7 @@ setup(void **state)
   g_autofree char *url = sc_test_ingest_url(f->ingest, FALSE);
   g_autofree char *text = g_strdup_printf(
       "[box]\nboard = sim\nstart = live\ncontrol-socket = %s\nshow = %s\naudit-log = "
-      "%s/audit.jsonl\n"
+      "%s/audit.jsonl\nupdate-dir = update\n"
       "[video]\nwidth = 640\nheight = 360\nbitrate = 800\nx264-preset = ultrafast\n"
       "[destination local]\nurl = %s\nkey = " TEST_KEY "\n"
       "[panel]\nlisten = 127.0.0.1:%u\npasswords = %s/passwords\nlogin-attempts = 3\n"
@@ -327,6 +327,7 @@ static const Endpoint endpoints[] = {
     {"GET", "/api/v1/logs", NULL, TRUE},
     {"GET", "/api/v1/config", NULL, TRUE},
     {"PUT", "/api/v1/config", "{\"groups\":{}}", TRUE},
+    {"GET", "/api/v1/firmware", NULL, TRUE},
     {"GET", "/api/v1/recording", NULL, FALSE},
     {"GET", "/api/v1/reports", NULL, FALSE},
     {"GET", "/api/v1/report", NULL, FALSE},
@@ -907,6 +908,83 @@ test_recording_and_report(void **state)
   login_clear(&oper);
 }
 
+/* A firmware bundle of @size bytes posted as shopcastctl posts one: the
+ * body only after the server said to go on (refusals come before it). */
+static Reply
+post_bundle(Fixture *f, gsize size, const Login *login, gboolean csrf)
+{
+  g_autofree char *uri = g_strconcat(f->base, "/api/v1/firmware", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new("POST", uri);
+  SoupMessageHeaders *h = soup_message_get_request_headers(msg);
+  if (login)
+    soup_message_headers_replace(h, "Cookie", login->cookie);
+  if (login && csrf)
+    soup_message_headers_replace(h, "X-CSRF-Token", login->csrf);
+  soup_message_headers_set_expectations(h, SOUP_EXPECTATION_CONTINUE);
+  g_autoptr(GBytes) body = g_bytes_new_take(g_malloc0(size), size);
+  soup_message_set_request_body_from_bytes(msg, "application/octet-stream", body);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) got = soup_session_send_and_read(f->http, msg, NULL, &error);
+  if (got == NULL)
+    fail_msg("POST /api/v1/firmware: %s", error->message);
+  Reply r = {0};
+  r.status = soup_message_get_status(msg);
+  r.body = g_strndup(g_bytes_get_data(got, NULL), g_bytes_get_size(got));
+  g_print("POST /api/v1/firmware (%zu bytes) -> %u %s", size, r.status, r.body);
+  return r;
+}
+
+/* An update: technician only, with CSRF, never while live, and on a machine
+ * without RAUC (this one) refused before the bundle is read, saying why. */
+static void
+test_firmware_update_is_guarded(void **state)
+{
+  Fixture *f = *state;
+  Login tech = first_start(f);
+  Reply r = call(f, "PUT", "/api/v1/passwords/operator", "{\"password\":\"" OPER_PASS "\"}", &tech);
+  reply_clear(&r);
+  Login oper = login_as(f, "operator", OPER_PASS);
+  const gsize size = 1 << 20; /* over the other routes' 64 KiB cap */
+  r = post_bundle(f, size, NULL, FALSE);
+  assert_int_equal(r.status, 401);
+  reply_clear(&r);
+  r = post_bundle(f, size, &oper, TRUE);
+  assert_int_equal(r.status, 403);
+  reply_clear(&r);
+  r = post_bundle(f, size, &tech, FALSE);
+  assert_int_equal(r.status, 403);
+  assert_non_null(strstr(r.body, "CSRF"));
+  reply_clear(&r);
+  r = post_bundle(f, size, &tech, TRUE); /* the box started live */
+  assert_int_equal(r.status, 409);
+  assert_non_null(strstr(r.body, "the box is live: stop the stream"));
+  reply_clear(&r);
+  r = call(f, "POST", "/api/v1/live", "{\"on\":false}", &tech);
+  assert_int_equal(r.status, 200);
+  reply_clear(&r);
+  r = post_bundle(f, size, &tech, TRUE);
+  assert_int_equal(r.status, 501);
+  assert_non_null(strstr(r.body, "firmware updates need RAUC"));
+  reply_clear(&r);
+  /* nothing was staged, and the state says what the box runs */
+  g_autofree char *staged = g_build_filename(f->dir, "update", "incoming.raucb", NULL);
+  assert_false(g_file_test(staged, G_FILE_TEST_EXISTS));
+  r = call(f, "GET", "/api/v1/firmware", NULL, &tech);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "\"state\":\"idle\""));
+  reply_clear(&r);
+  /* shopcastctl says the same and exits 1 */
+  g_autofree char *bundle = sc_test_write_file(f->dir, "test.raucb", "not really a bundle");
+  g_autofree char *out = NULL, *err = NULL;
+  g_setenv("SHOPCAST_PASSWORD", TECH_PASS, TRUE);
+  char *update[] = {f->ctl, "--url", f->base, "update", bundle, NULL};
+  assert_int_equal(sc_test_run(update, 20, &out, &err), 1);
+  g_unsetenv("SHOPCAST_PASSWORD");
+  assert_non_null(strstr(err, "firmware updates need RAUC"));
+  login_clear(&tech);
+  login_clear(&oper);
+}
+
 int
 main(void)
 {
@@ -923,6 +1001,7 @@ main(void)
       cmocka_unit_test_setup_teardown(test_feed_and_preview, setup, teardown),
       cmocka_unit_test_setup_teardown(test_shopcastctl_over_the_network, setup, teardown),
       cmocka_unit_test_setup_teardown(test_recording_and_report, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_firmware_update_is_guarded, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

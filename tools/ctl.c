@@ -24,6 +24,8 @@
 
 #define DEFAULT_SOCKET "/run/shopcast/control"
 #define TIMEOUT_S      60
+/* An update: RAUC writes a whole root file system, slowly on an SD card. */
+#define INSTALL_TIMEOUT_S (30 * 60)
 
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 64, EXIT_UNAVAILABLE = 69, EXIT_DENIED = 77 };
 
@@ -90,6 +92,7 @@ static const Command commands[] = {
     {"report html {=show}", "GET", "/api/v1/report.html?show={show}", FALSE},
     {"report csv", "GET", "/api/v1/report.csv", FALSE},
     {"report csv {=show}", "GET", "/api/v1/report.csv?show={show}", FALSE},
+    {"firmware", "GET", "/api/v1/firmware", FALSE},
 };
 
 /* What to say when a family's words do not fit. */
@@ -110,6 +113,7 @@ static const char *const usages[][2] = {
     {"preview", "preview FILE.jpg"},
     {"report", "report [status [SHOW]] | report list | report set KEY VALUE [SHOW] | "
                "report generate [SHOW] | report path [SHOW] | report html|csv [SHOW]"},
+    {"update", "update BUNDLE.raucb"},
 };
 
 typedef struct {
@@ -454,6 +458,83 @@ save_preview(Client *cl, const char *file)
   return EXIT_REFUSED;
 }
 
+/* ---- update: the bundle uploaded, then RAUC's progress followed ---- */
+
+static void
+on_upload_progress(SoupMessage *msg, guint n, gpointer data)
+{
+  goffset *sent = data;
+  goffset total = sent[1], before = sent[0];
+  sent[0] += n;
+  if (total > 0 && sent[0] * 10 / total != before * 10 / total)
+    fprintf(stderr, "shopcastctl: uploaded %" G_GOFFSET_FORMAT "%%\n", sent[0] * 100 / total);
+}
+
+static int
+upload_bundle(Client *cl, const char *file)
+{
+  g_autoptr(GError) error = NULL;
+  /* mapped, not read: a bundle is as large as a root file system */
+  g_autoptr(GMappedFile) map = g_mapped_file_new(file, FALSE, &error);
+  if (map == NULL) {
+    fprintf(stderr, "shopcastctl: %s\n", error->message);
+    return EXIT_USAGE;
+  }
+  g_autoptr(GBytes) bundle = g_mapped_file_get_bytes(map);
+  g_autoptr(SoupMessage) msg = new_message(cl, "POST", "/api/v1/firmware", NULL);
+  goffset sent[2] = {0, (goffset)g_bytes_get_size(bundle)};
+  soup_message_set_request_body_from_bytes(msg, "application/octet-stream", bundle);
+  /* refused (live, no RAUC, no room) before the bundle is sent */
+  soup_message_headers_set_expectations(soup_message_get_request_headers(msg),
+                                        SOUP_EXPECTATION_CONTINUE);
+  g_signal_connect(msg, "wrote-body-data", G_CALLBACK(on_upload_progress), sent);
+  g_autoptr(GBytes) reply = send_message(cl, msg);
+  if (reply == NULL)
+    return EXIT_UNAVAILABLE;
+  if (!SOUP_STATUS_IS_SUCCESSFUL(soup_message_get_status(msg)))
+    return refused(msg, reply);
+  return EXIT_OK;
+}
+
+/* Prints each new state of the installation; returns when it ends. */
+static int
+follow_install(Client *cl)
+{
+  g_autofree char *last = NULL;
+  gint64 end = g_get_monotonic_time() + INSTALL_TIMEOUT_S * G_USEC_PER_SEC;
+  while (g_get_monotonic_time() < end) {
+    g_autoptr(SoupMessage) msg = new_message(cl, "GET", "/api/v1/firmware", NULL);
+    g_autoptr(GBytes) reply = send_message(cl, msg);
+    if (reply == NULL || !SOUP_STATUS_IS_SUCCESSFUL(soup_message_get_status(msg)))
+      return reply ? refused(msg, reply) : EXIT_UNAVAILABLE;
+    g_autoptr(JsonNode) root = parse(reply);
+    JsonObject *o = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+    const char *state = o ? json_object_get_string_member_with_default(o, "state", "") : "";
+    const char *message = o ? json_object_get_string_member_with_default(o, "message", "") : "";
+    g_autofree char *line = g_strdup_printf("%s: %s", state, message);
+    if (g_strcmp0(line, last) != 0)
+      printf("%s\n", line);
+    fflush(stdout);
+    g_free(last);
+    last = g_steal_pointer(&line);
+    if (g_str_equal(state, "installed"))
+      return EXIT_OK;
+    if (!g_str_equal(state, "installing") && !g_str_equal(state, "receiving"))
+      return EXIT_REFUSED;
+    g_usleep(G_USEC_PER_SEC / 2);
+  }
+  fprintf(stderr, "shopcastctl: the installation did not end within %d minutes\n",
+          INSTALL_TIMEOUT_S / 60);
+  return EXIT_REFUSED;
+}
+
+static int
+update(Client *cl, const char *file)
+{
+  int status = upload_bundle(cl, file);
+  return status == EXIT_OK ? follow_install(cl) : status;
+}
+
 static int
 run(Client *cl, char **args, guint n)
 {
@@ -463,6 +544,8 @@ run(Client *cl, char **args, guint n)
     return config_set(cl, args, n);
   if (g_str_equal(args[0], "preview"))
     return n == 2 ? save_preview(cl, args[1]) : usage_error("preview");
+  if (g_str_equal(args[0], "update"))
+    return n == 2 ? update(cl, args[1]) : usage_error("update");
   Request r = {0};
   const Command *c = match(args, n, &r);
   if (c == NULL) {
@@ -496,7 +579,10 @@ static const char *const help =
     "  report generate [SHOW] | report path [SHOW]\n"
     "  report html|csv [SHOW]         (the post-show report's file, on standard output)\n"
     "  password operator|technician   (reads the new password from standard input)\n"
-    "  preview FILE.jpg               (the program preview, as the panel shows it)\n";
+    "  preview FILE.jpg               (the program preview, as the panel shows it)\n"
+    "  firmware                       (the running firmware, its slot, an update's state)\n"
+    "  update BUNDLE.raucb            (installs a firmware update; the box restarts into it;\n"
+    "                                 refused while live)\n";
 
 int
 main(int argc, char **argv)

@@ -804,6 +804,100 @@
   function loadTechnician() {
     if (!state.board) loadBoard();
     if (!state.config) loadConfig();
+    loadFirmware();
+  }
+
+  /* ---- firmware update: the bundle uploaded, then RAUC's progress ---- */
+
+  function updateMessage(text, kind) {
+    const m = $("update-message");
+    m.textContent = text;
+    m.dataset.kind = kind;
+  }
+
+  function showFirmware(fw) {
+    $("update-running").textContent = t("tech.update.running", { version: fw.version || t("none"), slot: fw.slot || t("none") });
+    const bar = $("update-progress");
+    if (fw.state === "installing") {
+      bar.hidden = false;
+      bar.value = fw.progress;
+      updateMessage(t("tech.update.installing", { percent: fw.progress, message: fw.message }), "ok");
+    } else if (fw.state === "installed") {
+      bar.value = 100;
+      updateMessage(t("tech.update.installed"), "ok");
+    } else if (fw.state === "failed") {
+      bar.hidden = true;
+      updateMessage(t("tech.update.failed", { message: fw.message }), "error");
+    }
+  }
+
+  async function loadFirmware() {
+    try {
+      const fw = await api("GET", "/api/v1/firmware");
+      showFirmware(fw);
+      return fw;
+    } catch (e) {
+      failed(e);
+      return null;
+    }
+  }
+
+  /* Asks every second until RAUC is done (at most 30 minutes). */
+  async function followInstall() {
+    for (let i = 0; i < 1800; i++) {
+      const fw = await loadFirmware();
+      if (!fw || (fw.state !== "installing" && fw.state !== "receiving")) return;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+
+  /* XMLHttpRequest, not fetch: only it reports the upload's progress. */
+  function uploadBundle(file) {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", "/api/v1/firmware");
+      xhr.setRequestHeader("Content-Type", "application/octet-stream");
+      xhr.setRequestHeader("X-CSRF-Token", state.csrf || "");
+      xhr.upload.onprogress = (ev) => {
+        if (!ev.lengthComputable) return;
+        const percent = Math.floor((ev.loaded * 100) / ev.total);
+        $("update-progress").value = percent;
+        updateMessage(t("tech.update.uploading", { percent }), "ok");
+      };
+      xhr.onerror = () => reject(new ApiError(t("error.network", { message: "upload" }), 0));
+      xhr.onload = () => {
+        let data = null;
+        try {
+          data = JSON.parse(xhr.responseText);
+        } catch (e) {
+          data = null;
+        }
+        if (xhr.status >= 200 && xhr.status < 300) resolve(data);
+        else reject(new ApiError(data && data.error ? data.error : t("error.generic", { status: xhr.status }), xhr.status));
+      };
+      xhr.send(file);
+    });
+  }
+
+  async function startUpdate(ev) {
+    ev.preventDefault();
+    const file = $("update-file").files[0];
+    if (!file) return updateMessage(t("tech.update.none"), "error");
+    if (!(await confirmAsk(t("tech.update.confirm", { name: file.name })))) return;
+    const button = $("update-start");
+    button.disabled = true;
+    $("update-progress").hidden = false;
+    $("update-progress").value = 0;
+    try {
+      await uploadBundle(file);
+      await followInstall();
+    } catch (e) {
+      $("update-progress").hidden = true;
+      if (e.status === 401) failed(e);
+      else updateMessage(e.message, "error");
+    } finally {
+      button.disabled = false;
+    }
   }
 
   async function loadBoard() {
@@ -1170,6 +1264,7 @@
 
   function bindTechnician() {
     $("preflight-run").addEventListener("click", runPreflight);
+    $("update-form").addEventListener("submit", startUpdate);
     $("config-reload").addEventListener("click", () => {
       state.config = null;
       configMessage("", "ok");

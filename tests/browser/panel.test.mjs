@@ -376,6 +376,17 @@ await step("technician sets the operator password", async () => {
   await until("the password saved", async () => (await page.locator("#password-message").getAttribute("data-kind")) === "ok", 8000);
 });
 
+await step("technician's firmware update is refused while live", async () => {
+  await until("the running firmware", async () => /slot|分区/.test(await text("#update-running")), 5000);
+  await page.setInputFiles("#update-file", { name: "update.raucb", mimeType: "application/octet-stream", buffer: Buffer.alloc(200000) });
+  await page.click("#update-start");
+  await visible("#confirm-dialog");
+  await page.click("#confirm-yes");
+  await until("the refusal", async () => (await page.locator("#update-message").getAttribute("data-kind")) === "error", 8000);
+  const message = await text("#update-message");
+  check(message.includes("the box is live"), `the update form says: ${message}`);
+});
+
 await step("operator cannot use the technician view", async () => {
   await logout();
   const answer = await login("operator", OPERATOR_PASSWORD);
