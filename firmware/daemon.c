@@ -577,7 +577,7 @@ sc_daemon_free(ScDaemon *self)
   g_clear_pointer(&self->graphics, sc_graphics_free);
   g_clear_pointer(&self->audio, sc_audio_control_free); /* before the pipeline's audio */
   g_clear_pointer(&self->pipeline, sc_pipeline_free);
-  g_clear_pointer(&self->adaptive, sc_adaptive_free); /* after the program, before the outputs */
+  g_clear_pointer(&self->adaptive, sc_adaptive_free);   /* after the program, before the outputs */
   g_clear_pointer(&self->recording, sc_recording_free); /* after the program that feeds it */
   g_clear_pointer(&self->cameras, sc_cameras_free); /* after the program that takes their frames */
   g_clear_pointer(&self->show, sc_show_free);

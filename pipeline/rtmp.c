@@ -208,10 +208,10 @@ rtmp_handshake(ScRtmp *self, ScRtmpBound *b, GCancellable *c, GError **error)
       !sc_rtmp_transport_read_exact(self->transport, &s0, 1, b, c, error))
     return FALSE;
   if (s0 != 3) {
-    g_set_error(
-        error, SC_RTMP_ERROR, SC_RTMP_ERROR_HANDSHAKE,
-        "%s answered the RTMP handshake with version %u, not 3 (not an RTMP server, or an rtmps:// port?)",
-        self->peer, s0);
+    g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_HANDSHAKE,
+                "%s answered the RTMP handshake with version %u, not 3 (not an RTMP server, or an "
+                "rtmps:// port?)",
+                self->peer, s0);
     return FALSE;
   }
   if (!sc_rtmp_transport_read_exact(self->transport, s1s2, sizeof s1s2, b, c, error))
