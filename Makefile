@@ -11,7 +11,7 @@ DURATION  ?= 3600
 
 SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps run test bench bench-failover bench-flash fuzz soak image bundle test-system format check-format clean
+.PHONY: all deps run test bench bench-failover bench-abr bench-flash fuzz soak image bundle test-system format check-format clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -44,7 +44,8 @@ test: deps
 
 # CPU benchmarks beside ffmpeg in the same run: the program pipeline, then what
 # the on-air graphics add per frame; then how soon a show change, a studio
-# button and a panel action reach a frame, and what 20 open panels cost.
+# button and a panel action reach a frame, and what 20 open panels cost; what
+# the recording costs and what a power cut loses.
 bench: deps
 	$(MAKE) all
 	./tests/bench/pipeline-cpu.sh $(BUILD)
@@ -52,11 +53,18 @@ bench: deps
 	./tests/bench/overlay-latency.sh $(BUILD)
 	./tests/bench/button-latency.sh $(BUILD)
 	./tests/bench/panel-latency.sh $(BUILD)
+	./tests/bench/recording.sh $(BUILD)
 
 # Failover time in a network-namespace lab, shopcast beside the naive approach (root).
 bench-failover: deps
 	$(MAKE) all
 	./tests/bench/failover.sh $(BUILD)
+
+# Adaptive bitrate in a network-namespace lab: capacity drops, returns and
+# steady links, shopcast adapting beside the same pipeline at a fixed bitrate (root).
+bench-abr: deps
+	$(MAKE) all
+	./tests/bench/abr.sh $(BUILD)
 
 # shopcast-flash beside dd and bmaptool writing the same sparse image to a file.
 bench-flash: deps

@@ -19,6 +19,7 @@ typedef enum {
   OUT_JSON,  /* one JSON object, as it is */
   OUT_LINES, /* JSON lines: an array */
   OUT_TEXT,  /* a line of text: {"message": ...} */
+  OUT_FILE,  /* the path of a file the command chose (never one from the request): a download */
 } Output;
 
 /* An action of the API: its route and the command it runs. In @words, {key}
@@ -73,6 +74,15 @@ static const Action actions[] = {
     {"POST", "/api/v1/pipeline/drill", SC_ROLE_TECHNICIAN, "drill pipeline {seconds}", OUT_TEXT},
     {"POST", "/api/v1/preflight", SC_ROLE_TECHNICIAN, "preflight", OUT_LINES},
     {"GET", "/api/v1/board", SC_ROLE_TECHNICIAN, "board", OUT_JSON},
+    {"GET", "/api/v1/recording", SC_ROLE_OPERATOR, "recording", OUT_JSON},
+    {"GET", "/api/v1/reports", SC_ROLE_OPERATOR, "report list", OUT_LINES},
+    {"GET", "/api/v1/report", SC_ROLE_OPERATOR, "report status {?show}", OUT_JSON},
+    {"GET", "/api/v1/report/path", SC_ROLE_OPERATOR, "report path {?show}", OUT_TEXT},
+    {"POST", "/api/v1/report/figures", SC_ROLE_OPERATOR, "report set {key} {value} {show?}",
+     OUT_TEXT},
+    {"POST", "/api/v1/report/generate", SC_ROLE_OPERATOR, "report generate {show?}", OUT_TEXT},
+    {"GET", "/api/v1/report.html", SC_ROLE_OPERATOR, "report file html {?show}", OUT_FILE},
+    {"GET", "/api/v1/report.csv", SC_ROLE_OPERATOR, "report file csv {?show}", OUT_FILE},
     {"GET", "/api/v1/firmware", SC_ROLE_TECHNICIAN, "firmware", OUT_JSON},
 };
 
@@ -223,6 +233,38 @@ to_json(const char *output, Output kind)
   return g_string_free(out, FALSE);
 }
 
+#define FILE_MAX_BYTES (32 << 20)
+
+/* A file a command named, as a download: "SHOW-report.html" for
+ * recordings/SHOW/report.html. */
+static void
+reply_file(ScHttpRequest *req, const char *output)
+{
+  g_autofree char *path = g_strstrip(g_strdup(output));
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_autoptr(GError) error = NULL;
+  if (!g_file_get_contents(path, &data, &len, &error)) {
+    sc_http_reply_error(req, SOUP_STATUS_NOT_FOUND, "%s", error->message);
+    return;
+  }
+  if (len > FILE_MAX_BYTES) {
+    sc_http_reply_error(req, SOUP_STATUS_INTERNAL_SERVER_ERROR, "%s: larger than %d MB", path,
+                        FILE_MAX_BYTES >> 20);
+    return;
+  }
+  g_autofree char *dir = g_path_get_dirname(path);
+  g_autofree char *folder = g_path_get_basename(dir);
+  g_autofree char *base = g_path_get_basename(path);
+  g_autofree char *name = g_strdup_printf("%s-%s", folder, base);
+  g_strcanon(name, G_CSET_A_2_Z G_CSET_a_2_z G_CSET_DIGITS "._-", '_'); /* a header's value */
+  const char *type = g_str_has_suffix(path, ".html")  ? "text/html; charset=utf-8"
+                     : g_str_has_suffix(path, ".csv") ? "text/csv; charset=utf-8"
+                                                      : "application/octet-stream";
+  g_autoptr(GBytes) bytes = g_bytes_new_take(g_steal_pointer(&data), len);
+  sc_http_reply_bytes(req, SOUP_STATUS_OK, type, bytes, name);
+}
+
 static void
 on_action(ScHttpRequest *req, gpointer data)
 {
@@ -240,6 +282,10 @@ on_action(ScHttpRequest *req, gpointer data)
            : NULL;
   if (output == NULL) {
     sc_http_reply_gerror(req, error);
+    return;
+  }
+  if (a->output == OUT_FILE) {
+    reply_file(req, output);
     return;
   }
   g_autofree char *json = to_json(output, a->output);

@@ -3,9 +3,10 @@
  *
  * Every action the API offers is one of the daemon's commands: an endpoint
  * turns its JSON body into the command's words and the command's answer back
- * into JSON, so the panel, shopcastctl and the studio buttons share one
- * implementation of each action and of its checks. The endpoints, their roles
- * and bodies are listed in README.md ("Control API").
+ * into JSON (or, for the post-show report's files, into a download of the
+ * file the command named), so the panel, shopcastctl and the studio buttons
+ * share one implementation of each action and of its checks. The endpoints,
+ * their roles and bodies are listed in README.md ("Control API").
  *
  * The feed (/api/v1/ws) pushes, as text messages, {"type":"status",...} when
  * the status changes (at most 10 times a second, and at least every second

@@ -21,9 +21,9 @@ struct _ScBoard {
   ScCameraKind camera_kind;
 };
 
-static const char *const board_keys[] = {
-    "description",  "video-source",   "audio-source",   "video-device",
-    "audio-device", "video-encoders", "audio-encoders", "camera", NULL};
+static const char *const board_keys[] = {"description",    "video-source", "audio-source",
+                                         "video-device",   "audio-device", "video-encoders",
+                                         "audio-encoders", "camera",       NULL};
 static const char *const defaults_keys[] = {"width",   "height",      "framerate",
                                             "bitrate", "x264-preset", NULL};
 static const char *const encoder_keys[] = {"pipeline", NULL};
@@ -169,8 +169,8 @@ read_board(ScBoard *b, GKeyFile *kf, const char *path, GHashTable *defs, GError 
       !check_variables(path, "board", "audio-source", b->audio_source, error) ||
       !sc_keyfile_get_string(kf, path, "board", "video-device", &b->video_device, error) ||
       !sc_keyfile_get_string(kf, path, "board", "audio-device", &b->audio_device, error) ||
-      !read_camera_kind(kf, path, b, error) ||
-      !read_defaults(kf, path, &b->defaults, error) || !collect_encoders(kf, path, defs, error))
+      !read_camera_kind(kf, path, b, error) || !read_defaults(kf, path, &b->defaults, error) ||
+      !collect_encoders(kf, path, defs, error))
     return FALSE;
   b->video_encoders = resolve_encoders(kf, path, "video-encoders", "video", defs, error);
   b->audio_encoders =

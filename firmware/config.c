@@ -26,8 +26,8 @@ static const char *const video_keys[] = {
 static const char *const audio_keys[] = {
     "sample-rate",    "channels",  "bitrate",           "device", "gain-db", "mute",
     "sync-offset-ms", "music-bed", "music-bed-gain-db", NULL};
-static const char *const destination_keys[] = {"platform", "url",         "backup-url", "key",
-                                               "enabled",  "tls-ca-file", NULL};
+static const char *const destination_keys[] = {"platform", "url",      "backup-url",  "key",
+                                               "enabled",  "adaptive", "tls-ca-file", NULL};
 static const char *const uplink_keys[] = {"interface", "probe-hosts", "probe-interval",
                                           "fail-after", NULL};
 static const char *const failover_keys[] = {"hold-time", "stall-timeout", NULL};
@@ -40,12 +40,14 @@ static const ScKeyfileGroup schema[] = {
     {"destination *", destination_keys},
     {"uplink *", uplink_keys},
     {"failover", failover_keys},
+    {"adaptive", sc_adaptive_config_keys},
     {"panel", panel_keys},
     {"camera *", sc_camera_config_keys},
     {"studio", sc_studio_keys},
     {"button *", sc_studio_button_keys},
     {"keypad *", sc_studio_keypad_keys},
     {"scene *", sc_studio_scene_keys},
+    {"recording", sc_recording_config_keys},
 };
 
 static const char *const profiles[] = {"main", "high", NULL};
@@ -104,6 +106,7 @@ sc_config_free(ScConfig *c)
   g_free(c->update_dir);
   g_free(c->state);
   sc_studio_config_free(c->studio);
+  sc_recording_config_clear(&c->recording);
   g_free(c);
 }
 
@@ -401,11 +404,13 @@ read_destination(GKeyFile *kf, const ScConfig *c, const char *group, GError **er
   g_autoptr(ScDestination) d = g_new0(ScDestination, 1);
   d->name = g_strdup(name);
   d->enabled = TRUE;
+  d->adaptive = TRUE;
   if (!sc_keyfile_get_string(kf, c->path, group, "platform", &d->platform, error) ||
       !sc_keyfile_require_string(kf, c->path, group, "url", &d->url, error) ||
       !sc_keyfile_get_string(kf, c->path, group, "backup-url", &d->backup_url, error) ||
       !sc_keyfile_require_string(kf, c->path, group, "key", &d->stream_key, error) ||
       !sc_keyfile_get_bool(kf, c->path, group, "enabled", &d->enabled, error) ||
+      !sc_keyfile_get_bool(kf, c->path, group, "adaptive", &d->adaptive, error) ||
       !sc_keyfile_get_string(kf, c->path, group, "tls-ca-file", &d->tls_ca_file, error) ||
       !check_destination(c, group, d, error))
     return NULL;
@@ -622,8 +627,11 @@ sc_config_load(const char *path, GError **error)
   if (!sc_keyfile_check(kf, path, schema, G_N_ELEMENTS(schema), error) || !read_box(kf, c, error) ||
       !read_video(kf, c, error) || !read_audio(kf, c, error) || !read_destinations(kf, c, error) ||
       !sc_camera_config_read(kf, path, c->cameras, error) || !read_uplinks(kf, c, error) ||
-      !read_start(kf, c, error) || !read_panel(kf, c, error) || !read_studio(kf, c, error))
+      !read_start(kf, c, error) || !read_panel(kf, c, error) || !read_studio(kf, c, error) ||
+      !sc_recording_config_read(kf, path, c->audit_log, &c->recording, error) ||
+      !sc_adaptive_config_read(kf, path, &c->adaptive, error))
     return NULL;
+  c->media.variable_bitrate = c->adaptive.enabled;
   return g_steal_pointer(&c);
 }
 

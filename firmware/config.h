@@ -8,9 +8,11 @@
  */
 #pragma once
 
+#include "firmware/adaptive-config.h"
 #include "firmware/board.h"
 #include "firmware/camera-config.h"
 #include "firmware/log.h"
+#include "firmware/recording-config.h"
 #include "firmware/studio-config.h"
 #include "overlays/show.h"
 #include "pipeline/pipeline.h"
@@ -25,6 +27,7 @@ typedef struct {
   char *stream_key;  /* secret */
   char *tls_ca_file; /* NULL: the system's trusted CAs */
   gboolean enabled;
+  gboolean adaptive; /* the shared encode follows this one's uplink ([adaptive]) */
 } ScDestination;
 
 /* A network path the box can stream over, in the order of preference. */
@@ -67,6 +70,11 @@ typedef struct {
   gboolean start_live;     /* [box] start = live: on air at start; standby: ready, not live */
   ScStudioConfig *studio;  /* buttons, keypads, tally, lights (never NULL once loaded) */
   ScPanelConfig panel;
+
+  /* [recording]: where each show's recording, chapters and report go */
+  ScRecordingConfig recording;
+  /* [adaptive]: the bitrate follows the uplink */
+  ScAdaptiveConfig adaptive;
 } ScConfig;
 
 /* Reads and checks @path. Errors are SC_KEYFILE_ERROR. */

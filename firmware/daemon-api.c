@@ -54,16 +54,18 @@ sc_daemon_status_json(ScDaemon *self)
   sc_json_append_string(out, sc_tally_describe(&tally));
   g_string_append_printf(out, ",\"frames\":%" G_GUINT64_FORMAT ",\"video_bitrate_kbps\":%u",
                          sc_pipeline_get_frame_count(self->pipeline),
-                         self->config->media.video_bitrate_kbps);
+                         sc_pipeline_get_video_bitrate(self->pipeline));
   g_autofree char *uplinks = sc_failover_status_json_lines(self->failover);
   g_autofree char *outputs = sc_daemon_outputs_json_lines(self);
   g_autofree char *cameras = sc_camera_status_json_lines(self->cameras);
   append_array(out, "uplinks", uplinks);
   append_array(out, "destinations", outputs);
   append_array(out, "cameras", cameras);
+  append_object(out, "bitrate", sc_adaptive_status_json(self->adaptive));
   append_object(out, "show", self->show ? sc_show_status_json(self->show) : NULL);
   append_object(out, "audio", sc_audio_control_status_json(self->audio));
   append_object(out, "studio", sc_studio_status_json(self->studio));
+  append_object(out, "recording", sc_recording_status_json(self->recording));
   g_string_append(out, "}\n");
   return g_string_free(out, FALSE);
 }
@@ -140,6 +142,12 @@ output_metrics(ScDaemon *self, ScMetrics *m)
        G_STRUCT_OFFSET(ScOutputStats, failures)},
       {"shopcast_output_uplink_moves_total", "connections moved to another uplink",
        G_STRUCT_OFFSET(ScOutputStats, moves)},
+      {"shopcast_output_frames_dropped_total",
+       "video frames dropped because the media waiting exceeded [adaptive] drop-queue",
+       G_STRUCT_OFFSET(ScOutputStats, frames_dropped)},
+      {"shopcast_output_gops_dropped_total",
+       "groups of pictures dropped (the rest of one, up to the next keyframe)",
+       G_STRUCT_OFFSET(ScOutputStats, gops_dropped)},
   };
   sc_metrics_family(m, "shopcast_output_live", "gauge", "1 while the destination is live");
   for (guint i = 0; i < self->outputs->len; i++) {
@@ -157,6 +165,24 @@ output_metrics(ScDaemon *self, ScMetrics *m)
       sc_metrics_value(m, counters[c].name, (double)v, "destination", sc_output_get_name(o), NULL);
     }
   }
+}
+
+/* The encoder's rate as the uplinks let it run (adaptive bitrate). */
+static void
+bitrate_metrics(ScDaemon *self, ScMetrics *m)
+{
+  ScAdaptiveStatus st;
+  sc_adaptive_get_status(self->adaptive, &st);
+  sc_metrics_single(m, "shopcast_video_bitrate_bps", "gauge",
+                    "the video encoder's target bitrate (adaptive: what the uplinks carry)",
+                    st.target_kbps * 1000.0);
+  sc_metrics_single(m, "shopcast_video_bitrate_current_bps", "gauge",
+                    "the video bitrate the encoder produced over the last second",
+                    st.current_kbps * 1000.0);
+  sc_metrics_single(m, "shopcast_video_bitrate_changes_total", "counter",
+                    "changes of the encoder's bitrate (cuts, raises, uplink moves)",
+                    (double)st.changes);
+  sc_adaptive_status_clear(&st);
 }
 
 static void
@@ -212,6 +238,27 @@ uplink_metrics(ScDaemon *self, ScMetrics *m)
 }
 
 static void
+recording_metrics(ScDaemon *self, ScMetrics *m)
+{
+  ScRecordingTotals t;
+  sc_recording_get_totals(self->recording, &t);
+  sc_metrics_single(m, "shopcast_recording_active", "gauge",
+                    "1 while the show on air is being recorded", t.active);
+  sc_metrics_single(m, "shopcast_recording_bytes_total", "counter",
+                    "bytes written to the recordings' segments", (double)t.bytes);
+  sc_metrics_single(m, "shopcast_recording_dropped_tags_total", "counter",
+                    "FLV tags the recording lost because the disk fell behind",
+                    (double)t.dropped_tags);
+  sc_metrics_single(m, "shopcast_recording_segments_total", "counter", "segments started",
+                    (double)t.segments);
+  sc_metrics_single(m, "shopcast_recording_stops_total", "counter",
+                    "recordings stopped before their show ended (disk full, failed write)",
+                    (double)t.stops);
+  sc_metrics_single(m, "shopcast_recording_free_bytes", "gauge",
+                    "free space where the shows are recorded", (double)t.free_bytes);
+}
+
+static void
 process_metrics(ScDaemon *self, ScMetrics *m)
 {
   struct rusage ru;
@@ -255,11 +302,11 @@ metrics_text(gpointer data)
   sc_metrics_single(m, "shopcast_frames_encoded_total", "counter",
                     "program frames sent to the encoder",
                     (double)sc_pipeline_get_frame_count(self->pipeline));
-  sc_metrics_single(m, "shopcast_video_bitrate_bps", "gauge", "the video encoder's target bitrate",
-                    self->config->media.video_bitrate_kbps * 1000.0);
+  bitrate_metrics(self, m);
   output_metrics(self, m);
   uplink_metrics(self, m);
   audio_metrics(self, m);
+  recording_metrics(self, m);
   sc_metrics_single(m, "shopcast_events_total", "counter", "events in the journal since start",
                     (double)sc_event_log_get_total(self->events));
   sc_metrics_single(m, "shopcast_panel_clients", "gauge", "panel feeds connected",

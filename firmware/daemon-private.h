@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "firmware/adaptive.h"
 #include "firmware/api.h"
 #include "firmware/audio-control.h"
 #include "firmware/daemon.h"
@@ -11,6 +12,7 @@
 #include "firmware/failover.h"
 #include "firmware/graphics.h"
 #include "firmware/http.h"
+#include "firmware/recording.h"
 #include "firmware/show-state.h"
 #include "firmware/slot.h"
 #include "firmware/stall-watch.h"
@@ -43,6 +45,8 @@ struct _ScDaemon {
   ScShow *show;           /* the run of show, or NULL */
   ScGraphics *graphics;   /* the show on the program frames, with the show */
   ScAudioControl *audio;  /* gain, mute, sync; the music bed follows the flash sale */
+  ScRecording *recording; /* each show's recording, chapters and report */
+  ScAdaptive *adaptive;   /* the encoder's bitrate follows the uplinks */
   ScShowState *resume;    /* the state read at start, restored once the program plays */
   gboolean state_ready;   /* the saved state was dealt with: changes are saved from now on */
   gboolean state_failing; /* a failed save was said once, not for every change */

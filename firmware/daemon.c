@@ -3,6 +3,7 @@
 #include "firmware/daemon-private.h"
 
 #include "firmware/camera-commands.h"
+#include "firmware/recording-commands.h"
 #include "firmware/show-commands.h"
 #include "drivers/alsa.h"
 #include "pipeline/rtmp-url.h"
@@ -37,6 +38,7 @@ on_output_state(ScOutput *output, const ScOutputReport *report, gpointer data)
                    "output", sc_output_get_name(output), sc_output_state_name(report->state),
                    detail);
   sc_failover_output_state(self->failover, output, report);
+  sc_adaptive_output_state(self->adaptive, output, report);
   if (self->studio)
     sc_studio_update(self->studio);
 }
@@ -116,9 +118,11 @@ add_output(ScDaemon *self, const ScDestination *d)
       .send_timeout_ms = self->config->stall_timeout_ms,
       .send_buffer_bytes = MAX(bytes_per_s * SEND_BUFFER_MS / 1000, 64 * 1024),
       .bind_interface = sc_failover_get_interface(self->failover),
+      .drop_queue_ms = self->config->adaptive.drop_queue_ms,
   };
   ScOutput *output = sc_output_new(&p, on_output_state, self);
   sc_failover_add_output(self->failover, output);
+  sc_adaptive_add_output(self->adaptive, output, d->adaptive);
   sc_output_set_keyframe_func(output, keyframe_request, self->pipeline);
   g_mutex_lock(&self->outputs_lock);
   g_ptr_array_add(self->outputs, output);
@@ -154,11 +158,22 @@ finish_outputs(GPtrArray *outputs, guint timeout_ms)
   }
 }
 
+/* The show's recording and journal, from before the destinations connect. */
+static void
+start_recording(ScDaemon *self)
+{
+  const ScOnAir *air = self->show ? sc_show_get_on_air(self->show) : NULL;
+  sc_recording_show_start(self->recording, self->show ? sc_show_get_file(self->show)->title : NULL,
+                          air && air->product ? air->product->id : NULL,
+                          air && air->product ? air->product->name : NULL);
+}
+
 static void
 go_live(ScDaemon *self, const char *who)
 {
   if (self->live)
     return;
+  start_recording(self);
   for (guint i = 0; i < self->config->destinations->len; i++) {
     const ScDestination *d = g_ptr_array_index(self->config->destinations, i);
     if (d->enabled)
@@ -189,11 +204,29 @@ end_show(ScDaemon *self, const char *who)
   for (guint i = 0; i < ending->len; i++)
     sc_output_push(NULL, NULL, g_ptr_array_index(ending, i)); /* every stream ends at once */
   finish_outputs(ending, OUTPUT_FINISH_TIMEOUT_MS);
-  for (guint i = 0; i < ending->len; i++)
+  for (guint i = 0; i < ending->len; i++) {
     sc_failover_remove_output(self->failover, g_ptr_array_index(ending, i));
+    sc_adaptive_remove_output(self->adaptive, g_ptr_array_index(ending, i));
+  }
   sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", "live", "off air", who);
   g_info("off air (%s)", who);
   save_state(self);
+  sc_recording_show_end(self->recording);
+}
+
+/* The destinations, for the recording's once-a-second samples (main thread). */
+static void
+recording_sample(GArray *dests, gpointer data)
+{
+  ScDaemon *self = data;
+  for (guint i = 0; i < self->outputs->len; i++) {
+    ScOutput *o = g_ptr_array_index(self->outputs, i);
+    ScOutputStats st;
+    sc_output_get_stats(o, &st);
+    ScRecordingDest d = {sc_output_get_name(o), sc_output_state_name(sc_output_get_state(o)),
+                         st.bytes_sent, st.tags_dropped};
+    g_array_append_val(dests, d);
+  }
 }
 
 /* ---- the show's state on disk, for a restart ---- */
@@ -516,7 +549,12 @@ sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
     if (config->audit_log == NULL)
       g_warning("no [box] audit-log: what the show puts on air leaves no evidence");
   }
+  self->adaptive = sc_adaptive_new(config, self->pipeline, self->events);
+  sc_pipeline_add_program_sink(self->pipeline, sc_adaptive_count_tag, self->adaptive);
   sc_pipeline_add_program_sink(self->pipeline, program_to_outputs, self);
+  self->recording = sc_recording_new(&config->recording, &config->media, config->audit_log,
+                                     self->events, self->pipeline, recording_sample, self);
+  sc_pipeline_add_program_sink(self->pipeline, sc_recording_push, self->recording);
   self->stall = sc_stall_watch_new(STALL_MS, program_frames, on_program_stalled, self);
   if (sc_config_count_enabled(config) == 0)
     g_warning("no enabled destination: encoding, but streaming nowhere");
@@ -539,6 +577,8 @@ sc_daemon_free(ScDaemon *self)
   g_clear_pointer(&self->graphics, sc_graphics_free);
   g_clear_pointer(&self->audio, sc_audio_control_free); /* before the pipeline's audio */
   g_clear_pointer(&self->pipeline, sc_pipeline_free);
+  g_clear_pointer(&self->adaptive, sc_adaptive_free);   /* after the program, before the outputs */
+  g_clear_pointer(&self->recording, sc_recording_free); /* after the program that feeds it */
   g_clear_pointer(&self->cameras, sc_cameras_free); /* after the program that takes their frames */
   g_clear_pointer(&self->show, sc_show_free);
   g_clear_pointer(&self->resume, sc_show_state_free);
@@ -586,10 +626,12 @@ sc_daemon_outputs_json_lines(ScDaemon *self)
         out,
         ",\"ingest\":\"%s\",\"interface\":%s%s%s,\"tags_sent\":%" G_GUINT64_FORMAT
         ",\"tags_dropped\":%" G_GUINT64_FORMAT ",\"connections\":%" G_GUINT64_FORMAT
-        ",\"failures\":%" G_GUINT64_FORMAT ",\"moves\":%" G_GUINT64_FORMAT "}\n",
+        ",\"failures\":%" G_GUINT64_FORMAT ",\"moves\":%" G_GUINT64_FORMAT ",\"rate\":",
         sc_output_get_ingest(o) == SC_OUTPUT_INGEST_BACKUP ? "backup" : "primary",
         interface ? "\"" : "", interface ? interface : "null", interface ? "\"" : "", st.tags_sent,
         st.tags_dropped, st.connections, st.failures, st.moves);
+    g_autofree char *rate = sc_adaptive_destination_json(self->adaptive, o);
+    g_string_append_printf(out, "%s}\n", rate ? rate : "null");
   }
   return g_string_free(out, FALSE);
 }
@@ -632,6 +674,8 @@ static const Command commands[] = {
     {"studio", "studio [scene NAME | press BUTTON [MS]]", 0, 3},
     {"preflight", "preflight", 0, 0},
     {"board", "board", 0, 0},
+    {"recording", "recording", 0, 0},
+    {"report", "report ...", 0, 4},
     {"firmware", "firmware", 0, 0},
 };
 
@@ -705,13 +749,17 @@ check_destinations(ScDaemon *self, ScPreflight *p)
   }
 }
 
-/* Recordings will live beside the audit log; until then, the config's folder. */
+/* The recordings' folder, or the nearest folder above it that exists. */
 static void
 check_disk(ScDaemon *self, ScPreflight *p)
 {
   const ScMediaSpec *m = &self->config->media;
-  const char *beside = self->config->audit_log ? self->config->audit_log : self->config->path;
-  g_autofree char *folder = g_path_get_dirname(beside);
+  g_autofree char *folder = g_strdup(self->config->recording.folder);
+  while (!g_file_test(folder, G_FILE_TEST_IS_DIR) && strcmp(folder, "/") != 0) {
+    char *up = g_path_get_dirname(folder);
+    g_free(folder);
+    folder = up;
+  }
   guint64 need =
       (guint64)(m->video_bitrate_kbps + m->audio_bitrate_kbps) * 1000 / 8 * PREFLIGHT_RECORD_S;
   sc_preflight_check_disk(p, folder, need, "a 2-hour recording");
@@ -787,21 +835,26 @@ sc_daemon_run_command(const char *const *argv, const char *who, gpointer data, G
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "unknown command '%s'; the commands are: status, events [N], drill UPLINK "
                 "SECONDS, reconnect [DESTINATION], show ..., live on|off, studio ..., preflight, "
-                "camera ..., audio ..., board, firmware",
+                "camera ..., audio ..., board, recording, report ..., firmware",
                 argv[0]);
     return NULL;
   }
   if (argc - 1 < c->min_args || argc - 1 > c->max_args) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "usage: %s",
-                g_str_equal(c->name, "show")    ? sc_show_command_usage
-                : g_str_equal(c->name, "audio") ? sc_audio_command_usage
-                                                : c->usage);
+                g_str_equal(c->name, "show")     ? sc_show_command_usage
+                : g_str_equal(c->name, "audio")  ? sc_audio_command_usage
+                : g_str_equal(c->name, "report") ? sc_report_command_usage
+                                                 : c->usage);
     return NULL;
   }
   if (g_str_equal(c->name, "camera"))
     return sc_camera_command(self->cameras, argv + 1, error);
   if (g_str_equal(c->name, "audio"))
     return sc_audio_control_command(self->audio, argv + 1, error);
+  if (g_str_equal(c->name, "recording"))
+    return sc_recording_status_json(self->recording);
+  if (g_str_equal(c->name, "report"))
+    return sc_report_command(self->recording, argv + 1, error);
   if (g_str_equal(c->name, "show")) {
     if (self->show == NULL) {
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
@@ -908,6 +961,8 @@ finish_and_quit(ScDaemon *self, guint output_timeout_ms)
   sc_stall_watch_arm(self->stall, FALSE);
   finish_outputs(self->outputs, output_timeout_ms);
   sc_pipeline_stop(self->pipeline);
+  if (self->live) /* the show ends with the box: its recording and report are complete */
+    sc_recording_show_end(self->recording);
   sc_cameras_stop(self->cameras);
   log_totals(self);
   g_main_loop_quit(self->loop);

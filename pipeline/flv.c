@@ -52,6 +52,36 @@ sc_flv_tag_is_keyframe(const ScFlvTag *tag)
          !((tag->body[0] & 0x0f) == FLV_CODEC_AVC && tag->body[1] == 0);
 }
 
+#define FLV_FRAME_DISPOSABLE 3
+#define AVC_NALU             1 /* AVCPacketType: NAL units */
+#define AVC_BODY_OFFSET      5 /* frame type/codec, packet type, composition time */
+
+gboolean
+sc_flv_tag_is_disposable(const ScFlvTag *tag)
+{
+  if (tag->type != SC_FLV_TAG_VIDEO || tag->body_len < AVC_BODY_OFFSET)
+    return FALSE;
+  if ((tag->body[0] >> 4) == FLV_FRAME_DISPOSABLE)
+    return TRUE;
+  if ((tag->body[0] & 0x0f) != FLV_CODEC_AVC || tag->body[1] != AVC_NALU)
+    return FALSE;
+  gboolean slices = FALSE;
+  for (gsize at = AVC_BODY_OFFSET; at + 5 <= tag->body_len;) {
+    const guint8 *p = tag->body + at;
+    gsize len = (gsize)p[0] << 24 | (gsize)p[1] << 16 | (gsize)p[2] << 8 | p[3];
+    if (len == 0 || len > tag->body_len - at - 4)
+      return FALSE; /* malformed: keep it */
+    guint type = p[4] & 0x1f, ref_idc = (p[4] >> 5) & 3;
+    if (type == 1 || type == 5) { /* a coded slice */
+      if (ref_idc != 0)
+        return FALSE;
+      slices = TRUE;
+    }
+    at += 4 + len;
+  }
+  return slices;
+}
+
 gboolean
 sc_flv_tag_is_sequence_header(const ScFlvTag *tag)
 {

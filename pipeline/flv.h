@@ -39,6 +39,10 @@ gsize sc_flv_parse_tag(const guint8 *data, gsize len, ScFlvTag *tag, GError **er
 
 /* An H.264 keyframe (not the sequence header). */
 gboolean sc_flv_tag_is_keyframe(const ScFlvTag *tag);
+/* An H.264 frame no other frame refers to: FLV's "disposable inter frame", or
+ * every slice of it has nal_ref_idc 0 (a non-reference B-frame). Dropping it
+ * harms no other frame. Expects 4-byte NAL lengths, as flvmux writes. */
+gboolean sc_flv_tag_is_disposable(const ScFlvTag *tag);
 /* AVCDecoderConfigurationRecord or AAC AudioSpecificConfig. */
 gboolean sc_flv_tag_is_sequence_header(const ScFlvTag *tag);
 

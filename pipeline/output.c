@@ -5,18 +5,31 @@
 #include "pipeline/flv.h"
 #include "pipeline/rtmp-url.h"
 #include "pipeline/rtmp.h"
+#include "pipeline/tcp-queue.h"
 
 /* While publishing, ask the encoder for at most one keyframe per interval
  * after an overflow, so a struggling destination cannot flood the shared
  * encode with keyframes. */
 #define KEYFRAME_REQUEST_INTERVAL_US (1 * G_USEC_PER_SEC)
 #define POP_TIMEOUT_US               (100 * 1000)
+/* A path slowed by its own queue (a grown RTT, so a grown retransmission
+ * timeout) must not be taken for a dead one: sent data may stay
+ * unacknowledged for this many RTOs, at least send_timeout_ms and at most
+ * SEND_TIMEOUT_MAX_FACTOR times it. A fast path that dies is still given up
+ * after send_timeout_ms. */
+#define SEND_TIMEOUT_RTOS       6
+#define SEND_TIMEOUT_MAX_FACTOR 4
+#define SEND_TIMEOUT_CHECK_US   (250 * 1000)
+/* The media's rate is measured over this much media. */
+#define RATE_WINDOW_MS 1000
 
 typedef struct {
   GstBuffer *buffer; /* NULL marks the end of the stream */
   guint32 ts;
   guint8 type;
   gboolean keyframe;
+  gboolean disposable; /* a video frame no other refers to */
+  gsize size;
 } Item;
 
 struct _ScOutput {
@@ -48,6 +61,12 @@ struct _ScOutput {
   ScOutputState state;
   ScOutputStats stats;
   ScOutputIngest ingest; /* the one in use or tried next */
+  int live_fd;           /* the publishing connection's socket, else -1 */
+  gboolean video_resync; /* video dropped until the next keyframe; audio flows */
+  gboolean rate_started; /* the media rate's window: */
+  guint32 rate_ts;       /* ... its first timestamp */
+  guint64 rate_bytes;    /* ... and the bytes since */
+  guint32 media_rate_bps;
 };
 
 const char *
@@ -134,6 +153,7 @@ sc_output_new(const ScOutputParams *params, ScOutputStateFunc on_state, gpointer
   self->on_state = on_state;
   self->user_data = user_data;
   self->interface = g_strdup(params->bind_interface);
+  self->live_fd = -1;
   g_mutex_init(&self->lock);
   g_cond_init(&self->cond);
   g_queue_init(&self->queue);
@@ -210,6 +230,8 @@ read_item(GstBuffer *buffer, Item *item)
     item->type = tag.type;
     item->ts = tag.timestamp_ms;
     item->keyframe = sc_flv_tag_is_keyframe(&tag);
+    item->disposable = sc_flv_tag_is_disposable(&tag);
+    item->size = map.size;
   }
   gst_buffer_unmap(buffer, &map);
   return ok;
@@ -224,11 +246,134 @@ queued_span_ms(ScOutput *self)
                                                                              : 0;
 }
 
+/* At most one keyframe request per interval (lock held). */
+static gboolean
+keyframe_due_locked(ScOutput *self)
+{
+  gint64 now = g_get_monotonic_time();
+  if (now - self->last_keyframe_request <= KEYFRAME_REQUEST_INTERVAL_US)
+    return FALSE;
+  self->last_keyframe_request = now;
+  return TRUE;
+}
+
+/* The media's rate as it arrives: tag bytes over a window of their timestamps. */
+static void
+measure_rate_locked(ScOutput *self, const Item *item)
+{
+  if (!self->rate_started || item->ts + RATE_WINDOW_MS < self->rate_ts) { /* a new timeline */
+    self->rate_started = TRUE;
+    self->rate_ts = item->ts;
+    self->rate_bytes = 0;
+  }
+  self->rate_bytes += item->size;
+  if (item->ts >= self->rate_ts + RATE_WINDOW_MS) {
+    guint32 span = item->ts - self->rate_ts;
+    self->media_rate_bps = (guint32)MIN(self->rate_bytes * 1000 / span, G_MAXUINT32);
+    self->rate_ts = item->ts;
+    self->rate_bytes = 0;
+  }
+}
+
+/* How long the video waiting here and in the socket takes to play: from the
+ * oldest queued video frame to @newest_ts, plus the socket's bytes at the
+ * media's rate (lock held). */
+static guint32
+video_wait_ms_locked(ScOutput *self, guint32 newest_ts)
+{
+  guint32 wait = 0;
+  for (GList *l = self->queue.head; l; l = l->next) {
+    Item *it = l->data;
+    if (it->buffer && it->type == SC_FLV_TAG_VIDEO) {
+      wait = newest_ts > it->ts ? newest_ts - it->ts : 0;
+      break;
+    }
+  }
+  ScTcpQueue q;
+  if (self->live_fd >= 0 && self->media_rate_bps > 0 && sc_tcp_queue_read(self->live_fd, &q, NULL))
+    wait += (guint32)((guint64)q.outq_bytes * 1000 / self->media_rate_bps);
+  return wait;
+}
+
+static void
+drop_link_locked(ScOutput *self, GList *link)
+{
+  Item *it = link->data;
+  self->stats.frames_dropped++;
+  self->stats.disposable_dropped += it->disposable ? 1 : 0;
+  self->stats.tags_dropped++;
+  item_free(it);
+  g_queue_delete_link(&self->queue, link);
+}
+
+/* Drops the queued frames no other frame refers to; returns how many. */
+static guint
+drop_disposable_locked(ScOutput *self)
+{
+  guint n = 0;
+  for (GList *l = self->queue.head, *next; l; l = next) {
+    next = l->next;
+    Item *it = l->data;
+    if (it->buffer && it->type == SC_FLV_TAG_VIDEO && it->disposable) {
+      drop_link_locked(self, l);
+      n++;
+    }
+  }
+  return n;
+}
+
+/* Drops the oldest queued group of pictures: every video frame up to the
+ * next keyframe after the first; counts them in *dropped. TRUE when no
+ * keyframe is left queued. */
+static gboolean
+drop_oldest_gop_locked(ScOutput *self, guint *dropped)
+{
+  gboolean first = TRUE;
+  for (GList *l = self->queue.head, *next; l; l = next) {
+    next = l->next;
+    Item *it = l->data;
+    if (!it->buffer || it->type != SC_FLV_TAG_VIDEO)
+      continue;
+    if (it->keyframe && !first)
+      return FALSE;
+    first = FALSE;
+    drop_link_locked(self, l);
+    (*dropped)++;
+  }
+  return TRUE;
+}
+
+/* The last resort against latency, for each video tag before it is queued
+ * (lock held): past drop_queue_ms, disposable frames go, then whole groups of
+ * pictures; audio stays. FALSE when @item is dropped too. */
+static gboolean
+keep_video_in_time_locked(ScOutput *self, Item *item, gboolean *want_keyframe)
+{
+  if (item->keyframe)
+    self->video_resync = FALSE;
+  guint32 bound = self->params.drop_queue_ms;
+  if (!self->video_resync && video_wait_ms_locked(self, item->ts) > bound &&
+      (drop_disposable_locked(self) == 0 || video_wait_ms_locked(self, item->ts) > bound)) {
+    guint dropped = 0;
+    /* with no keyframe left queued, the rest of this group of pictures goes too */
+    self->video_resync = drop_oldest_gop_locked(self, &dropped) && !item->keyframe;
+    self->stats.gops_dropped += dropped || self->video_resync ? 1 : 0;
+    if (self->video_resync)
+      *want_keyframe = *want_keyframe || keyframe_due_locked(self);
+  }
+  if (!self->video_resync)
+    return TRUE;
+  self->stats.frames_dropped++;
+  self->stats.tags_dropped++;
+  return FALSE;
+}
+
 /* Called with the lock held. TRUE when the caller should ask for a keyframe. */
 static gboolean
 enqueue_locked(ScOutput *self, Item *item)
 {
   gboolean want_keyframe = FALSE;
+  measure_rate_locked(self, item);
   if (!self->resync && queued_span_ms(self) > self->params.queue_ms) {
     /* The network fell behind: what is queued is already late. Drop it and
      * restart at a keyframe rather than let latency grow. */
@@ -236,11 +381,7 @@ enqueue_locked(ScOutput *self, Item *item)
     g_queue_clear_full(&self->queue, item_free);
     self->resync = TRUE;
     self->overflowed = TRUE;
-    gint64 now = g_get_monotonic_time();
-    if (now - self->last_keyframe_request > KEYFRAME_REQUEST_INTERVAL_US) {
-      self->last_keyframe_request = now;
-      want_keyframe = TRUE;
-    }
+    want_keyframe = keyframe_due_locked(self);
   }
   if (self->resync && !item->keyframe) {
     /* a new connection also starts at a keyframe; what it skips was never late */
@@ -250,6 +391,11 @@ enqueue_locked(ScOutput *self, Item *item)
   }
   self->resync = FALSE;
   self->overflowed = FALSE;
+  if (self->params.drop_queue_ms && item->type == SC_FLV_TAG_VIDEO &&
+      !keep_video_in_time_locked(self, item, &want_keyframe)) {
+    item_free(item);
+    return want_keyframe;
+  }
   g_queue_push_tail(&self->queue, item);
   g_cond_broadcast(&self->cond);
   return want_keyframe;
@@ -307,6 +453,8 @@ sc_output_push(GstBuffer *tag, GstCaps *caps, gpointer user_data)
 
 typedef struct {
   GCancellable *cancel; /* the attempt's */
+  guint send_timeout_ms;
+  gint64 timeout_checked;
   gboolean headers_sent;
   gboolean have_base;
   guint32 base_ts; /* the first keyframe's timestamp: the connection starts at 0 */
@@ -380,6 +528,7 @@ set_accepting(ScOutput *self, gboolean accepting)
   self->accepting = accepting;
   self->resync = TRUE;
   self->overflowed = FALSE;
+  self->video_resync = FALSE;
   self->last_keyframe_request = g_get_monotonic_time();
   g_mutex_unlock(&self->lock);
 }
@@ -399,6 +548,27 @@ pop_item(ScOutput *self, gboolean *stop, gboolean *move)
   Item *item = *stop || *move ? NULL : g_queue_pop_head(&self->queue);
   g_mutex_unlock(&self->lock);
   return item;
+}
+
+/* Fits the connection's send timeout to its path's retransmission timeout. */
+static void
+fit_send_timeout(ScOutput *self, ScRtmp *rtmp, Connection *conn)
+{
+  gint64 now = g_get_monotonic_time();
+  if (now - conn->timeout_checked < SEND_TIMEOUT_CHECK_US)
+    return;
+  conn->timeout_checked = now;
+  ScTcpQueue q;
+  if (!sc_tcp_queue_read(sc_rtmp_get_fd(rtmp), &q, NULL))
+    return;
+  guint base = self->params.send_timeout_ms;
+  guint want = CLAMP(q.rto_us / 1000 * SEND_TIMEOUT_RTOS, base, base * SEND_TIMEOUT_MAX_FACTOR);
+  if (conn->send_timeout_ms == 0)
+    conn->send_timeout_ms = base;
+  if (want * 10 > conn->send_timeout_ms * 11 || want * 10 < conn->send_timeout_ms * 9) {
+    sc_rtmp_set_send_timeout(rtmp, want);
+    conn->send_timeout_ms = want;
+  }
 }
 
 /* Publishes until the end of the stream (TRUE) or a failure (FALSE). */
@@ -424,6 +594,7 @@ stream(ScOutput *self, ScRtmp *rtmp, GCancellable *cancel, GError **error)
     }
     gboolean ok = item == NULL || send_item(self, rtmp, &conn, item, error);
     g_clear_pointer(&item, item_free);
+    fit_send_timeout(self, rtmp, &conn);
     if (!ok) {
       set_accepting(self, FALSE);
       return FALSE;
@@ -493,6 +664,16 @@ move_is_abrupt(ScOutput *self)
   return abrupt;
 }
 
+/* The socket the congestion figures are read from (lock held by readers). */
+static void
+set_live_fd(ScOutput *self, int fd, gboolean new_connection)
+{
+  g_mutex_lock(&self->lock);
+  self->live_fd = fd;
+  self->stats.connections += new_connection ? 1 : 0;
+  g_mutex_unlock(&self->lock);
+}
+
 /* Capped exponential backoff with jitter: the wait is a random point in the
  * upper half of the step, so the first retry comes within retry_first_ms and
  * many boxes behind one failed ingest do not retry in lockstep. TRUE when a
@@ -550,10 +731,9 @@ run(gpointer data)
     gboolean ended = FALSE;
     if (rtmp) {
       attempt = 0;
-      g_mutex_lock(&self->lock);
-      self->stats.connections++;
-      g_mutex_unlock(&self->lock);
+      set_live_fd(self, sc_rtmp_get_fd(rtmp), TRUE);
       ended = stream(self, rtmp, cancel, &error);
+      set_live_fd(self, -1, FALSE); /* before the socket closes */
       if (move_is_abrupt(self))
         sc_rtmp_abort(rtmp); /* its path is dead: a polite close would only wait */
       else
@@ -723,5 +903,29 @@ sc_output_get_stats(ScOutput *self, ScOutputStats *stats)
 {
   g_mutex_lock(&self->lock);
   *stats = self->stats;
+  g_mutex_unlock(&self->lock);
+}
+
+void
+sc_output_get_congestion(ScOutput *self, ScOutputCongestion *c)
+{
+  *c = (ScOutputCongestion){0};
+  g_mutex_lock(&self->lock);
+  c->live = self->live_fd >= 0 && self->accepting;
+  c->connection = self->stats.connections;
+  c->queue_ms = queued_span_ms(self);
+  for (GList *l = self->queue.head; l; l = l->next)
+    c->queue_bytes += ((Item *)l->data)->size;
+  c->media_rate_bps = self->media_rate_bps;
+  ScTcpQueue q;
+  /* under the lock: the output's thread clears live_fd before it closes the socket */
+  if (self->live_fd >= 0 && sc_tcp_queue_read(self->live_fd, &q, NULL)) {
+    c->socket_read = TRUE;
+    c->outq_bytes = q.outq_bytes;
+    c->notsent_bytes = q.notsent_bytes;
+    c->rtt_us = q.rtt_us;
+    c->min_rtt_us = q.min_rtt_us;
+    c->bytes_acked = q.bytes_acked;
+  }
   g_mutex_unlock(&self->lock);
 }

@@ -5,6 +5,11 @@
  * and never blocks the caller: while it is not publishing it takes nothing,
  * and when the network falls behind by more than queue_ms of media it drops
  * what is queued and resumes at the next keyframe, counting every dropped tag.
+ * With drop_queue_ms set, frames are dropped as a last resort well before
+ * that: when the video waiting (in the output's queue and in the socket) spans
+ * more than drop_queue_ms of media, disposable frames go first, then the rest
+ * of the oldest group of pictures up to the next keyframe; audio is never
+ * dropped this way, and every dropped frame is counted.
  * On any failure it reconnects by itself with capped, jittered backoff
  * (first retry within retry_first_ms, then doubling up to retry_max_ms),
  * sending the stream headers and asking for a keyframe on every new
@@ -43,15 +48,21 @@ typedef struct {
   guint send_timeout_ms;      /* how long sent data may stay unacknowledged; 0 = 3000 */
   guint send_buffer_bytes;    /* SO_SNDBUF; 0 leaves the kernel's default */
   const char *bind_interface; /* the uplink to start on; NULL: the system's routing */
+  guint drop_queue_ms;        /* video waiting longer than this is dropped; 0: never */
 } ScOutputParams;
 
 typedef struct {
   guint64 tags_sent;
   guint64 bytes_sent;
-  guint64 tags_dropped; /* overflow while publishing */
+  guint64 tags_dropped; /* overflow while publishing, and the frames below */
   guint64 connections;  /* successful publishes since start */
   guint64 failures;     /* failed attempts and lost connections */
   guint64 moves;        /* connections left for another uplink */
+
+  /* the last resort, past drop_queue_ms (also counted in tags_dropped) */
+  guint64 frames_dropped;     /* video frames */
+  guint64 disposable_dropped; /* ... of which disposable (no other frame refers to them) */
+  guint64 gops_dropped;       /* runs of frames dropped up to the next keyframe */
 } ScOutputStats;
 
 typedef enum {
@@ -93,6 +104,24 @@ void sc_output_push(GstBuffer *tag, GstCaps *caps, gpointer user_data);
 void sc_output_set_interface(ScOutput *self, const char *interface, gboolean path_failed);
 /* The interface of the connection in use or last tried (NULL: routing). */
 char *sc_output_dup_interface(ScOutput *self);
+
+/* How far the network is behind, for the rate controller. */
+typedef struct {
+  gboolean live;          /* publishing; the figures below are meaningful */
+  gboolean socket_read;   /* the socket's figures could be read */
+  guint64 connection;     /* changes with every new connection (bytes_acked restarts) */
+  guint32 queue_ms;       /* media waiting in the output's queue (timestamps) */
+  guint64 queue_bytes;    /* ... its size */
+  guint32 outq_bytes;     /* in the socket: written, not yet acknowledged */
+  guint32 notsent_bytes;  /* ... of which not yet sent */
+  guint32 rtt_us;         /* smoothed round-trip time */
+  guint32 min_rtt_us;     /* the connection's lowest */
+  guint64 bytes_acked;    /* acknowledged by the ingest since connect */
+  guint32 media_rate_bps; /* the media's rate as it reaches the output (bytes of tags / s) */
+} ScOutputCongestion;
+
+/* Reads the figures now (socket included). Any thread; cheap (two syscalls). */
+void sc_output_get_congestion(ScOutput *self, ScOutputCongestion *congestion);
 
 /* Reconnect now: cuts a backoff wait short, abandons a connection attempt in
  * progress, and closes a live connection politely to open a new one. */

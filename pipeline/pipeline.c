@@ -34,6 +34,8 @@ struct _ScPipeline {
 
   gsize frames; /* atomic */
 
+  guint video_kbps; /* atomic: the encoder's bitrate now */
+
   /* Restarts (sc_pipeline_restart): the program's FLV timestamps run on
    * across them; streaming thread, after the restart set @rebase */
   gint64 ts_offset_ms;
@@ -46,21 +48,11 @@ struct _ScPipeline {
 
 static void end_drill(ScPipeline *self);
 
-static const char *const variables[] = {"width",
-                                        "height",
-                                        "framerate",
-                                        "bitrate_kbps",
-                                        "bitrate_bps",
-                                        "keyint_frames",
-                                        "bframes",
-                                        "preset",
-                                        "audio_rate",
-                                        "audio_channels",
-                                        "audio_bitrate_bps",
-                                        "video_device",
-                                        "audio_device",
-                                        "video_caps",
-                                        NULL};
+static const char *const variables[] = {
+    "width",        "height",         "framerate",         "bitrate_kbps",
+    "bitrate_bps",  "keyint_frames",  "bframes",           "preset",
+    "audio_rate",   "audio_channels", "audio_bitrate_bps", "video_device",
+    "audio_device", "video_caps",     "x264_hrd",          NULL};
 
 const char *const *
 sc_pipeline_variables(void)
@@ -112,6 +104,7 @@ sc_pipeline_new_variables(const ScPipelineParams *params)
   set_var(vars, "keyint_frames", g_strdup_printf("%u", s->keyframe_interval_s * s->framerate));
   set_var(vars, "bframes", g_strdup_printf("%u", s->bframes));
   set_var(vars, "preset", g_strdup(s->x264_preset ? s->x264_preset : "veryfast"));
+  set_var(vars, "x264_hrd", g_strdup(s->variable_bitrate ? "" : "nal-hrd=cbr:"));
   set_var(vars, "audio_rate", g_strdup_printf("%u", s->audio_rate));
   set_var(vars, "audio_channels", g_strdup_printf("%u", s->audio_channels));
   set_var(vars, "audio_bitrate_bps", g_strdup_printf("%u", s->audio_bitrate_kbps * 1000));
@@ -480,6 +473,7 @@ sc_pipeline_new(const ScPipelineParams *params, ScPipelineEventFunc on_event, gp
                              params->spec->audio_channels, error);
   if (self->audio == NULL)
     return NULL;
+  self->video_kbps = params->spec->video_bitrate_kbps;
   self->preview = sc_preview_new(self->pipeline, PREVIEW_INTERVAL_MS, error);
   if (self->preview == NULL)
     return NULL;
@@ -645,4 +639,41 @@ guint64
 sc_pipeline_get_frame_count(ScPipeline *self)
 {
   return (guint64)g_atomic_pointer_get(&self->frames);
+}
+
+/* A V4L2 encoder takes its bitrate as a control, in b/s. */
+static gboolean
+set_v4l2_bitrate(GstElement *venc, guint kbps)
+{
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(venc), "extra-controls") == NULL)
+    return FALSE;
+  GstStructure *controls = NULL;
+  g_object_get(venc, "extra-controls", &controls, NULL);
+  if (controls == NULL)
+    controls = gst_structure_new_empty("controls");
+  gst_structure_set(controls, "video_bitrate", G_TYPE_INT, (int)MIN(kbps * 1000u, G_MAXINT), NULL);
+  g_object_set(venc, "extra-controls", controls, NULL);
+  gst_structure_free(controls);
+  return TRUE;
+}
+
+gboolean
+sc_pipeline_set_video_bitrate(ScPipeline *self, guint kbps, GError **error)
+{
+  GParamSpec *spec = g_object_class_find_property(G_OBJECT_GET_CLASS(self->venc), "bitrate");
+  if (spec && spec->value_type == G_TYPE_UINT)
+    g_object_set(self->venc, "bitrate", kbps, NULL);
+  else if (!set_v4l2_bitrate(self->venc, kbps)) {
+    g_set_error(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_STATE,
+                "video encoder %s cannot change its bitrate while it runs", self->video_encoder);
+    return FALSE;
+  }
+  g_atomic_int_set(&self->video_kbps, kbps);
+  return TRUE;
+}
+
+guint
+sc_pipeline_get_video_bitrate(ScPipeline *self)
+{
+  return (guint)g_atomic_int_get(&self->video_kbps);
 }

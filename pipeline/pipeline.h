@@ -52,6 +52,10 @@ typedef struct {
   guint bframes;
   char *x264_preset; /* used by x264 encoder fragments */
   guint audio_rate, audio_channels, audio_bitrate_kbps;
+  /* The bitrate changes while running (adaptive bitrate): ${x264_hrd} is
+   * empty, since x264 cannot change the rate of a stream that signals
+   * NAL HRD CBR; else "nal-hrd=cbr:". */
+  gboolean variable_bitrate;
 } ScMediaSpec;
 
 /* A named piece of pipeline in gst-launch syntax, with ${variables}. */
@@ -140,6 +144,15 @@ void sc_pipeline_drill_stall(ScPipeline *self, guint seconds);
 
 /* Asks the video encoder for a keyframe as soon as possible. Any thread. */
 void sc_pipeline_request_keyframe(ScPipeline *self);
+
+/* Changes the video encoder's bitrate while it runs (kb/s): the encoder's
+ * "bitrate" property (x264enc and vaapih264enc, both in kb/s), else its V4L2
+ * video_bitrate control. Takes effect from the next frames. FALSE with
+ * SC_PIPELINE_ERROR_STATE when the encoder has neither. Any thread. */
+gboolean sc_pipeline_set_video_bitrate(ScPipeline *self, guint kbps,
+                                       GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The bitrate the video encoder is set to now (kb/s). Any thread. */
+guint sc_pipeline_get_video_bitrate(ScPipeline *self);
 
 /* Frames that reached the encoder since start. Any thread. */
 guint64 sc_pipeline_get_frame_count(ScPipeline *self);

@@ -15,7 +15,10 @@
 #include "pipeline/rtmp-transport.h"
 #include "pipeline/rtmp-url.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
+#include <sys/socket.h>
 
 GQuark
 sc_rtmp_error_quark(void)
@@ -205,10 +208,10 @@ rtmp_handshake(ScRtmp *self, ScRtmpBound *b, GCancellable *c, GError **error)
       !sc_rtmp_transport_read_exact(self->transport, &s0, 1, b, c, error))
     return FALSE;
   if (s0 != 3) {
-    g_set_error(
-        error, SC_RTMP_ERROR, SC_RTMP_ERROR_HANDSHAKE,
-        "%s answered the RTMP handshake with version %u, not 3 (not an RTMP server, or an rtmps:// port?)",
-        self->peer, s0);
+    g_set_error(error, SC_RTMP_ERROR, SC_RTMP_ERROR_HANDSHAKE,
+                "%s answered the RTMP handshake with version %u, not 3 (not an RTMP server, or an "
+                "rtmps:// port?)",
+                self->peer, s0);
     return FALSE;
   }
   if (!sc_rtmp_transport_read_exact(self->transport, s1s2, sizeof s1s2, b, c, error))
@@ -709,6 +712,16 @@ int
 sc_rtmp_get_fd(ScRtmp *self)
 {
   return self && self->transport ? sc_rtmp_transport_get_fd(self->transport) : -1;
+}
+
+void
+sc_rtmp_set_send_timeout(ScRtmp *self, guint ms)
+{
+  unsigned int user_timeout = ms;
+  int fd = sc_rtmp_get_fd(self);
+  if (fd < 0 || setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout))
+    return; /* the connection is gone: its next send says so */
+  self->send_timeout_ms = ms;
 }
 
 guint64

@@ -63,6 +63,10 @@ gboolean sc_rtmp_send(ScRtmp *self, guint8 type, guint32 timestamp_ms, const gui
 /* The connected TCP socket, for reading its send queue (SIOCOUTQ, TCP_INFO). */
 int sc_rtmp_get_fd(ScRtmp *self);
 
+/* Changes send_timeout_ms (TCP_USER_TIMEOUT and the bound of one send) on
+ * the open connection, from its next send. */
+void sc_rtmp_set_send_timeout(ScRtmp *self, guint ms);
+
 /* Bytes of media written since connect. */
 guint64 sc_rtmp_get_bytes_sent(ScRtmp *self);
 

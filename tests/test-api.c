@@ -43,6 +43,7 @@ typedef struct {
   char *body;
   char *set_cookie;
   char *csp;
+  char *type, *disposition; /* Content-Type, Content-Disposition */
 } Reply;
 
 static void
@@ -51,6 +52,8 @@ reply_clear(Reply *r)
   g_free(r->body);
   g_free(r->set_cookie);
   g_free(r->csp);
+  g_free(r->type);
+  g_free(r->disposition);
   memset(r, 0, sizeof *r);
 }
 
@@ -92,6 +95,8 @@ call_full(Fixture *f, const char *method, const char *path, const char *body, co
   SoupMessageHeaders *rh = soup_message_get_response_headers(msg);
   r.set_cookie = g_strdup(soup_message_headers_get_one(rh, "Set-Cookie"));
   r.csp = g_strdup(soup_message_headers_get_one(rh, "Content-Security-Policy"));
+  r.type = g_strdup(soup_message_headers_get_one(rh, "Content-Type"));
+  r.disposition = g_strdup(soup_message_headers_get_one(rh, "Content-Disposition"));
   return r;
 }
 
@@ -263,6 +268,10 @@ test_first_start_and_sessions(void **state)
   assert_int_equal(r.status, 200);
   assert_non_null(strstr(r.body, "\"live\":true"));
   assert_null(strstr(r.body, TEST_KEY));
+  /* the encoder's rate (adaptive by default) and each destination's controller */
+  assert_non_null(strstr(r.body, "\"bitrate\":{\"mode\":\"adaptive\",\"target_kbps\":"));
+  assert_non_null(strstr(r.body, "\"current_kbps\":"));
+  assert_non_null(strstr(r.body, "\"rate\":{\"adaptive\":true,\"state\":"));
   reply_clear(&r);
   /* logging out ends the session */
   r = call(f, "DELETE", "/api/v1/session", "{}", &oper);
@@ -319,6 +328,14 @@ static const Endpoint endpoints[] = {
     {"GET", "/api/v1/config", NULL, TRUE},
     {"PUT", "/api/v1/config", "{\"groups\":{}}", TRUE},
     {"GET", "/api/v1/firmware", NULL, TRUE},
+    {"GET", "/api/v1/recording", NULL, FALSE},
+    {"GET", "/api/v1/reports", NULL, FALSE},
+    {"GET", "/api/v1/report", NULL, FALSE},
+    {"GET", "/api/v1/report/path", NULL, FALSE},
+    {"POST", "/api/v1/report/figures", "{\"key\":\"viewers\",\"value\":1200}", FALSE},
+    {"POST", "/api/v1/report/generate", NULL, FALSE},
+    {"GET", "/api/v1/report.html", NULL, FALSE},
+    {"GET", "/api/v1/report.csv", NULL, FALSE},
     {"GET", "/api/v1/preview.jpg", NULL, FALSE},
     {"GET", "/metrics", NULL, FALSE},
     {"POST", "/api/v1/live", "{\"on\":true}", FALSE},
@@ -604,6 +621,14 @@ test_metrics_for_prometheus(void **state)
   assert_non_null(strstr(text, "shopcast_output_bytes_sent_total{destination=\"local\"}"));
   assert_non_null(strstr(text, "shopcast_audio_peak_dbfs{point=\"mic\",channel=\"0\"}"));
   assert_non_null(strstr(text, "shopcast_process_cpu_seconds_total"));
+  assert_non_null(strstr(text, "# TYPE shopcast_video_bitrate_bps gauge\n"));
+  assert_non_null(strstr(text, "# TYPE shopcast_video_bitrate_current_bps gauge\n"));
+  assert_non_null(strstr(text, "# TYPE shopcast_video_bitrate_changes_total counter\n"));
+  assert_non_null(strstr(text, "shopcast_output_frames_dropped_total{destination=\"local\"} 0\n"));
+  assert_non_null(strstr(text, "shopcast_output_gops_dropped_total{destination=\"local\"} 0\n"));
+  const char *target = strstr(text, "\nshopcast_video_bitrate_bps ");
+  assert_non_null(target);
+  assert_true(g_ascii_strtod(target + strlen("\nshopcast_video_bitrate_bps "), NULL) >= 500000);
   g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
   for (guint i = 0; lines[i]; i++) /* every sample is shopcast's */
     assert_true(lines[i][0] == '\0' || lines[i][0] == '#' ||
@@ -742,6 +767,147 @@ test_shopcastctl_over_the_network(void **state)
   assert_non_null(strstr(out, "\"board\":\"sim\""));
 }
 
+/* ---- the recording and the post-show report ---- */
+
+/* The status, once it holds @needle (at most @timeout_s). */
+static char *
+wait_status(Fixture *f, const Login *login, const char *needle, guint timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
+  char *body = NULL;
+  do {
+    g_free(body);
+    Reply r = call(f, "GET", "/api/v1/status", NULL, login);
+    assert_int_equal(r.status, 200);
+    body = g_steal_pointer(&r.body);
+    reply_clear(&r);
+    if (strstr(body, needle))
+      return body;
+    g_usleep(200 * 1000);
+  } while (g_get_monotonic_time() < deadline);
+  fail_msg("the status never said %s: %s", needle, body);
+  return NULL;
+}
+
+/* The status' recording.show. */
+static char *
+recorded_show(const char *status)
+{
+  g_autoptr(JsonParser) p = json_parser_new();
+  assert_true(json_parser_load_from_data(p, status, -1, NULL));
+  JsonObject *o = json_node_get_object(json_parser_get_root(p));
+  JsonObject *rec = json_object_get_object_member(o, "recording");
+  assert_non_null(rec);
+  return g_strdup(json_object_get_string_member(rec, "show"));
+}
+
+/* A sample without labels from /metrics. */
+static double
+metric(Fixture *f, const Login *login, const char *name)
+{
+  Reply r = call(f, "GET", "/metrics", NULL, login);
+  assert_int_equal(r.status, 200);
+  g_autofree char *key = g_strconcat("\n", name, " ", NULL);
+  const char *at = strstr(r.body, key);
+  if (at == NULL)
+    fail_msg("no %s in the metrics:\n%s", name, r.body);
+  double value = g_ascii_strtod(at + strlen(key), NULL);
+  reply_clear(&r);
+  return value;
+}
+
+static void
+expect(Fixture *f, const char *method, const char *path, const char *body, const Login *login,
+       guint status, const char *says)
+{
+  Reply r = call(f, method, path, body, login);
+  g_print("%s %s -> %u %.200s\n", method, path, r.status, r.body);
+  assert_int_equal(r.status, status);
+  if (says)
+    assert_non_null(strstr(r.body, says));
+  reply_clear(&r);
+}
+
+/* While live: the recording in the status, its endpoint and the metrics; no
+ * report to download yet. */
+static char *
+check_recording_live(Fixture *f, const Login *oper)
+{
+  g_autofree char *status = wait_status(
+      f, oper, "\"recording\":{\"enabled\":true,\"state\":\"recording\",\"live\":true", 15);
+  gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+  while (metric(f, oper, "shopcast_recording_bytes_total") <= 0 &&
+         g_get_monotonic_time() < deadline)
+    g_usleep(200 * 1000);
+  assert_true(metric(f, oper, "shopcast_recording_bytes_total") > 0);
+  assert_true(metric(f, oper, "shopcast_recording_active") == 1);
+  assert_true(metric(f, oper, "shopcast_recording_free_bytes") > 0);
+  expect(f, "GET", "/api/v1/recording", NULL, oper, 200, "\"state\":\"recording\"");
+  expect(f, "GET", "/api/v1/report.html", NULL, oper, 404, "no report yet");
+  return recorded_show(status);
+}
+
+/* After the show: the report made, a figure typed in, both files downloaded. */
+static void
+check_report_after_show(Fixture *f, const Login *oper, const Login *tech, const char *show)
+{
+  expect(f, "POST", "/api/v1/live", "{\"on\":false}", oper, 200, NULL);
+  g_autofree char *status = wait_status(f, oper, "\"report_ready\":true", 30);
+  g_autofree char *listed = g_strdup_printf("{\"show\":\"%s\",\"report\":true}", show);
+  expect(f, "GET", "/api/v1/reports", NULL, oper, 200, listed);
+  expect(f, "POST", "/api/v1/report/figures", "{\"key\":\"viewers\",\"value\":12000}", oper, 200,
+         "report.html");
+  expect(f, "POST", "/api/v1/report/figures", "{\"key\":\"buyers\",\"value\":\"360\"}", oper, 200,
+         NULL);
+  expect(f, "POST", "/api/v1/report/figures", "{\"key\":\"viewers\",\"value\":\"many\"}", oper, 400,
+         "viewers");
+  g_autofree char *path = g_strdup_printf("/api/v1/report.html?show=%s", show);
+  Reply r = call(f, "GET", path, NULL, oper);
+  assert_int_equal(r.status, 200);
+  assert_true(g_str_has_prefix(r.type, "text/html"));
+  g_autofree char *file = g_strdup_printf("filename=\"%s-report.html\"", show);
+  assert_non_null(strstr(r.disposition, file));
+  assert_non_null(strstr(r.body, "<svg"));
+  assert_non_null(strstr(r.body, "3.00%")); /* 转化率: 360 / 12000 */
+  reply_clear(&r);
+  r = call(f, "GET", "/api/v1/report.csv", NULL, tech);
+  assert_int_equal(r.status, 200);
+  assert_true(g_str_has_prefix(r.type, "text/csv"));
+  assert_non_null(strstr(r.body, "12000"));
+  reply_clear(&r);
+  expect(f, "GET", "/api/v1/report.html?show=nosuch", NULL, oper, 404, "no show 'nosuch'");
+  expect(f, "GET", "/api/v1/report.csv?show=..%2F..%2Fshopcast.ini", NULL, oper, 404, "no show");
+  assert_true(metric(f, oper, "shopcast_recording_active") == 0);
+  assert_true(metric(f, oper, "shopcast_recording_segments_total") >= 1);
+}
+
+/* The recording's state in the status, its endpoint and the metrics; after
+ * the show, the report: the operator types in figures and downloads the
+ * HTML, the technician the CSV; shopcastctl reads the same on the box. */
+static void
+test_recording_and_report(void **state)
+{
+  Fixture *f = *state;
+  Login tech = first_start(f);
+  Reply r = call(f, "PUT", "/api/v1/passwords/operator", "{\"password\":\"" OPER_PASS "\"}", &tech);
+  reply_clear(&r);
+  Login oper = login_as(f, "operator", OPER_PASS);
+  g_autofree char *show = check_recording_live(f, &oper);
+  check_report_after_show(f, &oper, &tech, show);
+  g_autofree char *out = NULL, *err = NULL;
+  char *list[] = {f->ctl, "--socket", f->control, "report", "list", NULL};
+  assert_int_equal(sc_test_run(list, 20, &out, &err), 0);
+  g_autofree char *line = g_strdup_printf("{\"show\":\"%s\",\"report\":true}\n", show);
+  assert_non_null(strstr(out, line));
+  g_clear_pointer(&out, g_free);
+  g_clear_pointer(&err, g_free);
+  char *csv[] = {f->ctl, "--socket", f->control, "report", "csv", show, NULL};
+  assert_int_equal(sc_test_run(csv, 20, &out, &err), 0);
+  assert_non_null(strstr(out, "12000"));
+  login_clear(&tech);
+  login_clear(&oper);
+}
+
 /* A firmware bundle of @size bytes posted as shopcastctl posts one: the
  * body only after the server said to go on (refusals come before it). */
 static Reply
@@ -834,6 +1000,7 @@ main(void)
       cmocka_unit_test_setup_teardown(test_metrics_for_prometheus, setup, teardown),
       cmocka_unit_test_setup_teardown(test_feed_and_preview, setup, teardown),
       cmocka_unit_test_setup_teardown(test_shopcastctl_over_the_network, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_recording_and_report, setup, teardown),
       cmocka_unit_test_setup_teardown(test_firmware_update_is_guarded, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

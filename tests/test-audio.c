@@ -350,6 +350,18 @@ assert_silent(const ScAudioStatus *st)
     fail_msg("program at %.1f dB, expected silence", st->program.rms_db[0]);
 }
 
+/* The program silent within @max_s seconds (the meters report what left the
+ * mixer a little earlier: more so on a slow or loaded machine). */
+static ScAudioStatus
+wait_silent(Fixture *f, guint max_s)
+{
+  ScAudioStatus st = measure(f, 3);
+  for (guint i = 0; i < max_s * 10 && st.program.rms_db[0] > -90; i++)
+    st = measure(f, 1);
+  assert_silent(&st);
+  return st;
+}
+
 static void
 test_music_bed_plays_only_during_flash_sale(void **state)
 {
@@ -363,9 +375,8 @@ test_music_bed_plays_only_during_flash_sale(void **state)
   ScAudioControl *control = f->control = sc_audio_control_new(audio);
   g_autoptr(GError) error = NULL;
 
-  ScAudioStatus st = measure(f, 4);
+  ScAudioStatus st = wait_silent(f, 3);
   assert_int_equal(st.bed, SC_AUDIO_BED_OFF);
-  assert_silent(&st);
   assert_true(sc_show_next_product(show, &error));
   sc_audio_control_show_changed(control, show);
   st = measure(f, 3);
@@ -387,9 +398,8 @@ test_music_bed_plays_only_during_flash_sale(void **state)
 
   assert_true(sc_show_flash_stop(show, &error));
   sc_audio_control_show_changed(control, show);
-  st = measure(f, 5);
+  st = wait_silent(f, 3); /* after the fade out */
   assert_int_equal(st.bed, SC_AUDIO_BED_OFF);
-  assert_silent(&st);
   g_clear_pointer(&f->pipeline, sc_pipeline_free);
   sc_test_rmtree(dir);
 }

@@ -424,7 +424,8 @@ test_stalled_camera_is_lost_and_returns(void **state)
   sc_cameras_get_info(cams, 0, &info);
   assert_int_equal(info.state, SC_CAMERA_STATE_LIVE);
   assert_int_equal(info.losses, 1);
-  assert_non_null(strstr(log->str, "main lost: no frame for 500 ms\nmain drill: ended\nmain running"));
+  assert_non_null(
+      strstr(log->str, "main lost: no frame for 500 ms\nmain drill: ended\nmain running"));
   sc_cameras_stop(cams);
 }
 

@@ -126,6 +126,18 @@ static const BadCase bad_cases[] = {
      "[destination a]\nurl = rtmp://h/live\nkey = k\nstreamkey = x\n",
      SC_KEYFILE_ERROR_UNKNOWN,
      {"[destination a] streamkey"}},
+    {"recording: misspelt key",
+     "[recording]\nsegment-lenght = 60\n",
+     SC_KEYFILE_ERROR_UNKNOWN,
+     {"[recording] segment-lenght", "did you mean 'segment-length'"}},
+    {"recording: segment too short",
+     "[recording]\nsegment-length = 5\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[recording] segment-length", "out of range (10..3600)"}},
+    {"recording: folder nowhere",
+     "[recording]\nfolder = /nonexistent-shopcast/recordings\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[recording] folder", "is in a folder that does not exist"}},
     {"bitrate too high",
      "[video]\nbitrate = 99999\n",
      SC_KEYFILE_ERROR_VALUE,
@@ -293,6 +305,30 @@ static const BadCase bad_cases[] = {
      "[box]\naudit-log = /\n",
      SC_KEYFILE_ERROR_VALUE,
      {"[box] audit-log", "is a folder"}},
+    {"misspelt adaptive key",
+     "[adaptive]\nmin-bitate = 600\n",
+     SC_KEYFILE_ERROR_UNKNOWN,
+     {"[adaptive] min-bitate", "min-bitrate"}},
+    {"floor above ceiling",
+     "[adaptive]\nmin-bitrate = 3000\nmax-bitrate = 2000\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[adaptive] min-bitrate", "3000 is above max-bitrate (2000)"}},
+    {"clear queue not below cut queue",
+     "[adaptive]\ncut-queue = 200\nclear-queue = 200\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[adaptive] clear-queue", "not below cut-queue"}},
+    {"frames dropped before a cut",
+     "[adaptive]\ndrop-queue = 240\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[adaptive] drop-queue", "not above cut-queue (250 ms)"}},
+    {"cut-to out of range",
+     "[adaptive]\ncut-to = 100\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[adaptive] cut-to", "30..95"}},
+    {"adaptive not a boolean",
+     "[destination a]\nurl = rtmp://h/live\nkey = k\nadaptive = sometimes\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[destination a] adaptive"}},
     {"show state in a missing folder",
      "[box]\nstate = /nonexistent-shopcast/state.json\n",
      SC_KEYFILE_ERROR_VALUE,
@@ -310,6 +346,49 @@ static const BadCase bad_cases[] = {
      SC_KEYFILE_ERROR_UNKNOWN,
      {"[box] state-file"}},
 };
+
+/* [adaptive]: every key read; the defaults when absent; which destinations
+ * pull the shared rate down. */
+static void
+test_adaptive(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScConfig) c = load_text(
+      "[adaptive]\nmin-bitrate = 800\nmax-bitrate = 6000\nstart-bitrate = 1500\n"
+      "sample-interval = 40\ncut-queue = 300\ncut-after = 200\nclear-queue = 80\ncut-to = 80\n"
+      "raise-step = 5\nraise-wait = 2000\nprobe-wait-max = 90000\ndrop-queue = 1200\n"
+      "[destination a]\nurl = rtmp://h/live\nkey = k\nadaptive = false\n"
+      "[destination b]\nurl = rtmp://h/live\nkey = k\n",
+      &error);
+  g_assert_no_error(error);
+  const ScAdaptiveConfig *a = &c->adaptive;
+  assert_true(a->enabled);
+  assert_int_equal(a->rate.min_kbps, 800);
+  assert_int_equal(a->rate.max_kbps, 6000);
+  assert_int_equal(a->start_kbps, 1500);
+  assert_int_equal(a->interval_ms, 40);
+  assert_int_equal(a->rate.cut_queue_ms, 300);
+  assert_int_equal(a->rate.cut_after_ms, 200);
+  assert_int_equal(a->rate.clear_queue_ms, 80);
+  assert_int_equal(a->rate.cut_percent, 80);
+  assert_int_equal(a->rate.raise_percent, 5);
+  assert_int_equal(a->rate.raise_wait_ms, 2000);
+  assert_int_equal(a->rate.probe_wait_max_ms, 90000);
+  assert_int_equal(a->drop_queue_ms, 1200);
+  assert_false(((ScDestination *)g_ptr_array_index(c->destinations, 0))->adaptive);
+  assert_true(((ScDestination *)g_ptr_array_index(c->destinations, 1))->adaptive);
+  assert_true(c->media.variable_bitrate);
+
+  g_autoptr(ScConfig) plain = load_text("[adaptive]\nenabled = false\n", &error);
+  g_assert_no_error(error);
+  assert_false(plain->adaptive.enabled);
+  assert_false(plain->media.variable_bitrate); /* a fixed rate keeps NAL HRD CBR */
+  assert_int_equal(plain->adaptive.rate.min_kbps, 500);
+  assert_int_equal(plain->adaptive.rate.max_kbps, 0); /* the [video] bitrate */
+  assert_int_equal(plain->adaptive.rate.cut_queue_ms, 250);
+  assert_int_equal(plain->adaptive.drop_queue_ms, 1000);
+  assert_int_equal(plain->adaptive.interval_ms, 50);
+}
 
 /* Uplinks keep the file's order: it is the order of preference. */
 static void
@@ -360,6 +439,31 @@ test_audit_log_path(void **state)
   assert_false(g_file_test(c->audit_log, G_FILE_TEST_EXISTS));
   g_autoptr(ScConfig) none = load_text("", &error);
   assert_null(none->audit_log);
+}
+
+/* Recordings go beside the audit log unless [recording] folder says where;
+ * every key has a default. */
+static void
+test_recording(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScConfig) c = load_text("[box]\naudit-log = audit.jsonl\n", &error);
+  g_assert_no_error(error);
+  assert_true(c->recording.enabled);
+  g_autofree char *beside = g_build_filename(sc_test_dir, "recordings", NULL);
+  assert_string_equal(c->recording.folder, beside);
+  assert_int_equal(c->recording.segment_s, 300);
+  assert_int_equal(c->recording.keep_free_mb, 2048);
+  assert_int_equal(c->recording.keep_shows, 0);
+  g_autoptr(ScConfig) set = load_text("[recording]\nenabled = false\nfolder = shows\n"
+                                      "segment-length = 60\nkeep-free = 100\nkeep-shows = 20\n",
+                                      &error);
+  g_assert_no_error(error);
+  assert_false(set->recording.enabled);
+  assert_true(g_str_has_suffix(set->recording.folder, "/shows"));
+  assert_int_equal(set->recording.segment_s, 60);
+  assert_int_equal(set->recording.keep_free_mb, 100);
+  assert_int_equal(set->recording.keep_shows, 20);
 }
 
 /* The show's state for a restart: beside the audit log by default, none
@@ -449,7 +553,9 @@ main(void)
                                       sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_bad_input, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_uplinks, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_adaptive, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_audit_log_path, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_recording, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_state_path, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_missing_file, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_oversize_file, sc_test_dir_setup, sc_test_dir_teardown),

@@ -100,14 +100,14 @@ teardown(void **state)
 static char *
 write_config(Fixture *f, const char *destinations, guint hold_s)
 {
-  g_autofree char *text =
-      g_strdup_printf("[box]\nboard = sim\nstart = live\ncontrol-socket = %s\n[panel]\nlisten = off\n"
-                      "[video]\nwidth = 640\nheight = 360\nbitrate = 800\nx264-preset = ultrafast\n"
-                      "%s\n"
-                      "[uplink wired]\ninterface = up0\nprobe-hosts = " INGEST_ADDR "\n"
-                      "[uplink lte]\ninterface = up1\nprobe-hosts = " INGEST_ADDR "\n"
-                      "[failover]\nhold-time = %u\n",
-                      f->control, destinations, hold_s);
+  g_autofree char *text = g_strdup_printf(
+      "[box]\nboard = sim\nstart = live\ncontrol-socket = %s\n[panel]\nlisten = off\n"
+      "[video]\nwidth = 640\nheight = 360\nbitrate = 800\nx264-preset = ultrafast\n"
+      "%s\n"
+      "[uplink wired]\ninterface = up0\nprobe-hosts = " INGEST_ADDR "\n"
+      "[uplink lte]\ninterface = up1\nprobe-hosts = " INGEST_ADDR "\n"
+      "[failover]\nhold-time = %u\n",
+      f->control, destinations, hold_s);
   return sc_test_write_file(f->dir, "shopcast.ini", text);
 }
 

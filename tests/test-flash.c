@@ -280,8 +280,8 @@ test_loop_device_written_and_verified(void **state)
   assert_int_equal(truncate(backing, 32 * MIB), 0);
   write_at(backing, 2 * MIB, MIB, 3); /* old data in an unmapped range */
   g_autofree char *dev = loop_attach(backing, FALSE);
-  if (dev == NULL) {
-    g_clear_pointer(&backing, g_free); /* skip() leaves by longjmp */
+  if (dev == NULL) { /* skip() does not return */
+    g_clear_pointer(&backing, g_free);
     skip();
   }
   g_autofree char *out = NULL, *err = NULL;
@@ -300,8 +300,8 @@ test_too_small_device_is_refused(void **state)
   write_at(backing, 0, 1, 0);
   assert_int_equal(truncate(backing, 16 * MIB), 0);
   g_autofree char *dev = loop_attach(backing, FALSE);
-  if (dev == NULL) {
-    g_clear_pointer(&backing, g_free); /* skip() leaves by longjmp */
+  if (dev == NULL) { /* skip() does not return */
+    g_clear_pointer(&backing, g_free);
     skip();
   }
   g_autofree char *err = NULL;
@@ -319,9 +319,9 @@ test_mounted_device_is_refused(void **state)
   g_autofree char *mkfs = g_strdup_printf("mkfs.ext4 -q -F %s", backing);
   assert_int_equal(run_quiet(mkfs), 0);
   g_autofree char *dev = loop_attach(backing, FALSE);
-  if (dev == NULL) {
-    g_clear_pointer(&backing, g_free); /* skip() leaves by longjmp */
+  if (dev == NULL) { /* skip() does not return */
     g_clear_pointer(&mkfs, g_free);
+    g_clear_pointer(&backing, g_free);
     skip();
   }
   g_autofree char *dir = mount_new(dev, "mnt-whole");
@@ -344,15 +344,15 @@ test_disk_with_mounted_partition_is_refused(void **state)
   assert_int_equal(sc_test_run(shell, TOOL_WAITS_S, NULL, NULL), 0);
   g_autofree char *dev = loop_attach(backing, TRUE);
   g_autofree char *part = dev ? g_strconcat(dev, "p2", NULL) : NULL;
-  if (dev && !wait_for_node(part))
+  gboolean have_part = part && wait_for_node(part);
+  if (dev && !have_part)
     printf("skipped: this kernel made no partition devices for %s (loop partition scan)\n", dev);
-  if (dev == NULL || !g_file_test(part, G_FILE_TEST_EXISTS)) {
-    /* skip() leaves by longjmp: what is held here is freed first */
-    g_clear_pointer(&backing, g_free);
-    g_clear_pointer(&layout, g_free);
-    g_clear_pointer(&cmd, g_free);
-    g_clear_pointer(&dev, g_free);
+  if (!have_part) { /* skip() does not return: nothing of ours may be left to free */
     g_clear_pointer(&part, g_free);
+    g_clear_pointer(&dev, g_free);
+    g_clear_pointer(&cmd, g_free);
+    g_clear_pointer(&layout, g_free);
+    g_clear_pointer(&backing, g_free);
     skip();
   }
   g_autofree char *mkfs = g_strdup_printf("mkfs.ext4 -q -F %s", part);
@@ -377,7 +377,7 @@ test_root_disk_is_refused(void **state)
   char *argv[] = {"findmnt", "-n", "-o", "SOURCE", "/", NULL};
   if (sc_test_run(argv, TOOL_WAITS_S, &out, NULL) != 0 || !g_str_has_prefix(out, "/dev/")) {
     printf("skipped: / is not on a block device here (%s)\n", out ? g_strstrip(out) : "?");
-    g_clear_pointer(&out, g_free); /* skip() leaves by longjmp */
+    g_clear_pointer(&out, g_free); /* skip() does not return */
     skip();
   }
   g_autofree char *dev = g_strstrip(g_strdup(out));

@@ -91,6 +91,49 @@ test_file_header(void **state)
   assert_false(sc_flv_is_file_header(keyframe_tag, sizeof keyframe_tag));
 }
 
+/* An inter frame's tag body with one slice NAL unit of @nal_header. */
+static ScFlvTag
+inter_frame(guint8 *body, guint8 frame_type, guint8 nal_header)
+{
+  const guint8 b[] = {(guint8)(frame_type << 4 | 7),
+                      0x01,
+                      0,
+                      0,
+                      0, /* AVC NALU */
+                      0,
+                      0,
+                      0,
+                      3,
+                      nal_header,
+                      0x9a,
+                      0x21}; /* one NAL unit */
+  memcpy(body, b, sizeof b);
+  return (ScFlvTag){.type = SC_FLV_TAG_VIDEO, .body = body, .body_len = sizeof b};
+}
+
+/* A frame no other refers to may be dropped alone: FLV's disposable type, or
+ * every slice with nal_ref_idc 0 (a non-reference B-frame); a reference P
+ * slice, a keyframe or a broken NAL length is never disposable. */
+static void
+test_disposable_frames(void **state)
+{
+  guint8 body[16];
+  ScFlvTag tag = inter_frame(body, 2, 0x01); /* non-IDR slice, nal_ref_idc 0 */
+  assert_true(sc_flv_tag_is_disposable(&tag));
+  tag = inter_frame(body, 2, 0x41); /* the same, nal_ref_idc 2: a reference */
+  assert_false(sc_flv_tag_is_disposable(&tag));
+  tag = inter_frame(body, 3, 0x41); /* FLV says disposable */
+  assert_true(sc_flv_tag_is_disposable(&tag));
+  tag = inter_frame(body, 2, 0x06); /* SEI only: no slice */
+  assert_false(sc_flv_tag_is_disposable(&tag));
+  tag = inter_frame(body, 2, 0x01);
+  body[8] = 200; /* a NAL length past the end */
+  assert_false(sc_flv_tag_is_disposable(&tag));
+  ScFlvTag key;
+  assert_true(sc_flv_parse_tag(keyframe_tag, sizeof keyframe_tag, &key, NULL) > 0);
+  assert_false(sc_flv_tag_is_disposable(&key));
+}
+
 int
 main(void)
 {
@@ -100,6 +143,7 @@ main(void)
       cmocka_unit_test(test_every_truncation_refused),
       cmocka_unit_test(test_invalid_type),
       cmocka_unit_test(test_file_header),
+      cmocka_unit_test(test_disposable_frames),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -129,7 +129,8 @@ new_daemon(const char *audit, GMainLoop *loop, GError **error)
 {
   g_autofree char *show = sc_test_source_path("overlays/examples/winter-warmth.ini");
   g_autofree char *text =
-      g_strdup_printf("[box]\nboard = sim\nstart = live\nshow = %s\naudit-log = %s\ncontrol-socket = %s/ctl\n[panel]\nlisten = off\n"
+      g_strdup_printf("[box]\nboard = sim\nstart = live\nshow = %s\naudit-log = %s\ncontrol-socket "
+                      "= %s/ctl\n[panel]\nlisten = off\n"
                       "[video]\nwidth = %d\nheight = %d\nframerate = 30\nbitrate = 1500\n"
                       "x264-preset = ultrafast\n",
                       show, audit, dir, WIDTH, HEIGHT);

@@ -185,7 +185,8 @@ test_streams_to_spec_and_stops_cleanly(void **state)
 {
   Fixture *f = *state;
   g_autofree char *show = sc_test_source_path("overlays/examples/winter-warmth.ini");
-  g_autofree char *show_line = g_strdup_printf("show = %s\n", show);
+  /* a fixed bitrate: exactly the [video] rate (test-adaptive.c streams the adaptive one) */
+  g_autofree char *show_line = g_strdup_printf("show = %s\n[adaptive]\nenabled = false\n", show);
   g_autofree char *config = write_config(f, "live", show_line);
   g_autofree char *log_path = g_build_filename(f->dir, "shopcastd.log", NULL);
   gint64 started = g_get_monotonic_time();

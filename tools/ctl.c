@@ -79,6 +79,19 @@ static const Command commands[] = {
     {"logs", "GET", "/api/v1/logs", FALSE},
     {"metrics", "GET", "/metrics", FALSE},
     {"config", "GET", "/api/v1/config", FALSE},
+    {"recording", "GET", "/api/v1/recording", FALSE},
+    {"report", "GET", "/api/v1/report", FALSE},
+    {"report status", "GET", "/api/v1/report", FALSE},
+    {"report status {=show}", "GET", "/api/v1/report?show={show}", FALSE},
+    {"report list", "GET", "/api/v1/reports", TRUE},
+    {"report set {key} {value} {show?}", "POST", "/api/v1/report/figures", FALSE},
+    {"report generate {show?}", "POST", "/api/v1/report/generate", FALSE},
+    {"report path", "GET", "/api/v1/report/path", FALSE},
+    {"report path {=show}", "GET", "/api/v1/report/path?show={show}", FALSE},
+    {"report html", "GET", "/api/v1/report.html", FALSE},
+    {"report html {=show}", "GET", "/api/v1/report.html?show={show}", FALSE},
+    {"report csv", "GET", "/api/v1/report.csv", FALSE},
+    {"report csv {=show}", "GET", "/api/v1/report.csv?show={show}", FALSE},
     {"firmware", "GET", "/api/v1/firmware", FALSE},
 };
 
@@ -98,6 +111,8 @@ static const char *const usages[][2] = {
     {"password", "password operator|technician (the new password on standard input)"},
     {"config", "config | config set GROUP KEY VALUE | config unset GROUP KEY"},
     {"preview", "preview FILE.jpg"},
+    {"report", "report [status [SHOW]] | report list | report set KEY VALUE [SHOW] | "
+               "report generate [SHOW] | report path [SHOW] | report html|csv [SHOW]"},
     {"update", "update BUNDLE.raucb"},
 };
 
@@ -560,6 +575,9 @@ static const char *const help =
     "  studio | studio scene NAME | studio press BUTTON [MS]\n"
     "  reconnect [DESTINATION] | drill UPLINK SECONDS | drill pipeline SECONDS\n"
     "  config | config set GROUP KEY VALUE | config unset GROUP KEY\n"
+    "  recording | report [status [SHOW]] | report list | report set KEY VALUE [SHOW]\n"
+    "  report generate [SHOW] | report path [SHOW]\n"
+    "  report html|csv [SHOW]         (the post-show report's file, on standard output)\n"
     "  password operator|technician   (reads the new password from standard input)\n"
     "  preview FILE.jpg               (the program preview, as the panel shows it)\n"
     "  firmware                       (the running firmware, its slot, an update's state)\n"

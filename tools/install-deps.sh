@@ -27,7 +27,8 @@ packages=(
 	libcairo2-dev libpango1.0-dev fonts-noto-cjk fontconfig
 	# studio hardware: GPIO buttons, tally and lights (libgpiod), the microphone (ALSA)
 	libgpiod-dev libasound2-dev
-	# the web panel and control API: HTTP and WebSocket server, JSON, password hashing
+	# the web panel and control API: HTTP and WebSocket server, JSON (also the
+	# post-show report's), password hashing
 	libsoup-3.0-dev libjson-glib-dev libcrypt-dev
 	# the panel's browser tests: headless Chromium driven by playwright-core (npm)
 	chromium nodejs

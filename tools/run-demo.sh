@@ -107,6 +107,8 @@ cat <<MSG
   Show:   $ctl show next   (then: show flash start,
           show coupon on, show stock 37, show price 189, show lower 王师傅 连麦嘉宾, ...)
   Audit:  $demo/audit.jsonl   (what reached the program, with its stream time)
+  Record: $demo/recordings/   (each show: segments, chapters; after \`live off\`,
+          \`$ctl report\` or the panel's recording strip: the post-show report)
   Config: $demo/shopcast.ini      Ctrl-C stops everything.
 
 MSG

@@ -432,23 +432,36 @@
     tick();
   }
 
+  /* The show's recording (status.recording): its state, time and size while
+   * live; a stop by the disk in the warning colour; after the show, a link to
+   * download its report once it is made. */
   function renderRecording(recording) {
     const box = $("recording");
-    if (recording === undefined || recording === null) {
+    if (!recording || typeof recording !== "object") {
       box.hidden = true;
       return;
     }
-    let text;
-    if (typeof recording === "object") {
-      text = ["state", "file", "path", "duration_s", "bytes"]
-        .filter((k) => recording[k] !== undefined && recording[k] !== null)
-        .map((k) => (k === "duration_s" ? duration(recording[k], true) : String(recording[k])))
-        .join(" · ");
-    } else {
-      text = String(recording);
+    const stopped = recording.stop === "disk-full" || recording.stop === "failed";
+    const state = !recording.enabled ? "off" : stopped ? recording.stop : recording.state;
+    const parts = [window.ScI18n.has(`recording.${state}`) ? t(`recording.${state}`) : String(state)];
+    if (recording.live && recording.enabled) {
+      parts.push(duration((recording.duration_ms || 0) / 1000, true));
+      parts.push(`${Math.round((recording.bytes || 0) / 1048576)} MB`);
     }
-    if (changed(box, `${window.ScI18n.language}|${text}`))
-      box.replaceChildren(el("span", "label", t("recording")), document.createTextNode(" "), el("strong", null, text));
+    if (recording.dropped_tags) parts.push(t("recording.dropped", { n: recording.dropped_tags }));
+    const text = parts.join(" · ");
+    const report = !recording.live && recording.report_ready && recording.show ? recording.show : "";
+    box.dataset.state = state;
+    if (changed(box, `${window.ScI18n.language}|${text}|${report}`)) {
+      const children = [el("span", "label", t("recording")), document.createTextNode(" "), el("strong", null, text)];
+      if (report) {
+        const link = el("a", "rec-report", t("recording.report"));
+        link.href = `/api/v1/report.html?show=${encodeURIComponent(report)}`;
+        link.download = `${report}-report.html`;
+        children.push(document.createTextNode(" "), link);
+      }
+      box.replaceChildren(...children);
+    }
     box.hidden = false;
   }
 
@@ -676,7 +689,7 @@
         const button = el("button", "btn btn-small reconnect");
         button.type = "button";
         button.dataset.destination = d.destination;
-        cells(row, [[null, name], [null, el("span", "pill")], [null], ["num"], ["num"], [null, button]]);
+        cells(row, [[null, name], [null, el("span", "pill")], [null], ["num"], ["num"], ["num"], [null, button]]);
         return row;
       },
       (row, d) => {
@@ -685,9 +698,11 @@
         setText(c[0].querySelector(".mono"), d.url || "");
         setPill(c[1].firstChild, d.state);
         setText(c[2], [d.ingest, d.interface].filter(Boolean).join(" · ") || "—");
-        setText(c[3], `${d.tags_sent ?? 0} / ${d.tags_dropped ?? 0}`);
-        setText(c[4], `${d.connections ?? 0} / ${d.failures ?? 0} / ${d.moves ?? 0}`);
-        setText(c[5].firstChild, t("dest.reconnect"));
+        const kbps = d.state === "live" && d.rate ? d.rate.throughput_kbps : null;
+        setText(c[3], typeof kbps === "number" ? t("kbps", { kbps: Math.round(kbps / 10) * 10 }) : "—");
+        setText(c[4], `${d.tags_sent ?? 0} / ${d.tags_dropped ?? 0}`);
+        setText(c[5], `${d.connections ?? 0} / ${d.failures ?? 0} / ${d.moves ?? 0}`);
+        setText(c[6].firstChild, t("dest.reconnect"));
       }
     );
     $("destinations").hidden = destinations.length === 0;

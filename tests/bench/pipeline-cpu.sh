@@ -59,6 +59,9 @@ run_shopcast() { # width height bitrate -> "cpu_seconds frames"
 	[destination bench]
 	url = rtmp://127.0.0.1:$port/live
 	key = shopcast-$w
+	[adaptive]
+	# a fixed bitrate: the same x264 options as the ffmpeg peer (NAL HRD CBR)
+	enabled = false
 	CONF
 	(
 		"$build/firmware/shopcastd" --config "$conf" 2> "$log" &

@@ -154,7 +154,14 @@ pids+=($!)
 
 hz=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$daemon_pid/stat"; }
-dropped() { ctl status | python3 -c 'import json,sys; print(sum(d.get("tags_dropped",0) for d in json.load(sys.stdin)["destinations"]))'; }
+# the destinations' dropped tags; the last figure when the status cannot be read
+last_drop=0
+dropped() {
+	local n
+	n=$(ctl status 2>/dev/null | python3 -c 'import json,sys; print(sum(d.get("tags_dropped",0) for d in json.load(sys.stdin)["destinations"]))' 2>/dev/null)
+	[ -n "$n" ] && last_drop=$n
+	echo "$last_drop"
+}
 echo "# t_s rss_kb fds cpu_percent dropped_tags" > "$work/samples"
 start=$(date +%s)
 last_ticks=$(cpu_ticks)
@@ -168,14 +175,16 @@ while [ $(($(date +%s) - start)) -lt "$duration" ]; do
 	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$daemon_pid/status")
 	fds=$(ls "/proc/$daemon_pid/fd" | wc -l)
 	cpu=$(awk -v d="$((ticks - last_ticks))" -v hz="$hz" -v s="$((now - last_t))" 'BEGIN { printf "%.1f", s ? 100 * d / hz / s : 0 }')
-	drop=$(dropped)
+	dropped > "$work/drop"
+	drop=$(cat "$work/drop")
 	echo "$((now - start)) $rss $fds $cpu $drop" | tee -a "$work/samples"
 	last_ticks=$ticks last_t=$now
 done
 
 python3 - "$work/samples" "$work/faults" "$start" "$FAULT_S" <<'PY'
 import statistics, sys
-samples = [list(map(float, l.split())) for l in open(sys.argv[1]) if not l.startswith("#")]
+samples = [list(map(float, l.split())) for l in open(sys.argv[1])
+           if not l.startswith("#") and len(l.split()) == 5]
 faults = [l.split() for l in open(sys.argv[2])]
 start, fault_s = float(sys.argv[3]), float(sys.argv[4])
 ons = [float(t) - start for t, what in faults if what == "on"]

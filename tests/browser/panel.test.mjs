@@ -294,6 +294,8 @@ await step("go live with confirmation", async () => {
   check(status.status === 200 && status.body.live === true, `GET /api/v1/status: live is ${status.body && status.body.live}`);
   check(typeof status.body.live_since_ms === "number", "no live_since_ms in the status");
   await until("the going live in the event log", async () => (await page.locator("#event-log .event-state", { hasText: "on air" }).count()) > 0, 5000);
+  const bitrate = "#destinations tbody tr:first-child td:nth-child(4)";
+  await until("the destination's bitrate now in its table", async () => /^[1-9]\d* kb\/s$/.test((await text(bitrate)).trim()), 8000);
 });
 
 await step("price correction reaches the preview", async () => {
@@ -338,6 +340,26 @@ await step("flash sale countdown", async () => {
   const status = await apiGet("/api/v1/status");
   check(status.body.show.flash_sale === true, "the status' flash_sale is not true");
   check(Math.abs(status.body.show.flash_left_s - hms(await text("#countdown"))) <= 2, `the panel shows ${await text("#countdown")}, the box ${status.body.show.flash_left_s} s left`);
+});
+
+await step("the show's recording, and its report after the show", async () => {
+  await until("the recording strip recording", async () => (await page.locator("#recording").getAttribute("data-state")) === "recording", 8000);
+  await until("recorded bytes in the status", async () => ((await apiGet("/api/v1/status")).body.recording || {}).bytes > 0, 8000);
+  await page.click("#end-show");
+  await visible("#confirm-dialog");
+  await page.click("#confirm-yes");
+  await until("the report's link", async () => (await page.locator("#recording a.rec-report").count()) === 1, 20000);
+  const href = await page.locator("#recording a.rec-report").getAttribute("href");
+  const report = await page.request.get(new URL(href, BASE).toString(), { timeout: 5000 });
+  const type = report.headers()["content-type"] || "";
+  check(report.status() === 200 && type.startsWith("text/html"), `${href}: ${report.status()} ${type}`);
+  const html = await report.text();
+  check(html.includes("冬季保暖专场") && html.includes("<svg"), `${href} is not the show's report (${html.length} bytes)`);
+  await page.click("#go-live");
+  await visible("#confirm-dialog");
+  await page.click("#confirm-yes");
+  await until("ON AIR again", async () => (await page.locator("#onair").getAttribute("data-state")) === "on", 8000);
+  await until("the new show's recording", async () => (await page.locator("#recording").getAttribute("data-state")) === "recording", 8000);
 });
 
 await step("technician sets the operator password", async () => {
