@@ -37,7 +37,7 @@ packages=(
 	# RAUC bundles, bmaps (shopcast-flash's tests and its benchmark peers), and qemu
 	# for the system test
 	mmdebstrap qemu-user-static binfmt-support fdisk e2fsprogs dosfstools mtools
-	squashfs-tools grub-efi-amd64-bin grub-common ovmf rauc openssl bmap-tools
+	squashfs-tools grub-efi-amd64-bin grub-common ovmf rauc openssl bmap-tools u-boot-tools
 	qemu-system-x86 qemu-utils util-linux
 )
 

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The Raspberry Pi boot partition (FAT): Debian's Pi firmware (raspi-firmware),
+# the Pi 4's device trees from the image's kernel, U-Boot (u-boot-rpi,
+# rpi_arm64) and its boot script, which picks slot A or B from U-Boot's
+# environment (uboot.env here, also read and written by RAUC through
+# fw_setenv, see fw_env.config in the root file system).
+#   boot.sh ROOTFS OUT_IMG SIZE_MIB CONSOLE
+set -euo pipefail
+rootfs=$1 img=$2 mib=$3 console=$4
+here=$(dirname "$0")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+kver=$(basename "$(ls -d "$rootfs"/usr/lib/modules/* | sort -V | tail -1)")
+mkdir -p "$tmp/boot"
+cp "$rootfs"/usr/lib/raspi-firmware/{bootcode.bin,start4.elf,fixup4.dat,start4cd.elf,fixup4cd.dat} \
+	"$tmp/boot/" 2>/dev/null || cp "$rootfs"/usr/lib/raspi-firmware/*4* "$tmp/boot/"
+cp "$rootfs/usr/lib/linux-image-$kver"/broadcom/bcm2711-rpi-4-b.dtb \
+	"$rootfs/usr/lib/linux-image-$kver"/broadcom/bcm2711-rpi-400.dtb \
+	"$rootfs/usr/lib/linux-image-$kver"/broadcom/bcm2711-rpi-cm4.dtb "$tmp/boot/"
+cp "$rootfs/usr/lib/u-boot/rpi_arm64/u-boot.bin" "$tmp/boot/u-boot.bin"
+cp "$here/config.txt" "$tmp/boot/config.txt"
+sed "s|@CONSOLE@|$console|" "$here/boot.cmd" >"$tmp/boot.cmd"
+mkimage -A arm64 -T script -C none -n "shopcast A/B" -d "$tmp/boot.cmd" "$tmp/boot/boot.scr" >/dev/null
+# U-Boot's environment: rpi_arm64 keeps 16 KiB in uboot.env on this partition
+printf 'BOOT_ORDER=A B\nBOOT_A_LEFT=3\nBOOT_B_LEFT=3\n' >"$tmp/env.txt"
+mkenvimage -s 0x4000 -o "$tmp/boot/uboot.env" "$tmp/env.txt"
+mkfs.vfat -n BOOT -C "$img" $((mib * 1024)) >/dev/null
+mcopy -s -i "$img" "$tmp/boot/"* ::/
