@@ -5,6 +5,7 @@
 #include "pipeline/flv.h"
 #include "pipeline/rtmp-url.h"
 #include "pipeline/rtmp.h"
+#include "pipeline/post.h"
 #include "pipeline/tcp-queue.h"
 
 /* While publishing, ask the encoder for at most one keyframe per interval
@@ -213,7 +214,7 @@ set_state(ScOutput *self, ScOutputState state, const GError *reason)
   r->output = output_ref(self);
   r->state = state;
   r->reason = reason ? g_error_copy(reason) : NULL;
-  g_main_context_invoke_full(self->ctx, G_PRIORITY_DEFAULT, deliver_state, r, free_report);
+  sc_post(self->ctx, deliver_state, r, free_report);
 }
 
 /* ---- the streaming side: sc_output_push, on the pipeline's thread ---- */

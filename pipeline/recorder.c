@@ -3,6 +3,7 @@
 #include "pipeline/recorder.h"
 
 #include "pipeline/flv.h"
+#include "pipeline/post.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -186,7 +187,7 @@ post(ScRecorder *self, const ScRecorderEvent *event, const GError *error)
   r->event = *event;
   r->path = g_strdup(event->path);
   r->error = error ? g_error_copy(error) : NULL;
-  g_main_context_invoke_full(self->ctx, G_PRIORITY_DEFAULT, deliver, r, report_free);
+  sc_post(self->ctx, deliver, r, report_free);
 }
 
 /* ---- the streaming side ---- */

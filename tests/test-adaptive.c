@@ -281,6 +281,7 @@ stop_daemon(Fixture *f)
   assert_null(strstr(log, STREAM_KEY));
   if (!g_subprocess_get_if_exited(f->daemon) || g_subprocess_get_exit_status(f->daemon) != 0) {
     g_printerr("shopcastd did not stop cleanly; its log:\n%s\n", log);
+    g_clear_pointer(&log, g_free); /* fail_msg() does not return */
     fail_msg("shopcastd did not stop cleanly (its log is above)");
   }
   g_clear_object(&f->daemon);

@@ -279,6 +279,7 @@ stop_daemon(Fixture *f)
                g_subprocess_get_if_exited(f->daemon) ? g_subprocess_get_exit_status(f->daemon)
                                                      : g_subprocess_get_term_sig(f->daemon),
                log);
+    g_clear_pointer(&log, g_free); /* fail_msg() does not return */
     fail_msg("shopcastd did not stop cleanly (its log is above)");
   }
   g_clear_object(&f->daemon);

@@ -140,6 +140,7 @@ stop_daemon(Fixture *f)
   if (!g_subprocess_get_if_exited(f->daemon) || g_subprocess_get_exit_status(f->daemon) != 0) {
     g_autofree char *log = read_text(f->log_path);
     g_printerr("shopcastd's log:\n%s\n", log);
+    g_clear_pointer(&log, g_free); /* fail_msg() does not return */
     fail_msg("shopcastd did not stop cleanly (its log is above)");
   }
   g_clear_object(&f->daemon);
