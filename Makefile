@@ -11,7 +11,7 @@ DURATION  ?= 3600
 
 SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps run test bench bench-failover bench-abr bench-flash fuzz soak image bundle test-system format check-format clean
+.PHONY: all deps run test bench bench-failover bench-abr bench-flash fuzz soak valgrind image bundle test-system format check-format clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -83,6 +83,19 @@ check-format:
 soak: deps
 	$(MAKE) all
 	./tests/bench/soak.sh $(BUILD) $(DURATION)
+
+# Memcheck: the unit tests, the RTMP and recorder tests and the fuzz corpus
+# replays, then shopcastd itself live under it for VALGRIND_SECONDS (default
+# 60) of show actions. The other media and network tests judge real-time
+# behaviour that Memcheck's 20-50x slowdown would fail; they run under ASan and
+# UBSan in make test, and their code runs in the live shopcastd here.
+VALGRIND_SECONDS ?= 60
+VALGRIND_TESTS = rtmp rtmp-peer recorder fuzz-config fuzz-show fuzz-rtmp fuzz-state
+valgrind: deps
+	$(MAKE) all
+	meson test -C $(BUILD) --setup valgrind --suite unit --print-errorlogs --num-processes 2
+	meson test -C $(BUILD) --setup valgrind $(VALGRIND_TESTS) --print-errorlogs --num-processes 2
+	./tests/valgrind/daemon.sh $(BUILD) $(VALGRIND_SECONDS)
 
 # Each parser of outside input fuzzed for FUZZ_SECONDS (default 60) from the
 # committed corpus; a crash fails and is kept in $(FUZZ_BUILD)/fuzz-artifacts.

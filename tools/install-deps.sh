@@ -18,8 +18,8 @@ packages=(
 	nginx-light libnginx-mod-rtmp ffmpeg
 	# RTMPS: GIO's TLS backend and CA store; the tests' TLS front for the ingest
 	glib-networking ca-certificates openssl libnginx-mod-stream
-	# make fuzz: libFuzzer's runtime for clang
-	libclang-rt-14-dev
+	# make fuzz: libFuzzer's runtime for clang; make valgrind: Memcheck
+	libclang-rt-14-dev valgrind
 	# tests: network namespaces and fault injection
 	iproute2 nftables procps
 	# graphics: cairo and pango lay out and draw the overlays; a CJK font for Chinese
