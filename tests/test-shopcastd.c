@@ -278,8 +278,11 @@ probe_briefly(Fixture *f)
   g_autofree char *play = g_strconcat(base, "/" TEST_KEY, NULL);
   char *argv[] = {f->probe, "--duration",       "3",  "--timeout", "10", "--expect-video-codec",
                   "h264",   "--expect-no-gaps", play, NULL};
-  g_autofree char *out = NULL;
-  return sc_test_run(argv, 20, &out, NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  int status = sc_test_run(argv, 20, &out, &err);
+  if (status != 0) /* what the platform saw, for the failure that follows */
+    g_printerr("shopcast-probe %s: %s%s\n", play, out ? out : "", err ? err : "");
+  return status;
 }
 
 static guint

@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #define START_ATTEMPTS  3
 #define START_TIMEOUT_S 5
@@ -32,6 +33,14 @@ add_port(GPtrArray *argv, const char *option, guint16 port)
 {
   g_ptr_array_add(argv, g_strdup(option));
   g_ptr_array_add(argv, g_strdup_printf("%u", port));
+}
+
+/* In the child: the ingest ends with the test that started it, also when the
+ * test is killed (a timeout) before its teardown could stop it. */
+static void
+die_with_parent(gpointer data)
+{
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
 }
 
 static GSubprocess *
@@ -60,7 +69,9 @@ spawn(ScTestIngest *ingest, const ScTestIngestOptions *options, GError **error)
   if (options->tls)
     add_port(argv, "--tls-port", ingest->tls_port);
   g_ptr_array_add(argv, NULL);
-  return g_subprocess_newv((const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_NONE, error);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
+  return g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, error);
 }
 
 /* Three distinct ports that were free a moment ago. */
