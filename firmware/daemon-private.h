@@ -1,6 +1,8 @@
 /* daemon-private.h - the daemon's state, shared by its files: daemon.c (the
- * controller and its commands) and daemon-api.c (the panel, the status and
- * the metrics). Nothing else includes this. Main thread only.
+ * controller: the show going live and off air, the outputs, the buttons, the
+ * saved state), daemon-commands.c (the control socket's commands and the
+ * pre-flight check) and daemon-api.c (the panel, the status and the
+ * metrics). Nothing else includes this. Main thread only.
  */
 #pragma once
 
@@ -21,6 +23,9 @@
 #include "pipeline/output.h"
 
 G_BEGIN_DECLS
+
+/* The journal keeps this many events; `events N` asks for at most as many. */
+#define SC_DAEMON_EVENTS_KEPT 2000
 
 struct _ScDaemon {
   ScConfig *config;
@@ -60,8 +65,19 @@ struct _ScDaemon {
   int exit_code;
 };
 
-/* The daemon's commands (the API's actions): @argv the words, @who for the
- * event log. Returns the output, or NULL with @error. */
+/* daemon.c: the show goes on air (every enabled destination connects) or
+ * off air (each destination's stream ends); @who for the event log. Either
+ * does nothing when the show already is there. */
+void sc_daemon_go_live(ScDaemon *self, const char *who);
+void sc_daemon_end_show(ScDaemon *self, const char *who);
+
+/* daemon-commands.c: the destination @name (or every one, @name NULL)
+ * reconnects now. Returns what was done for the operator, or NULL with
+ * @error when no destination has that name. */
+char *sc_daemon_reconnect(ScDaemon *self, const char *name, GError **error);
+
+/* daemon-commands.c: the daemon's commands (the API's actions): @argv the
+ * words, @who for the event log. Returns the output, or NULL with @error. */
 char *sc_daemon_run_command(const char *const *argv, const char *who, gpointer data,
                             GError **error);
 

@@ -2,20 +2,17 @@
 
 #include "firmware/http.h"
 
+#include "firmware/http-auth.h"
+#include "firmware/http-connections.h"
 #include "firmware/json.h"
 
 #include <gio/gunixsocketaddress.h>
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 
-#define COOKIE_NAME            "shopcast_session"
 #define HTTP_TOO_MANY_REQUESTS 429
-/* A Prometheus scrape with HTTP Basic credentials is checked with yescrypt
- * once, then remembered this long, so scrapes do not cost a hash each. */
-#define BASIC_REMEMBER_US (10 * 60 * G_USEC_PER_SEC)
 
 #define SECURITY_POLICY                                                                            \
   "default-src 'self'; img-src 'self' blob: data:; connect-src 'self'; style-src 'self'; "         \
@@ -44,18 +41,9 @@ struct _ScHttp {
   GPtrArray *uploads; /* Upload*: bodies being streamed (owned by their messages) */
   char *unix_path;
   guint port;
-  char *basic_ok; /* the last Authorization header that passed, and its role and time */
-  ScRole basic_role;
-  gint64 basic_when_us;
-  GHashTable *connections; /* GSocket* -> Connection*: every client's connection */
-  guint sweep;             /* the timer that ends connections their client left */
+  ScHttpAuth *access;             /* who is asking, and whether they may */
+  ScHttpConnections *connections; /* closes those their client left */
 };
-
-typedef struct {
-  GSocket *socket;
-  gboolean busy;     /* a request read and not yet answered */
-  gboolean upgraded; /* a WebSocket now, which watches its own end */
-} Connection;
 
 struct _ScHttpRequest {
   ScHttp *http;
@@ -66,11 +54,8 @@ struct _ScHttpRequest {
   JsonParser *parser;
   JsonObject *body;
   GBytes *raw;
-  ScRole role;
-  char *token; /* the session's cookie, if it came with one */
-  char *csrf;  /* the session's CSRF token */
-  char *who, *peer;
-  gboolean local, replied, paused;
+  ScHttpCaller caller;
+  gboolean replied, paused;
   gint refs;
 };
 
@@ -154,6 +139,10 @@ sc_http_reply_error(ScHttpRequest *req, guint status, const char *format, ...)
 static guint
 status_of(const GError *error)
 {
+  if (error->domain == SC_HTTP_AUTH_ERROR)
+    return error->code == SC_HTTP_AUTH_ERROR_LOCKED      ? HTTP_TOO_MANY_REQUESTS
+           : error->code == SC_HTTP_AUTH_ERROR_FORBIDDEN ? SOUP_STATUS_FORBIDDEN
+                                                         : SOUP_STATUS_UNAUTHORIZED;
   if (error->domain == SC_AUTH_ERROR)
     return error->code == SC_AUTH_ERROR_LOCKED   ? HTTP_TOO_MANY_REQUESTS
            : error->code == SC_AUTH_ERROR_DENIED ? SOUP_STATUS_UNAUTHORIZED
@@ -210,19 +199,11 @@ sc_http_request_set_header(ScHttpRequest *req, const char *name, const char *val
   soup_message_headers_replace(soup_server_message_get_response_headers(req->msg), name, value);
 }
 
-static void
-set_cookie(SoupServerMessage *msg, const char *value, gboolean clear)
-{
-  g_autofree char *header = g_strdup_printf(COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict%s",
-                                            value, clear ? "; Max-Age=0" : "");
-  soup_message_headers_append(soup_server_message_get_response_headers(msg), "Set-Cookie", header);
-}
-
 void
 sc_http_reply_session(ScHttpRequest *req, ScRole role)
 {
   const ScSession *s = sc_auth_open_session(req->http->auth, role);
-  set_cookie(req->msg, s->token, FALSE);
+  sc_http_auth_set_cookie(req->msg, s->token);
   g_autofree char *json =
       g_strdup_printf("{\"role\":\"%s\",\"csrf\":\"%s\"}\n", sc_role_name(role), s->csrf);
   sc_http_reply_json(req, SOUP_STATUS_OK, json);
@@ -231,8 +212,8 @@ sc_http_reply_session(ScHttpRequest *req, ScRole role)
 void
 sc_http_reply_logout(ScHttpRequest *req)
 {
-  sc_auth_close_session(req->http->auth, req->token);
-  set_cookie(req->msg, "", TRUE);
+  sc_auth_close_session(req->http->auth, req->caller.token);
+  sc_http_auth_set_cookie(req->msg, NULL);
   sc_http_reply_json(req, SOUP_STATUS_OK, "{}\n");
 }
 
@@ -265,25 +246,25 @@ sc_http_request_raw_body(ScHttpRequest *req)
 ScRole
 sc_http_request_role(ScHttpRequest *req)
 {
-  return req->role;
+  return req->caller.role;
 }
 
 const char *
 sc_http_request_who(ScHttpRequest *req)
 {
-  return req->who;
+  return req->caller.who;
 }
 
 const char *
 sc_http_request_peer(ScHttpRequest *req)
 {
-  return req->peer;
+  return req->caller.peer;
 }
 
 gboolean
 sc_http_request_is_local(ScHttpRequest *req)
 {
-  return req->local;
+  return req->caller.local;
 }
 
 const char *
@@ -307,7 +288,7 @@ sc_http_request_server(ScHttpRequest *req)
 const char *
 sc_http_request_csrf(ScHttpRequest *req)
 {
-  return req->csrf;
+  return req->caller.csrf;
 }
 
 ScHttpRequest *
@@ -333,10 +314,7 @@ sc_http_request_release(ScHttpRequest *req)
   g_clear_object(&req->parser);
   g_clear_pointer(&req->raw, g_bytes_unref);
   g_object_unref(req->msg);
-  g_free(req->token);
-  g_free(req->csrf);
-  g_free(req->who);
-  g_free(req->peer);
+  sc_http_auth_caller_clear(&req->caller);
   g_free(req);
 }
 
@@ -409,146 +387,16 @@ socket_free(gpointer data)
   g_free(s);
 }
 
-/* ---- who is asking ---- */
-
-static gboolean
-is_local(SoupServerMessage *msg)
-{
-  GSocketAddress *a = soup_server_message_get_remote_address(msg);
-  return a && G_IS_UNIX_SOCKET_ADDRESS(a);
-}
-
-static char *
-cookie_token(SoupServerMessage *msg)
-{
-  const char *header =
-      soup_message_headers_get_list(soup_server_message_get_request_headers(msg), "Cookie");
-  if (header == NULL || strlen(header) > 8192)
-    return NULL;
-  GHashTable *cookies = soup_header_parse_semi_param_list(header);
-  char *token = g_strdup(g_hash_table_lookup(cookies, COOKIE_NAME));
-  soup_header_free_param_list(cookies);
-  return token;
-}
-
-/* HTTP Basic (user = role), for the metrics scrape only. */
-static ScRole
-basic_role(ScHttp *self, SoupServerMessage *msg, const char *peer, GError **error)
-{
-  const char *header =
-      soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
-  if (header == NULL || !g_str_has_prefix(header, "Basic "))
-    return SC_ROLE_NONE;
-  gint64 now = g_get_monotonic_time();
-  if (self->basic_ok && sc_auth_equal_secret(header, self->basic_ok) &&
-      now - self->basic_when_us < BASIC_REMEMBER_US)
-    return self->basic_role;
-  if (!sc_auth_may_try(self->auth, peer, error))
-    return SC_ROLE_NONE;
-  gsize len = 0;
-  g_autofree char *plain = (char *)g_base64_decode(header + 6, &len);
-  g_autofree char *text = g_strndup(plain, len);
-  char *colon = strchr(text, ':');
-  if (colon == NULL)
-    return SC_ROLE_NONE;
-  *colon = '\0';
-  ScRole role = sc_role_from_name(text);
-  gboolean ok =
-      role != SC_ROLE_NONE && sc_auth_verify_hash(colon + 1, sc_auth_get_hash(self->auth, role));
-  sc_auth_record_attempt(self->auth, peer, ok);
-  if (!ok)
-    return SC_ROLE_NONE;
-  g_free(self->basic_ok);
-  self->basic_ok = g_strdup(header);
-  self->basic_role = role;
-  self->basic_when_us = now;
-  return role;
-}
-
-static char *
-peer_of(SoupServerMessage *msg)
-{
-  if (is_local(msg))
-    return g_strdup("local");
-  const char *host = soup_server_message_get_remote_host(msg);
-  return g_strdup(host ? host : "unknown");
-}
-
-/* The Origin a browser sends must be this server (no cross-site requests). */
-static gboolean
-origin_ok(SoupServerMessage *msg, gboolean required)
-{
-  SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
-  const char *origin = soup_message_headers_get_one(h, "Origin");
-  const char *host = soup_message_headers_get_one(h, "Host");
-  if (origin == NULL)
-    return !required;
-  if (host == NULL)
-    return FALSE;
-  g_autofree char *http = g_strconcat("http://", host, NULL);
-  g_autofree char *https = g_strconcat("https://", host, NULL);
-  return g_ascii_strcasecmp(origin, http) == 0 || g_ascii_strcasecmp(origin, https) == 0;
-}
-
-static gboolean
-changes_state(const char *method)
-{
-  return !g_str_equal(method, "GET") && !g_str_equal(method, "HEAD");
-}
-
 /* Fills in who is asking; FALSE (with the reply set) when they may not. */
 static gboolean
-admit(ScHttp *self, ScHttpRequest *req, const char *method)
+admit(ScHttp *self, ScHttpRequest *req)
 {
-  SoupServerMessage *msg = req->msg;
-  ScRole need = req->route->route.role;
-  const ScSession *s = NULL;
-  req->local = is_local(msg);
-  req->peer = peer_of(msg);
-  if (req->local) {
-    req->role = SC_ROLE_TECHNICIAN;
-    req->who = g_strdup("shopcastctl");
+  g_autoptr(GError) error = NULL;
+  if (sc_http_auth_admit(self->access, req->msg, req->route->route.pattern, req->route->route.role,
+                         &req->caller, &error))
     return TRUE;
-  }
-  req->token = cookie_token(msg);
-  s = sc_auth_lookup(self->auth, req->token);
-  req->role = s ? s->role : SC_ROLE_NONE;
-  req->csrf = s ? g_strdup(s->csrf) : NULL;
-  if (req->role == SC_ROLE_NONE && g_str_equal(req->route->route.pattern, "/metrics")) {
-    g_autoptr(GError) error = NULL;
-    req->role = basic_role(self, msg, req->peer, &error);
-    if (error) {
-      set_error(msg, HTTP_TOO_MANY_REQUESTS, error->message);
-      return FALSE;
-    }
-  }
-  req->who = g_strdup_printf("panel %s (%s)", sc_role_name(req->role), req->peer);
-  if (changes_state(method) && !origin_ok(msg, FALSE)) {
-    set_error(msg, SOUP_STATUS_FORBIDDEN, "cross-site request refused (Origin is not this box)");
-    return FALSE;
-  }
-  if (need == SC_ROLE_NONE)
-    return TRUE;
-  if (sc_auth_needs_setup(self->auth)) {
-    set_error(msg, SOUP_STATUS_UNAUTHORIZED,
-              "first start: set the technician password first (POST /api/v1/setup)");
-    return FALSE;
-  }
-  if (req->role == SC_ROLE_NONE) {
-    set_error(msg, SOUP_STATUS_UNAUTHORIZED, "log in first (POST /api/v1/session)");
-    return FALSE;
-  }
-  if (req->role < need) {
-    set_error(msg, SOUP_STATUS_FORBIDDEN, "this needs the technician's login");
-    return FALSE;
-  }
-  const char *csrf =
-      soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "X-CSRF-Token");
-  if (changes_state(method) && s && !sc_auth_equal_secret(csrf, s->csrf)) {
-    set_error(msg, SOUP_STATUS_FORBIDDEN, "missing or wrong X-CSRF-Token (reload the panel)");
-    return FALSE;
-  }
-  return TRUE;
+  set_error(req->msg, status_of(error), error->message);
+  return FALSE;
 }
 
 static gboolean
@@ -646,91 +494,12 @@ serve_static(ScHttp *self, SoupServerMessage *msg, const char *method, const cha
   soup_server_message_set_response(msg, content_type_of(name), SOUP_MEMORY_COPY, bytes, len);
 }
 
-/* ---- connections ----
- *
- * libsoup 3.2 never closes a connection whose client went away between two
- * requests (or before its first): a browser's preconnect, a closed tab or a
- * dropped Wi-Fi would each keep a descriptor for good. Every connection is
- * followed from its first request; once a second, one that is between
- * requests and whose client has closed its end is closed here. */
-
-static void
-connection_free(gpointer p)
-{
-  Connection *c = p;
-  g_object_unref(c->socket);
-  g_free(c);
-}
-
-static Connection *
-connection_of(ScHttp *self, SoupServerMessage *msg)
-{
-  GSocket *socket = soup_server_message_get_socket(msg);
-  if (socket == NULL)
-    return NULL;
-  Connection *c = g_hash_table_lookup(self->connections, socket);
-  if (c == NULL) {
-    c = g_new0(Connection, 1);
-    c->socket = g_object_ref(socket);
-    g_hash_table_insert(self->connections, socket, c);
-  }
-  return c;
-}
-
-static void
-on_request_started(SoupServer *server, SoupServerMessage *msg, gpointer data)
-{
-  connection_of(data, msg);
-}
-
-static void
-on_request_read(SoupServer *server, SoupServerMessage *msg, gpointer data)
-{
-  Connection *c = connection_of(data, msg);
-  if (c)
-    c->busy = TRUE;
-}
-
-static void
-on_request_done(SoupServer *server, SoupServerMessage *msg, gpointer data)
-{
-  Connection *c = connection_of(data, msg);
-  if (c)
-    c->busy = FALSE;
-}
-
-/* Whether the client closed its end (or reset the connection). */
-static gboolean
-client_left(GSocket *socket)
-{
-  char byte;
-  ssize_t n = recv(g_socket_get_fd(socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
-}
-
-static gboolean
-sweep_connections(gpointer data)
-{
-  ScHttp *self = data;
-  GHashTableIter iter;
-  Connection *c;
-  g_hash_table_iter_init(&iter, self->connections);
-  while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&c)) {
-    if (g_socket_is_closed(c->socket) || c->upgraded) {
-      g_hash_table_iter_remove(&iter);
-    } else if (!c->busy && client_left(c->socket)) {
-      g_socket_close(c->socket, NULL); /* libsoup's next read fails and lets it go */
-      g_hash_table_iter_remove(&iter);
-    }
-  }
-  return G_SOURCE_CONTINUE;
-}
+/* ---- connections (http-connections.c) ---- */
 
 guint
 sc_http_count_connections(ScHttp *self)
 {
-  sweep_connections(self);
-  return g_hash_table_size(self->connections);
+  return sc_http_connections_count(self->connections);
 }
 
 /* ---- the server's callbacks ---- */
@@ -792,7 +561,7 @@ static void
 start_upload(ScHttp *self, SoupServerMessage *msg, const Route *r, goffset length)
 {
   ScHttpRequest *req = request_new(self, msg, r);
-  gboolean admitted = admit(self, req, soup_server_message_get_method(msg));
+  gboolean admitted = admit(self, req);
   req->replied = TRUE; /* refused with the error set, or answered by the handler later */
   sc_http_request_release(req);
   g_autoptr(GError) error = NULL;
@@ -895,7 +664,7 @@ on_request(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
   req->query = query;
   gboolean known = FALSE;
   req->route = match_route(self, method, path, req->params, &known);
-  if (req->route && admit(self, req, method) && read_body(req)) {
+  if (req->route && admit(self, req) && read_body(req)) {
     req->route->route.handler(req, req->route->data);
   } else {
     if (req->route == NULL)
@@ -918,16 +687,6 @@ find_socket(ScHttp *self, const char *path)
   return NULL;
 }
 
-static ScRole
-socket_role(ScHttp *self, SoupServerMessage *msg)
-{
-  if (is_local(msg))
-    return SC_ROLE_TECHNICIAN;
-  g_autofree char *token = cookie_token(msg);
-  const ScSession *s = sc_auth_lookup(self->auth, token);
-  return s ? s->role : SC_ROLE_NONE;
-}
-
 /* A WebSocket upgrade is checked like any request, before the handshake. */
 static void
 on_socket_early(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
@@ -937,10 +696,9 @@ on_socket_early(SoupServer *server, SoupServerMessage *msg, const char *path, GH
   const Socket *s = find_socket(self, path);
   if (s == NULL)
     return;
-  if (!is_local(msg) && !origin_ok(msg, TRUE))
-    set_error(msg, SOUP_STATUS_FORBIDDEN, "cross-site WebSocket refused (Origin is not this box)");
-  else if (socket_role(self, msg) < s->role)
-    set_error(msg, SOUP_STATUS_UNAUTHORIZED, "log in first (POST /api/v1/session)");
+  g_autoptr(GError) error = NULL;
+  if (!sc_http_auth_admit_socket(self->access, msg, s->role, &error))
+    set_error(msg, status_of(error), error->message);
 }
 
 static void
@@ -949,14 +707,12 @@ on_socket(SoupServer *server, SoupServerMessage *msg, const char *path, SoupWebs
 {
   ScHttp *self = data;
   const Socket *s = find_socket(self, path);
-  ScRole role = socket_role(self, msg);
+  ScRole role = sc_http_auth_socket_role(self->access, msg);
   if (s == NULL || role < s->role) {
     soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "log in first");
     return;
   }
-  Connection *c = connection_of(self, msg);
-  if (c)
-    c->upgraded = TRUE;
+  sc_http_connections_upgraded(self->connections, msg);
   s->func(ws, role, s->data);
 }
 
@@ -981,6 +737,7 @@ sc_http_new(ScAuth *auth, const ScHttpSettings *settings)
 {
   ScHttp *self = g_new0(ScHttp, 1);
   self->auth = auth;
+  self->access = sc_http_auth_new(auth);
   self->resource_prefix = g_strdup(settings && settings->resource_prefix ? settings->resource_prefix
                                                                          : "/shopcast/panel");
   self->routes = g_ptr_array_new_with_free_func(route_free);
@@ -989,12 +746,7 @@ sc_http_new(ScAuth *auth, const ScHttpSettings *settings)
   self->server = soup_server_new("server-header", "shopcast", NULL);
   soup_server_add_early_handler(self->server, NULL, on_early, self, NULL);
   soup_server_add_handler(self->server, NULL, on_request, self, NULL);
-  self->connections = g_hash_table_new_full(NULL, NULL, NULL, connection_free);
-  g_signal_connect(self->server, "request-started", G_CALLBACK(on_request_started), self);
-  g_signal_connect(self->server, "request-read", G_CALLBACK(on_request_read), self);
-  g_signal_connect(self->server, "request-finished", G_CALLBACK(on_request_done), self);
-  g_signal_connect(self->server, "request-aborted", G_CALLBACK(on_request_done), self);
-  self->sweep = g_timeout_add_seconds(1, sweep_connections, self);
+  self->connections = sc_http_connections_new(self->server);
   return self;
 }
 
@@ -1006,17 +758,15 @@ sc_http_free(ScHttp *self)
   for (guint i = 0; i < self->uploads->len; i++) /* their routes go with the server */
     ((Upload *)g_ptr_array_index(self->uploads, i))->http = NULL;
   g_ptr_array_unref(self->uploads);
-  g_clear_handle_id(&self->sweep, g_source_remove);
-  g_signal_handlers_disconnect_by_data(self->server, self);
+  g_clear_pointer(&self->connections, sc_http_connections_free); /* before the server */
   soup_server_disconnect(self->server);
   g_clear_object(&self->server);
-  g_hash_table_unref(self->connections);
   if (self->unix_path)
     g_unlink(self->unix_path);
   g_free(self->unix_path);
   g_ptr_array_unref(self->routes);
   g_ptr_array_unref(self->sockets);
-  g_free(self->basic_ok);
+  sc_http_auth_free(self->access);
   g_free(self->resource_prefix);
   g_free(self);
 }

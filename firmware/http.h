@@ -21,6 +21,10 @@
  * can reach the file system. Every response carries no-sniff, no-framing and a
  * strict Content-Security-Policy; API responses are never cached.
  *
+ * http.c routes, reads bodies and replies; who is asking and whether they
+ * may is http-auth.h's, and closing the connections clients left is
+ * http-connections.h's.
+ *
  * Main thread only.
  */
 #pragma once

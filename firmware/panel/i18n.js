@@ -1,7 +1,7 @@
 /* i18n.js - every string of the panel, in Simplified Chinese (the default)
  * and English. index.html marks text with data-i18n="key" (textContent),
- * data-i18n-placeholder, data-i18n-title and data-i18n-aria; app.js calls
- * ScI18n.t("key", {name: value}) for text it builds. The choice is kept in
+ * data-i18n-placeholder, data-i18n-title and data-i18n-aria; the scripts call
+ * ScI18n.t("key", {name: value}) for text they build. The choice is kept in
  * localStorage under "shopcast.lang". */
 "use strict";
 
