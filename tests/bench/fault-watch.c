@@ -9,7 +9,10 @@
  * board's colour bars (every hue), S the box's camera-lost slate (flat dark
  * blue), O anything else, - not decoded (before the first keyframe).
  *
- *   fault-watch SECONDS URL...
+ *   fault-watch [--decode] SECONDS URL...
+ *
+ * Without --decode the picture is always - (decoding costs CPU the box under
+ * test may need on a small machine).
  *
  * One thread per URL; each waits for its stream to be published and opens it
  * again when it ends, until SECONDS have passed. A new publication on the
@@ -28,6 +31,7 @@ typedef struct {
 } Watch;
 
 static GMutex print_lock;
+static gboolean decode_video;
 
 static int
 interrupt(void *data)
@@ -108,7 +112,7 @@ read_packets(Watch *w, AVFormatContext *ctx)
                     ? -1
                     : av_rescale_q(pkt->dts, st->time_base, (AVRational){1, 1000});
     if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) {
-      if (dec == NULL)
+      if (dec == NULL && decode_video)
         dec = open_decoder(st->codecpar);
       print_packet(w, arrived, 'v', ms, decode(dec, pkt, frame));
     } else if (st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) {
@@ -150,8 +154,11 @@ run(gpointer data)
 int
 main(int argc, char **argv)
 {
+  decode_video = argc > 1 && g_str_equal(argv[1], "--decode");
+  if (decode_video)
+    argc--, argv++;
   if (argc < 3) {
-    fprintf(stderr, "usage: fault-watch SECONDS URL...\n");
+    fprintf(stderr, "usage: fault-watch [--decode] SECONDS URL...\n");
     return 64;
   }
   av_log_set_level(AV_LOG_QUIET);
