@@ -11,7 +11,7 @@ DURATION  ?= 3600
 
 SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps run test bench bench-failover bench-abr bench-flash fuzz soak valgrind image bundle test-system format check-format clean
+.PHONY: all deps run test bench bench-failover fault-matrix bench-abr bench-flash fuzz soak valgrind image bundle test-system format check-format clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -59,6 +59,14 @@ bench: deps
 bench-failover: deps
 	$(MAKE) all
 	./tests/bench/failover.sh $(BUILD)
+
+# Every fault in turn (uplinks silent, down, flapping, both down, ingest
+# restart, key refused, camera loss, disk full, SIGKILL) against shopcastd
+# live in a network-namespace lab: recovery time and frames lost per fault,
+# checked against bounds (root).
+fault-matrix: deps
+	$(MAKE) all
+	./tests/bench/fault-matrix.sh $(BUILD)
 
 # Adaptive bitrate in a network-namespace lab: capacity drops, returns and
 # steady links, shopcast adapting beside the same pipeline at a fixed bitrate (root).

@@ -131,7 +131,9 @@ check(const char *path, const char *text, gsize len, GError **error)
 {
   g_autofree char *folder = g_path_get_dirname(path);
   g_autofree char *base = g_path_get_basename(path);
-  g_autofree char *temp = g_build_filename(folder, ".check-XXXXXX.ini", NULL);
+  /* named as the save's own temporary: one cut short is removed by the next save */
+  sc_file_remove_temps(path);
+  g_autofree char *temp = sc_file_temp_name(path);
   int fd = g_mkstemp_full(temp, O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0 || write(fd, text, len) != (gssize)len) {
     if (fd >= 0)

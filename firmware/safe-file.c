@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <string.h>
 #include <unistd.h>
 
 static gboolean
@@ -41,10 +42,41 @@ sync_folder(const char *path, GError **error)
   return ok == 0 || fail("cannot sync the folder", folder, ok, error);
 }
 
+/* Whether @name is "@base.new-XXXXXX": a temporary of sc_file_replace(). */
+static gboolean
+is_temp_of(const char *name, const char *base)
+{
+  gsize n = strlen(base);
+  return strncmp(name, base, n) == 0 && strncmp(name + n, ".new-", 5) == 0 &&
+         strlen(name + n + 5) == 6;
+}
+
+void
+sc_file_remove_temps(const char *path)
+{
+  g_autofree char *folder = g_path_get_dirname(path);
+  g_autofree char *base = g_path_get_basename(path);
+  g_autoptr(GDir) dir = g_dir_open(folder, 0, NULL);
+  const char *name;
+  for (guint i = 0; dir && i < 10000 && (name = g_dir_read_name(dir)) != NULL; i++) {
+    if (!is_temp_of(name, base))
+      continue;
+    g_autofree char *stale = g_build_filename(folder, name, NULL);
+    g_unlink(stale);
+  }
+}
+
+char *
+sc_file_temp_name(const char *path)
+{
+  return g_strdup_printf("%s.new-XXXXXX", path);
+}
+
 gboolean
 sc_file_replace(const char *path, const char *data, gsize len, int mode, GError **error)
 {
-  g_autofree char *temp = g_strdup_printf("%s.new-XXXXXX", path);
+  sc_file_remove_temps(path);
+  g_autofree char *temp = sc_file_temp_name(path);
   int fd = g_mkstemp_full(temp, O_WRONLY | O_CLOEXEC, mode);
   if (fd < 0)
     return fail("cannot create", temp, errno, error);
