@@ -525,6 +525,7 @@ sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
   self->outputs = g_ptr_array_new_with_free_func((GDestroyNotify)sc_output_free);
   g_mutex_init(&self->outputs_lock);
   self->events = sc_event_log_new(EVENTS_KEPT);
+  self->provision = sc_provision_new(config->system_dir, self->events);
   self->failover = sc_failover_new(config, self->events, error);
   if (self->failover == NULL)
     return NULL;
@@ -585,6 +586,7 @@ sc_daemon_free(ScDaemon *self)
   g_clear_pointer(&self->failover, sc_failover_free); /* moves no output after this */
   g_clear_pointer(&self->outputs, g_ptr_array_unref);
   g_mutex_clear(&self->outputs_lock);
+  g_clear_pointer(&self->provision, sc_provision_free);
   g_clear_pointer(&self->events, sc_event_log_free);
   g_clear_pointer(&self->loop, g_main_loop_unref);
   sc_config_free(self->config);
@@ -677,6 +679,7 @@ static const Command commands[] = {
     {"recording", "recording", 0, 0},
     {"report", "report ...", 0, 4},
     {"firmware", "firmware", 0, 0},
+    {"system", "system ...", 0, 11},
 };
 
 /* ---- the pre-flight check ---- */
@@ -835,7 +838,7 @@ sc_daemon_run_command(const char *const *argv, const char *who, gpointer data, G
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "unknown command '%s'; the commands are: status, events [N], drill UPLINK "
                 "SECONDS, reconnect [DESTINATION], show ..., live on|off, studio ..., preflight, "
-                "camera ..., audio ..., board, recording, report ..., firmware",
+                "camera ..., audio ..., board, recording, report ..., firmware, system ...",
                 argv[0]);
     return NULL;
   }
@@ -844,6 +847,7 @@ sc_daemon_run_command(const char *const *argv, const char *who, gpointer data, G
                 g_str_equal(c->name, "show")     ? sc_show_command_usage
                 : g_str_equal(c->name, "audio")  ? sc_audio_command_usage
                 : g_str_equal(c->name, "report") ? sc_report_command_usage
+                : g_str_equal(c->name, "system") ? sc_provision_command_usage
                                                  : c->usage);
     return NULL;
   }
@@ -869,6 +873,8 @@ sc_daemon_run_command(const char *const *argv, const char *who, gpointer data, G
     return sc_daemon_board_json(self);
   if (g_str_equal(c->name, "firmware"))
     return sc_daemon_firmware_json(self, error);
+  if (g_str_equal(c->name, "system"))
+    return sc_provision_command(self->provision, argv + 1, self->live, who, error);
   if (g_str_equal(c->name, "studio"))
     return studio_command(self, argv, argc, error);
   if (g_str_equal(c->name, "preflight"))
