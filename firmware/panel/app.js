@@ -805,6 +805,7 @@
     if (!state.board) loadBoard();
     if (!state.config) loadConfig();
     loadFirmware();
+    if (window.ScSystem) window.ScSystem.load();
   }
 
   /* ---- firmware update: the bundle uploaded, then RAUC's progress ---- */
@@ -1294,6 +1295,7 @@
         const session = await api("POST", "/api/v1/setup", { password });
         $("setup-password").value = $("setup-password2").value = "";
         enter(session);
+        if (window.ScSystem) window.ScSystem.firstRun(); /* then the box's name and network */
       } catch (e) {
         error.textContent = e.message;
       } finally {
@@ -1358,6 +1360,7 @@
   }
 
   async function boot() {
+    window.ScPanel = { api }; /* for system.js */
     window.ScI18n.apply();
     bindChrome();
     bindGate();
