@@ -59,11 +59,14 @@ check_label(const char *name, const char *label, gsize len, GError **error)
                        "'%.*s' starts or ends with '-'; a part may only have "
                        "'-' inside it",
                        (int)len, label);
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isalnum(label[i]) && label[i] != '-')
-      return field_error(error, "hostname",
-                         "'%c' is not allowed; use only letters a-z, digits 0-9, '-' and dots",
-                         label[i]);
+  for (gsize i = 0; i < len; i++) {
+    if (g_ascii_isalnum(label[i]) || label[i] == '-')
+      continue;
+    int n = MIN((int)g_utf8_skip[(guchar)label[i]], (int)(len - i)); /* the whole character */
+    return field_error(error, "hostname",
+                       "'%.*s' is not allowed; use only letters a-z, digits 0-9, '-' and dots", n,
+                       label + i);
+  }
   return TRUE;
 }
 

@@ -71,7 +71,8 @@ test_hostnames(void **state)
   g_autofree char *long_name = hostname_error(too_long); /* 254 characters */
   assert_non_null(strstr(long_name, "at most 253"));
   g_autofree char *unicode = hostname_error("直播间");
-  assert_non_null(strstr(unicode, "not allowed"));
+  assert_non_null(strstr(unicode, "'直' is not allowed")); /* a whole character, valid UTF-8 */
+  assert_true(g_utf8_validate(unicode, -1, NULL));
 }
 
 static ScProvisionNetwork *
