@@ -191,6 +191,12 @@ check_gateway(GInetAddress *ip, guint prefix, GInetAddress *gw, const char *gw_t
                        "gateway",
                        gw_text, g_inet_address_get_family(ip) == G_SOCKET_FAMILY_IPV4 ? "4" : "6",
                        g_inet_address_get_family(ip) == G_SOCKET_FAMILY_IPV4 ? "4" : "6");
+  if (g_inet_address_get_is_any(gw) || g_inet_address_get_is_loopback(gw) ||
+      g_inet_address_get_is_multicast(gw))
+    return field_error(error, "gateway",
+                       "%s cannot be a router's address; give the router's "
+                       "address on the studio network",
+                       gw_text);
   if (g_inet_address_equal(gw, ip))
     return field_error(error, "gateway", "%s is the box's own address; give the router's address",
                        gw_text);

@@ -146,6 +146,8 @@ test_networks(void **state)
   g_autofree char *own =
       network_error("gateway", "static", "192.168.1.20/24", "192.168.1.20", NULL);
   assert_non_null(strstr(own, "the box's own address"));
+  g_autofree char *any = network_error("gateway", "static", "192.168.1.20/24", "0.0.0.0", NULL);
+  assert_non_null(strstr(any, "cannot be a router's address"));
   g_autofree char *family = network_error("gateway", "static", "192.168.1.20/24", "fe80::1", NULL);
   assert_non_null(strstr(family, "IPv4"));
   g_autofree char *dns_bad =
