@@ -84,6 +84,11 @@ static const Action actions[] = {
     {"GET", "/api/v1/report.html", SC_ROLE_OPERATOR, "report file html {?show}", OUT_FILE},
     {"GET", "/api/v1/report.csv", SC_ROLE_OPERATOR, "report file csv {?show}", OUT_FILE},
     {"GET", "/api/v1/firmware", SC_ROLE_TECHNICIAN, "firmware", OUT_JSON},
+    {"GET", "/api/v1/system", SC_ROLE_TECHNICIAN, "system", OUT_JSON},
+    {"POST", "/api/v1/system", SC_ROLE_TECHNICIAN,
+     "system set --hostname {hostname?} --network {network?} --address {address?} --gateway "
+     "{gateway?} --dns {dns?}",
+     OUT_JSON},
 };
 
 typedef struct {

@@ -17,9 +17,9 @@
 #define DEFAULT_PASSWORDS      "/var/lib/shopcast/panel-passwords"
 #define DEFAULT_UPDATE_DIR     "/var/lib/shopcast/update"
 
-static const char *const box_keys[] = {"board", "board-dir", "log-level",  "control-socket",
-                                       "show",  "audit-log", "update-dir", "start",
-                                       "state", NULL};
+static const char *const box_keys[] = {"board", "board-dir",  "log-level",  "control-socket",
+                                       "show",  "audit-log",  "update-dir", "start",
+                                       "state", "system-dir", NULL};
 static const char *const video_keys[] = {
     "width",    "height",      "framerate", "bitrate", "profile", "keyframe-interval",
     "b-frames", "x264-preset", "device",    NULL};
@@ -104,6 +104,7 @@ sc_config_free(ScConfig *c)
   g_clear_pointer(&c->show, sc_show_file_free);
   g_free(c->audit_log);
   g_free(c->update_dir);
+  g_free(c->system_dir);
   g_free(c->state);
   sc_studio_config_free(c->studio);
   sc_recording_config_clear(&c->recording);
@@ -149,6 +150,33 @@ check_box_file(ScConfig *c, const char *key, const char *path, GError **error)
     problem = "cannot be created: its folder is not writable";
   if (problem) {
     sc_keyfile_value_error(error, c->path, "box", key, "'%s' %s", path, problem);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* [box] system-dir: the folder of the box's hostname and network settings
+ * (provision.h). It must be a writable folder, or one that can be created. */
+static gboolean
+read_system_dir(GKeyFile *kf, ScConfig *c, GError **error)
+{
+  if (!read_box_path(kf, c, "system-dir", &c->system_dir, error))
+    return FALSE;
+  if (c->system_dir == NULL)
+    return TRUE;
+  const char *path = c->system_dir;
+  g_autofree char *parent = g_path_get_dirname(path);
+  const char *problem = NULL;
+  if (g_file_test(path, G_FILE_TEST_EXISTS) && !g_file_test(path, G_FILE_TEST_IS_DIR))
+    problem = "is not a folder";
+  else if (g_file_test(path, G_FILE_TEST_IS_DIR) && access(path, W_OK | X_OK) != 0)
+    problem = "cannot be written";
+  else if (!g_file_test(path, G_FILE_TEST_EXISTS) && !g_file_test(parent, G_FILE_TEST_IS_DIR))
+    problem = "is in a folder that does not exist";
+  else if (!g_file_test(path, G_FILE_TEST_EXISTS) && access(parent, W_OK | X_OK) != 0)
+    problem = "cannot be created: its folder is not writable";
+  if (problem) {
+    sc_keyfile_value_error(error, c->path, "box", "system-dir", "'%s' %s", path, problem);
     return FALSE;
   }
   return TRUE;
@@ -221,7 +249,7 @@ read_box(GKeyFile *kf, ScConfig *c, GError **error)
     return FALSE;
   if (c->update_dir == NULL)
     c->update_dir = g_strdup(DEFAULT_UPDATE_DIR);
-  return read_show(kf, c, error);
+  return read_system_dir(kf, c, error) && read_show(kf, c, error);
 }
 
 /* Sizes must be even: the encoders take 4:2:0 video. */

@@ -63,6 +63,7 @@ typedef struct {
   ScShowFile *show;        /* [box] show: the run of show, loaded and checked; may be NULL */
   char *audit_log;         /* [box] audit-log: the on-air audit log (absolute), or NULL */
   char *update_dir;        /* [box] update-dir: where an uploaded firmware bundle is staged */
+  char *system_dir;        /* [box] system-dir: the hostname and network settings, or NULL */
   char *state;             /* [box] state: the show's state for a restart (absolute), or NULL */
   guint hold_time_s;       /* [failover] hold-time: healthy this long before failing back */
   guint stall_timeout_ms;  /* [failover] stall-timeout: unacknowledged data ends a connection */

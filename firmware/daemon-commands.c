@@ -66,6 +66,7 @@ static const Command commands[] = {
     {"recording", "recording", 0, 0},
     {"report", "report ...", 0, 4},
     {"firmware", "firmware", 0, 0},
+    {"system", "system ...", 0, 11},
 };
 
 /* ---- the pre-flight check ---- */
@@ -224,7 +225,7 @@ sc_daemon_run_command(const char *const *argv, const char *who, gpointer data, G
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "unknown command '%s'; the commands are: status, events [N], drill UPLINK "
                 "SECONDS, reconnect [DESTINATION], show ..., live on|off, studio ..., preflight, "
-                "camera ..., audio ..., board, recording, report ..., firmware",
+                "camera ..., audio ..., board, recording, report ..., firmware, system ...",
                 argv[0]);
     return NULL;
   }
@@ -233,6 +234,7 @@ sc_daemon_run_command(const char *const *argv, const char *who, gpointer data, G
                 g_str_equal(c->name, "show")     ? sc_show_command_usage
                 : g_str_equal(c->name, "audio")  ? sc_audio_command_usage
                 : g_str_equal(c->name, "report") ? sc_report_command_usage
+                : g_str_equal(c->name, "system") ? sc_provision_command_usage
                                                  : c->usage);
     return NULL;
   }
@@ -258,6 +260,8 @@ sc_daemon_run_command(const char *const *argv, const char *who, gpointer data, G
     return sc_daemon_board_json(self);
   if (g_str_equal(c->name, "firmware"))
     return sc_daemon_firmware_json(self, error);
+  if (g_str_equal(c->name, "system"))
+    return sc_provision_command(self->provision, argv + 1, self->live, who, error);
   if (g_str_equal(c->name, "studio"))
     return studio_command(self, argv, argc, error);
   if (g_str_equal(c->name, "preflight"))

@@ -14,6 +14,7 @@
 #include "firmware/failover.h"
 #include "firmware/graphics.h"
 #include "firmware/http.h"
+#include "firmware/provision.h"
 #include "firmware/recording.h"
 #include "firmware/show-state.h"
 #include "firmware/slot.h"
@@ -57,6 +58,7 @@ struct _ScDaemon {
   gboolean state_failing; /* a failed save was said once, not for every change */
   ScSlot *slot;           /* systemd's watchdog, RAUC's mark-good once healthy */
   ScUpdate *update;       /* firmware updates through the API, with the API */
+  ScProvision *provision; /* the box's hostname and network (system-dir) */
   guint reboot_timer;     /* a freshly installed firmware starts soon */
   GMainLoop *loop;
   guint stop_timer;

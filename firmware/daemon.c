@@ -548,6 +548,7 @@ sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
   self->outputs = g_ptr_array_new_with_free_func((GDestroyNotify)sc_output_free);
   g_mutex_init(&self->outputs_lock);
   self->events = sc_event_log_new(SC_DAEMON_EVENTS_KEPT);
+  self->provision = sc_provision_new(config->system_dir, self->events);
   self->failover = sc_failover_new(config, self->events, error);
   if (self->failover == NULL)
     return NULL;
@@ -608,6 +609,7 @@ sc_daemon_free(ScDaemon *self)
   g_clear_pointer(&self->failover, sc_failover_free); /* moves no output after this */
   g_clear_pointer(&self->outputs, g_ptr_array_unref);
   g_mutex_clear(&self->outputs_lock);
+  g_clear_pointer(&self->provision, sc_provision_free);
   g_clear_pointer(&self->events, sc_event_log_free);
   g_clear_pointer(&self->loop, g_main_loop_unref);
   sc_config_free(self->config);

@@ -341,6 +341,14 @@ static const BadCase bad_cases[] = {
      "[box]\nstate =\n",
      SC_KEYFILE_ERROR_VALUE,
      {"[box] state", "empty: name a file, or write off"}},
+    {"system settings in a missing folder",
+     "[box]\nsystem-dir = /nonexistent-shopcast/system\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[box] system-dir", "'/nonexistent-shopcast/system' is in a folder that does not exist"}},
+    {"system settings folder is a file",
+     "[box]\nsystem-dir = /dev/null\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[box] system-dir", "is not a folder"}},
     {"show state misspelt",
      "[box]\nstate-file = state.json\n",
      SC_KEYFILE_ERROR_UNKNOWN,
@@ -492,6 +500,20 @@ test_state_path(void **state)
   assert_null(none->state);
 }
 
+/* [box] system-dir: relative to the config's folder; may be made later. */
+static void
+test_system_dir(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScConfig) c = load_text("[box]\nsystem-dir = system\n", &error);
+  g_assert_no_error(error);
+  g_autofree char *want = g_build_filename(sc_test_dir, "system", NULL);
+  assert_string_equal(c->system_dir, want);
+  assert_false(g_file_test(want, G_FILE_TEST_EXISTS)); /* not created by checking */
+  g_autoptr(ScConfig) none = load_text("", &error);
+  assert_null(none->system_dir);
+}
+
 static void
 test_bad_input(void **state)
 {
@@ -557,6 +579,7 @@ main(void)
       cmocka_unit_test_setup_teardown(test_audit_log_path, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_recording, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_state_path, sc_test_dir_setup, sc_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_system_dir, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_missing_file, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_oversize_file, sc_test_dir_setup, sc_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_errors_do_not_show_the_key, sc_test_dir_setup,

@@ -93,6 +93,9 @@ static const Command commands[] = {
     {"report csv", "GET", "/api/v1/report.csv", FALSE},
     {"report csv {=show}", "GET", "/api/v1/report.csv?show={show}", FALSE},
     {"firmware", "GET", "/api/v1/firmware", FALSE},
+    {"system", "GET", "/api/v1/system", FALSE},
+    {"system set hostname {hostname}", "POST", "/api/v1/system", FALSE},
+    {"system set network {network}", "POST", "/api/v1/system", FALSE},
 };
 
 /* What to say when a family's words do not fit. */
@@ -114,6 +117,8 @@ static const char *const usages[][2] = {
     {"report", "report [status [SHOW]] | report list | report set KEY VALUE [SHOW] | "
                "report generate [SHOW] | report path [SHOW] | report html|csv [SHOW]"},
     {"update", "update BUNDLE.raucb"},
+    {"system", "system | system set hostname NAME | system set network dhcp | "
+               "system set network static ADDRESS/PREFIX GATEWAY [DNS...]"},
 };
 
 typedef struct {
@@ -535,6 +540,28 @@ update(Client *cl, const char *file)
   return status == EXIT_OK ? follow_install(cl) : status;
 }
 
+/* system set network static ADDRESS/PREFIX GATEWAY [DNS...]: the DNS
+ * servers go as one member (the box allows 3 and says so). */
+static int
+system_static(Client *cl, char **args, guint n)
+{
+  if (n < 6)
+    return usage_error("system");
+  g_autofree char *dns = g_strjoinv(" ", args + 6);
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  const char *names[] = {"network", "address", "gateway", "dns"};
+  const char *values[] = {"static", args[4], args[5], dns};
+  json_builder_begin_object(b);
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+    json_builder_set_member_name(b, names[i]);
+    json_builder_add_string_value(b, values[i]);
+  }
+  json_builder_end_object(b);
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_autofree char *body = json_to_string(root, FALSE);
+  return request(cl, "POST", "/api/v1/system", body, FALSE);
+}
+
 static int
 run(Client *cl, char **args, guint n)
 {
@@ -546,6 +573,9 @@ run(Client *cl, char **args, guint n)
     return n == 2 ? save_preview(cl, args[1]) : usage_error("preview");
   if (g_str_equal(args[0], "update"))
     return n == 2 ? update(cl, args[1]) : usage_error("update");
+  if (n >= 4 && g_str_equal(args[0], "system") && g_str_equal(args[1], "set") &&
+      g_str_equal(args[2], "network") && g_str_equal(args[3], "static"))
+    return system_static(cl, args, n);
   Request r = {0};
   const Command *c = match(args, n, &r);
   if (c == NULL) {
@@ -581,6 +611,8 @@ static const char *const help =
     "  password operator|technician   (reads the new password from standard input)\n"
     "  preview FILE.jpg               (the program preview, as the panel shows it)\n"
     "  firmware                       (the running firmware, its slot, an update's state)\n"
+    "  system | system set hostname NAME   (the box's name and wired network; not while live)\n"
+    "  system set network dhcp | system set network static ADDRESS/PREFIX GATEWAY [DNS...]\n"
     "  update BUNDLE.raucb            (installs a firmware update; the box restarts into it;\n"
     "                                 refused while live)\n";
 

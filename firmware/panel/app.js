@@ -777,6 +777,7 @@
         const session = await api("POST", "/api/v1/setup", { password });
         $("setup-password").value = $("setup-password2").value = "";
         enter(session);
+        if (window.ScSystem) window.ScSystem.firstRun(); /* then the box's name and network */
       } catch (e) {
         error.textContent = e.message;
       } finally {
@@ -841,6 +842,7 @@
   }
 
   async function boot() {
+    window.ScPanel = { api }; /* for system.js */
     window.ScI18n.apply();
     bindChrome();
     bindGate();

@@ -15,6 +15,7 @@ window.ScPanelTechnician = function (core) {
     if (!state.board) loadBoard();
     if (!state.config) loadConfig();
     loadFirmware();
+    if (window.ScSystem) window.ScSystem.load();
   }
 
   /* ---- firmware update: the bundle uploaded, then RAUC's progress ---- */

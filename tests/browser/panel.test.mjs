@@ -256,8 +256,38 @@ await step("first-run password setup", async () => {
   await until("the mismatch message", async () => (await text("#setup-error")).length > 0, 3000);
   await page.fill("#setup-password2", TECH_PASSWORD);
   await page.click("#setup-submit");
-  await visible("#app-view");
+  await visible("#system-view");
   check((await page.locator("#who").getAttribute("data-role")) === "technician", "not logged in as the technician after the setup");
+});
+
+const SYSTEM = "#system-first";
+
+await step("first-run box name and network: a bad gateway is named, then saved", async () => {
+  await page.fill(`${SYSTEM} input[name=hostname]`, "Studio-7");
+  await page.selectOption(`${SYSTEM} select[name=network]`, "static");
+  await visible(`${SYSTEM} input[name=address]`);
+  await page.fill(`${SYSTEM} input[name=address]`, "192.168.50.20/24");
+  await page.fill(`${SYSTEM} input[name=gateway]`, "192.168.51.1");
+  await page.fill(`${SYSTEM} input[name=dns]`, "223.5.5.5, 119.29.29.29");
+  await page.click(`${SYSTEM} .system-save`);
+  const gatewayError = `${SYSTEM} [data-error-for="gateway"]`;
+  await until("the gateway's error under its field", async () => (await text(gatewayError)).includes("not in the address's subnet 192.168.50.0/24"), 5000);
+  check((await text(`${SYSTEM} [data-error-for="address"]`)) === "", "an error shows under the address too");
+  const refused = await apiGet("/api/v1/system");
+  check(refused.status === 200 && refused.body.hostname === null, `something was saved despite the bad gateway: ${JSON.stringify(refused.body)}`);
+  await page.fill(`${SYSTEM} input[name=gateway]`, "192.168.50.1");
+  await page.click(`${SYSTEM} .system-save`);
+  await until("the saved message", async () => (await page.locator(`${SYSTEM} .system-message`).getAttribute("data-kind")) === "ok", 5000);
+  check((await text(gatewayError)) === "", "the gateway's error stays after saving");
+  await visible("#app-view");
+  const saved = await apiGet("/api/v1/system");
+  const net = saved.body && saved.body.network;
+  check(saved.body.hostname === "studio-7", `the box name read back: ${JSON.stringify(saved.body)}`);
+  check(net && net.mode === "static" && net.address === "192.168.50.20/24" && net.gateway === "192.168.50.1" && net.dns.join(" ") === "223.5.5.5 119.29.29.29", `the network read back: ${JSON.stringify(net)}`);
+});
+
+await step("first start done", async () => {
+  await visible("#app-view");
   const setup = await apiGet("/api/v1/setup");
   check(setup.body && setup.body.needs_setup === false, `GET /api/v1/setup still says ${JSON.stringify(setup.body)}`);
   await until("the first preview frame", async () => (await framesShown()) > 0, 10000);
@@ -374,6 +404,17 @@ await step("technician sets the operator password", async () => {
   await page.fill("#op-password2", OPERATOR_PASSWORD);
   await page.click("#op-password-set");
   await until("the password saved", async () => (await page.locator("#password-message").getAttribute("data-kind")) === "ok", 8000);
+});
+
+await step("technician view reads back the box name and network", async () => {
+  const card = "#system-card";
+  await until("the box name in its field", async () => (await page.locator(`${card} input[name=hostname]`).inputValue()) === "studio-7", 5000);
+  check((await page.locator(`${card} select[name=network]`).inputValue()) === "static", "the network is not shown as a fixed address");
+  check((await page.locator(`${card} input[name=address]`).inputValue()) === "192.168.50.20/24", "the address is not read back");
+  check((await page.locator(`${card} input[name=gateway]`).inputValue()) === "192.168.50.1", "the gateway is not read back");
+  /* live now: a change is refused, and says why */
+  await page.click(`${card} .system-save`);
+  await until("the refusal while live", async () => (await text(`${card} .system-message`)).includes("the box is live"), 5000);
 });
 
 await step("technician's firmware update is refused while live", async () => {

@@ -94,6 +94,7 @@ log-level = info
 control-socket = $work/control
 show = $work/show.ini
 audit-log = $work/audit.jsonl
+system-dir = $work/system
 
 [video]
 width = 1280

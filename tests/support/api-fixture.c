@@ -116,7 +116,7 @@ die_with_parent(gpointer data)
 }
 
 int
-api_setup(void **state)
+api_setup_with(void **state, const char *box_lines)
 {
   Fixture *f = g_new0(Fixture, 1);
   g_autoptr(GError) error = NULL;
@@ -133,12 +133,12 @@ api_setup(void **state)
   g_autofree char *url = sc_test_ingest_url(f->ingest, FALSE);
   g_autofree char *text = g_strdup_printf(
       "[box]\nboard = sim\nstart = live\ncontrol-socket = %s\nshow = %s\naudit-log = "
-      "%s/audit.jsonl\nupdate-dir = update\n"
+      "%s/audit.jsonl\nupdate-dir = update\n%s"
       "[video]\nwidth = 640\nheight = 360\nbitrate = 800\nx264-preset = ultrafast\n"
       "[destination local]\nurl = %s\nkey = " TEST_KEY "\n"
       "[panel]\nlisten = 127.0.0.1:%u\npasswords = %s/passwords\nlogin-attempts = 3\n"
       "lockout = 30\n",
-      f->control, show, f->dir, url, f->port, f->dir);
+      f->control, show, f->dir, box_lines ? box_lines : "", url, f->port, f->dir);
   g_autofree char *config = sc_test_write_file(f->dir, "shopcast.ini", text);
   g_autofree char *shopcastd = sc_test_build_path("firmware/shopcastd");
   g_autofree char *log = g_build_filename(f->dir, "shopcastd.log", NULL);
@@ -153,6 +153,12 @@ api_setup(void **state)
   f->http = soup_session_new_with_options("timeout", 30, NULL);
   *state = f;
   return 0;
+}
+
+int
+api_setup(void **state)
+{
+  return api_setup_with(state, NULL);
 }
 
 static char *

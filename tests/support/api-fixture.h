@@ -47,6 +47,8 @@ typedef struct {
 
 /* cmocka setup and teardown: *state is the Fixture. */
 int api_setup(void **state);
+/* The same with more [box] lines (each ending in "\n"). */
+int api_setup_with(void **state, const char *box_lines);
 int api_teardown(void **state);
 
 void reply_clear(Reply *r);

@@ -133,6 +133,7 @@ start = live
 control-socket = /run/shopcast/control
 audit-log = /data/audit/audit.jsonl
 update-dir = /data/update
+system-dir = /data/system
 
 [video]
 width = 640

@@ -48,6 +48,8 @@ bootname=B
 CONF
 cp "$keyring" "$rootfs/etc/rauc/keyring.pem"
 
+# the default name; a name set from the panel is applied from /data/system
+# (shopcast-system.service), the root file system being read-only
 echo shopcast >"$rootfs/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tshopcast\n::1\tlocalhost ip6-localhost ip6-loopback\n' \
 	>"$rootfs/etc/hosts"
@@ -60,6 +62,7 @@ ln -sfn "vmlinuz-$kver" "$rootfs/boot/vmlinuz"
 ln -sfn "initrd.img-$kver" "$rootfs/boot/initrd.img"
 
 systemctl --root="$rootfs" enable shopcastd.service shopcast-boot-deadline.service shopcast-modules.service \
+	shopcast-system.service shopcast-system.path \
 	systemd-networkd.service systemd-resolved.service systemd-timesyncd.service >/dev/null 2>&1
 systemctl --root="$rootfs" mask apt-daily.timer apt-daily-upgrade.timer e2scrub_reap.service \
 	>/dev/null 2>&1 || true
