@@ -136,7 +136,8 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_roles_csrf_and_origin, setup_with_system_dir, api_teardown),
+      cmocka_unit_test_setup_teardown(test_roles_csrf_and_origin, setup_with_system_dir,
+                                      api_teardown),
       cmocka_unit_test_setup_teardown(test_set_and_read_back, setup_with_system_dir, api_teardown),
       cmocka_unit_test_setup_teardown(test_no_system_dir, api_setup, api_teardown),
   };

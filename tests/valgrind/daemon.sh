@@ -100,10 +100,12 @@ deadline=$((SECONDS + live_s))
 round=0
 while [ $SECONDS -lt $deadline ] && [ $round -lt 50 ]; do
 	round=$((round + 1))
-	ctl show next > /dev/null
-	ctl show price $((100 + round)) > /dev/null
-	ctl show coupon on > /dev/null
-	ctl show stock $((50 - round)) > /dev/null
+	# the show takes a graphics change at most every 500 ms
+	for action in "next" "price $((100 + round))" "coupon on" "stock $((50 - round))"; do
+		# shellcheck disable=SC2086 # the action's words
+		ctl show $action > /dev/null
+		sleep 0.6
+	done
 	ctl audio gain -3 > /dev/null
 	ctl status > /dev/null
 	ctl events 20 > /dev/null
@@ -112,12 +114,13 @@ while [ $SECONDS -lt $deadline ] && [ $round -lt 50 ]; do
 	curl -sf -u "technician:$password" "http://127.0.0.1:$panel_port/api/v1/status" > /dev/null ||
 		fail "/api/v1/status did not answer"
 	case $round in
-	2) ctl show flash start > /dev/null ;;
+	2) sleep 0.6; ctl show flash start > /dev/null ;;
 	3) ctl reconnect main > /dev/null ;;
 	4) ctl drill pipeline 3 > /dev/null ;;
 	esac
 	sleep 2
 done
+sleep 0.6
 ctl show coupon off > /dev/null
 ctl live off > /dev/null
 sleep 5
