@@ -4,7 +4,7 @@
 # 720p30) in a network-namespace lab (tests/netns/lab.sh: a box with uplinks
 # up0 and up1 to an "internet" whose 198.18.0.1 runs the primary ingest on
 # port 1935 and the backup on 1936). A viewer at the ingests
-# (tests/bench/fault-watch) timestamps every packet and tells the camera's
+# (tests/bench/arrival-watch --detail) timestamps every packet and tells the camera's
 # picture from the slate. Needs root.
 #
 #   tests/bench/fault-matrix.sh BUILD_DIR
@@ -152,7 +152,7 @@ begin() { # fault [ingest key]
 	ingest_start 1935 "${2:-}" && ingest_start 1936 "${2:-}" || return 1
 	local decode=()
 	[ "$1" != camera-loss ] || decode=(--decode)
-	"${net[@]}" "$build/tests/fault-watch" "${decode[@]}" 90 "rtmp://$INGEST:1935/live/$KEY" \
+	"${net[@]}" "$build/tests/arrival-watch" --detail "${decode[@]}" 90 "rtmp://$INGEST:1935/live/$KEY" \
 		"rtmp://$INGEST:1936/live/$KEY" > "$run/watch" &
 	pids+=($!)
 	write_config
