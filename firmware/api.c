@@ -57,6 +57,7 @@ static const Action actions[] = {
     {"POST", "/api/v1/audio/gain", SC_ROLE_OPERATOR, "audio gain {db}", OUT_JSON},
     {"POST", "/api/v1/audio/mute", SC_ROLE_OPERATOR, "audio mute {on:on}", OUT_JSON},
     {"POST", "/api/v1/audio/sync", SC_ROLE_TECHNICIAN, "audio sync {ms}", OUT_JSON},
+    {"POST", "/api/v1/audio/drill", SC_ROLE_TECHNICIAN, "audio drill {mode}", OUT_JSON},
     {"GET", "/api/v1/cameras", SC_ROLE_OPERATOR, "camera status", OUT_LINES},
     {"POST", "/api/v1/cameras/switch", SC_ROLE_OPERATOR, "camera switch {camera}", OUT_TEXT},
     {"GET", "/api/v1/cameras/{name}", SC_ROLE_TECHNICIAN, "camera get {=name}", OUT_JSON},

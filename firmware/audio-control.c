@@ -15,7 +15,7 @@ struct _ScAudioControl {
 };
 
 const char *const sc_audio_command_usage = "audio [status] | audio gain DB | audio mute on|off | "
-                                           "audio sync MS";
+                                           "audio sync MS | audio drill off|stall|on";
 
 ScAudioControl *
 sc_audio_control_new(ScAudio *audio)
@@ -97,6 +97,26 @@ append_meter(GString *out, const char *name, const ScAudioMeter *m)
                          m->clipping ? "true" : "false", m->clipped_intervals);
 }
 
+/* The mic's state, since when (ms since the epoch), why it was last lost. */
+static void
+append_mic_state(GString *out, const ScMicInfo *mic)
+{
+  g_string_append(out, ",\"mic_state\":");
+  sc_json_append_string(out, sc_mic_state_name(mic->state));
+  g_string_append_printf(
+      out, ",\"mic_since_ms\":%" G_GINT64_FORMAT ",\"mic_lost_because\":", mic->since_us / 1000);
+  if (mic->reason)
+    sc_json_append_string(out, mic->reason);
+  else
+    g_string_append(out, "null");
+  g_string_append(out, ",\"mic_drill\":");
+  if (sc_mic_drill_name(mic->drill))
+    sc_json_append_string(out, sc_mic_drill_name(mic->drill));
+  else
+    g_string_append(out, "null");
+  g_string_append_printf(out, ",\"mic_losses\":%" G_GUINT64_FORMAT, mic->losses);
+}
+
 char *
 sc_audio_control_status_json(ScAudioControl *self)
 {
@@ -108,6 +128,7 @@ sc_audio_control_status_json(ScAudioControl *self)
                          g_ascii_formatd(gain, sizeof gain, "%.1f", st.gain_db),
                          st.mute ? "true" : "false", st.sync_offset_ms);
   sc_json_append_string(out, sc_audio_bed_state_name(st.bed));
+  append_mic_state(out, &st.mic_state);
   append_meter(out, "mic", &st.mic);
   append_meter(out, "program", &st.program);
   g_string_append(out, "}\n");
@@ -135,6 +156,22 @@ parse_number(const char *text, double *value, GError **error)
   return TRUE;
 }
 
+/* off: the mic fails as an unplugged one does; stall: it sends nothing;
+ * on: it comes back. */
+static gboolean
+drill(ScAudioControl *self, const char *what, GError **error)
+{
+  static const char *const words[] = {"on", "off", "stall"};
+  for (guint d = 0; d < G_N_ELEMENTS(words); d++)
+    if (g_str_equal(what, words[d])) {
+      sc_audio_drill_mic(self->audio, (ScMicDrill)d);
+      return TRUE;
+    }
+  g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+              "audio drill: '%s' is not off (unplugged), stall (silent) or on (back)", what);
+  return FALSE;
+}
+
 static gboolean
 run(ScAudioControl *self, const char *word, const char *arg, GError **error)
 {
@@ -155,6 +192,8 @@ run(ScAudioControl *self, const char *word, const char *arg, GError **error)
     sc_audio_set_mute(self->audio, g_str_equal(arg, "on"));
     return TRUE;
   }
+  if (g_str_equal(word, "drill"))
+    return drill(self, arg, error);
   return usage(error);
 }
 

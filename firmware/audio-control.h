@@ -27,13 +27,15 @@ void sc_audio_control_show_changed(ScAudioControl *self, ScShow *show);
 extern const char *const sc_audio_command_usage;
 
 /* Runs `audio WORDS...` (@argv without the leading "audio"): status (or no
- * word), gain DB, mute on|off, sync MS. Returns what to print, or NULL with
+ * word), gain DB, mute on|off, sync MS, drill off|stall|on (a lost mic
+ * rehearsed: unplugged, silent, back). Returns what to print, or NULL with
  * @error saying what to fix. */
 char *sc_audio_control_command(ScAudioControl *self, const char *const *argv, GError **error);
 
-/* Gain, mute, sync, the bed's state and both meters as one JSON object on a
- * line: {"gain_db":-6.0,"mute":false,"sync_offset_ms":0,"music_bed":"off",
- * "mic":{"peak_db":[-20.1,-20.3],"rms_db":[...],"clipping":false,
+/* Gain, mute, sync, the bed's state, the mic's state and both meters as one
+ * JSON object on a line: {"gain_db":-6.0,"mute":false,"sync_offset_ms":0,
+ * "music_bed":"off","mic_state":"live","mic_since_ms":1764...,
+ * "mic_lost_because":null,"mic_drill":null,"mic_losses":0,"mic":{"peak_db":[-20.1,-20.3],"rms_db":[...],"clipping":false,
  * "clipped_intervals":0},"program":{...}} */
 char *sc_audio_control_status_json(ScAudioControl *self);
 

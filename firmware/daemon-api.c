@@ -206,6 +206,12 @@ audio_metrics(ScDaemon *self, ScMetrics *m)
                        points[p].point, "channel", channel, NULL);
     }
   sc_metrics_single(m, "shopcast_audio_muted", "gauge", "1 while the mic is muted", st.mute);
+  sc_metrics_single(m, "shopcast_audio_mic_lost", "gauge",
+                    "1 while the mic is lost (silence on air in its place)",
+                    st.mic_state.state == SC_MIC_STATE_LOST);
+  sc_metrics_single(m, "shopcast_audio_mic_losses_total", "counter",
+                    "times the mic was lost (unplugged, failed or silent)",
+                    (double)st.mic_state.losses);
   sc_metrics_single(m, "shopcast_audio_clipped_intervals_total", "counter",
                     "100 ms intervals in which the mic clipped", (double)st.mic.clipped_intervals);
 }

@@ -99,7 +99,10 @@ check_microphone(ScDaemon *self, ScPreflight *p)
     peak = MAX(peak, st.mic.peak_db[c]);
     rms = MAX(rms, st.mic.rms_db[c]);
   }
-  if (st.mic.channels == 0)
+  if (st.mic_state.state == SC_MIC_STATE_LOST)
+    sc_preflight_add(p, "microphone", FALSE, "lost: %s (retrying)",
+                     st.mic_state.reason ? st.mic_state.reason : "no audio");
+  else if (st.mic.channels == 0)
     sc_preflight_add(p, "microphone", FALSE, "no level measured yet");
   else if (st.mute)
     sc_preflight_add(p, "microphone", FALSE, "muted (audio mute off)");

@@ -93,6 +93,16 @@ on_camera_event(const char *camera, const char *state, const char *detail, gbool
   sc_event_log_add(self->events, g_get_real_time(), warning, "camera", camera, state, detail);
 }
 
+/* The mic lost, back, or drilled: into the journal, `status` and the tally. */
+static void
+on_mic_event(const char *state, const char *detail, gboolean warning, gpointer data)
+{
+  ScDaemon *self = data;
+  sc_event_log_add(self->events, g_get_real_time(), warning, "audio", "mic", state, detail);
+  if (self->studio)
+    sc_studio_update(self->studio);
+}
+
 static void
 keyframe_request(gpointer data)
 {
@@ -354,7 +364,10 @@ sc_daemon_tally_state(ScTallyState *state, gpointer data)
   ScDaemon *self = data;
   state->ready = self->playing && !self->stopping;
   state->live = self->live;
-  gboolean troubled = sc_failover_on_backup(self->failover) || dropping(self);
+  ScAudioStatus audio;
+  sc_audio_get_status(sc_pipeline_get_audio(self->pipeline), &audio);
+  gboolean troubled = sc_failover_on_backup(self->failover) || dropping(self) ||
+                      audio.mic_state.state == SC_MIC_STATE_LOST;
   for (guint i = 0; i < self->outputs->len && !troubled; i++)
     troubled = sc_output_get_state(g_ptr_array_index(self->outputs, i)) != SC_OUTPUT_STATE_LIVE;
   state->degraded = troubled;
@@ -565,6 +578,7 @@ sc_daemon_new(ScConfig *config, ScBoard *board, GMainLoop *loop, GError **error)
   if (self->pipeline == NULL || !sc_cameras_attach(self->cameras, self->pipeline, error))
     return NULL;
   self->audio = sc_audio_control_new(sc_pipeline_get_audio(self->pipeline));
+  sc_audio_set_mic_event_func(sc_pipeline_get_audio(self->pipeline), on_mic_event, self);
   if (self->show) {
     self->graphics = sc_graphics_new(self->show, self->pipeline, config->media.width,
                                      config->media.height, config->audit_log, error);

@@ -8,7 +8,7 @@
  *   ready, not live, pre-show (opening card)   off    on     on
  *   live and healthy                           on     off    -
  *   live and degraded (backup uplink,          blink  off    -
- *     reconnecting, dropping frames, not encoding)
+ *     reconnecting, dropping frames, not encoding, mic lost)
  *   live, the product's 8 minutes are up       (as above)    on
  *
  * Without an amber lamp, its warnings are not shown: red and green keep
@@ -22,7 +22,7 @@ G_BEGIN_DECLS
 typedef struct {
   gboolean ready;            /* the program pipeline is encoding */
   gboolean live;             /* the show is on air */
-  gboolean degraded;         /* on a backup uplink, reconnecting, or dropping frames */
+  gboolean degraded;         /* on a backup uplink, reconnecting, dropping frames, mic lost */
   gboolean preshow;          /* not live yet, the opening card is up */
   gboolean product_overtime; /* the product on air has had its 8 minutes */
 } ScTallyState;

@@ -17,13 +17,16 @@ G_DEFINE_QUARK(sc - audio - error - quark, sc_audio_error)
 
 struct _ScAudio {
   GstElement *pipeline;
-  GstElement *mic_volume, *mic_level, *program_level, *mixer;
+  GstElement *program_level, *mixer;
+  ScMic *mic;
+  ScMicEventFunc on_mic_event;
+  gpointer mic_event_data;
   GstPad *audio_mux_pad, *video_mux_pad; /* the encoded streams entering the mux */
   guint rate, channels;
   double gain_db;
   gboolean mute;
   int sync_offset_ms;
-  ScAudioMeter mic, program;
+  ScAudioMeter mic_meter, program;
 
   /* the music bed */
   ScAudioBedState bed_state;
@@ -50,17 +53,17 @@ sc_audio_chain_description(guint rate, guint channels)
 {
   /* F32: the gain may push the mic past full scale without wrapping, so the
    * meter sees (and reports) the clipping the encoder will make. The mixer
-   * makes 10 ms blocks and waits for no one: the bed pad always has data
-   * ready ahead of time, so the live mic sets the pace. */
+   * makes 10 ms blocks; the live silence source paces it and keeps it fed
+   * while the mic is lost (the mic's branch joins it from pipeline/mic.c),
+   * and the bed pad always has data ready ahead of time. */
   return g_strdup_printf(
-      "audio/x-raw,rate=%u,channels=%u,format=F32LE,layout=interleaved"
-      " ! volume name=mic-volume ! level name=mic-level post-messages=true "
-      "interval=%" G_GUINT64_FORMAT
+      "audiotestsrc name=program-silence is-live=true wave=silence samplesperbuffer=%u"
+      " ! audio/x-raw,rate=%u,channels=%u,format=F32LE,layout=interleaved"
       " ! audiomixer name=program-audio output-buffer-duration=%" G_GUINT64_FORMAT
       " ! audio/x-raw,rate=%u,channels=%u,format=F32LE,layout=interleaved"
       " ! level name=program-level post-messages=true interval=%" G_GUINT64_FORMAT
       " ! audioconvert",
-      rate, channels, (guint64)LEVEL_INTERVAL_NS, (guint64)(10 * GST_MSECOND), rate, channels,
+      MAX(rate / 100, 1), rate, channels, (guint64)(10 * GST_MSECOND), rate, channels,
       (guint64)LEVEL_INTERVAL_NS);
 }
 
@@ -314,7 +317,7 @@ sc_audio_set_gain_db(ScAudio *self, double gain_db, GError **error)
     return FALSE;
   }
   self->gain_db = gain_db;
-  g_object_set(self->mic_volume, "volume", db_to_linear(gain_db), NULL);
+  sc_mic_set_volume(self->mic, db_to_linear(gain_db), self->mute);
   return TRUE;
 }
 
@@ -322,7 +325,7 @@ void
 sc_audio_set_mute(ScAudio *self, gboolean mute)
 {
   self->mute = mute;
-  g_object_set(self->mic_volume, "mute", mute, NULL);
+  sc_mic_set_volume(self->mic, db_to_linear(self->gain_db), mute);
 }
 
 /* The later stream is the one delayed: audio for a positive offset, video
@@ -384,14 +387,16 @@ read_meter(ScAudioMeter *m, const GstStructure *s)
 gboolean
 sc_audio_handle_message(ScAudio *self, GstMessage *msg)
 {
+  if (sc_mic_handle_message(self->mic, msg))
+    return TRUE;
   if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_ELEMENT)
     return FALSE;
   const GstStructure *s = gst_message_get_structure(msg);
   if (s == NULL || !gst_structure_has_name(s, "level"))
     return FALSE;
   GstObject *src = GST_MESSAGE_SRC(msg);
-  if (src == GST_OBJECT(self->mic_level))
-    read_meter(&self->mic, s);
+  if (sc_mic_is_meter(self->mic, src))
+    read_meter(&self->mic_meter, s);
   else if (src == GST_OBJECT(self->program_level))
     read_meter(&self->program, s);
   else
@@ -406,8 +411,40 @@ sc_audio_get_status(ScAudio *self, ScAudioStatus *status)
                             .mute = self->mute,
                             .sync_offset_ms = self->sync_offset_ms,
                             .bed = self->bed_state,
-                            .mic = self->mic,
+                            .mic = self->mic_meter,
                             .program = self->program};
+  sc_mic_get_info(self->mic, &status->mic_state);
+}
+
+void
+sc_audio_set_mic_event_func(ScAudio *self, ScMicEventFunc func, gpointer user_data)
+{
+  self->on_mic_event = func;
+  self->mic_event_data = user_data;
+}
+
+void
+sc_audio_start(ScAudio *self)
+{
+  sc_mic_start(self->mic);
+}
+
+void
+sc_audio_stop(ScAudio *self, gboolean close_mic)
+{
+  sc_mic_stop(self->mic, close_mic);
+}
+
+void
+sc_audio_drill_mic(ScAudio *self, ScMicDrill drill)
+{
+  sc_mic_drill(self->mic, drill);
+}
+
+const char *
+sc_audio_describe_mic(ScAudio *self)
+{
+  return sc_mic_describe(self->mic);
 }
 
 const char *
@@ -440,17 +477,43 @@ static gboolean
 bind_elements(ScAudio *self, GError **error)
 {
   GstElement *p = self->pipeline;
-  return (self->mic_volume = get_named(p, "mic-volume", error)) &&
-         (self->mic_level = get_named(p, "mic-level", error)) &&
-         (self->program_level = get_named(p, "program-level", error)) &&
+  return (self->program_level = get_named(p, "program-level", error)) &&
          (self->mixer = get_named(p, "program-audio", error)) &&
          (self->audio_mux_pad = get_src_pad(p, "audio-mux-queue", error)) &&
          (self->video_mux_pad = get_src_pad(p, "video-mux-queue", error));
 }
 
+/* The mic lost: its meter reads silence until it is back. */
+static void
+on_mic_event(const char *state, const char *detail, gboolean warning, gpointer data)
+{
+  ScAudio *self = data;
+  if (g_str_equal(state, "lost")) {
+    for (guint c = 0; c < SC_AUDIO_MAX_CHANNELS; c++)
+      self->mic_meter.peak_db[c] = self->mic_meter.rms_db[c] = SC_AUDIO_METER_FLOOR;
+    self->mic_meter.clipping = FALSE;
+  }
+  if (self->on_mic_event)
+    self->on_mic_event(state, detail, warning, self->mic_event_data);
+}
+
+static gboolean
+bind_mic(ScAudio *self, const char *mic_source, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  self->mic =
+      sc_mic_new(self->pipeline, self->mixer, mic_source, self->rate, self->channels, &local);
+  if (self->mic == NULL) {
+    g_set_error(error, SC_AUDIO_ERROR, SC_AUDIO_ERROR_PIPELINE, "%s", local->message);
+    return FALSE;
+  }
+  sc_mic_set_event_func(self->mic, on_mic_event, self);
+  return TRUE;
+}
+
 ScAudio *
-sc_audio_new(GstElement *pipeline, const ScAudioSettings *settings, guint rate, guint channels,
-             GError **error)
+sc_audio_new(GstElement *pipeline, const char *mic_source, const ScAudioSettings *settings,
+             guint rate, guint channels, GError **error)
 {
   static const ScAudioSettings defaults = {.music_bed_gain_db = SC_AUDIO_BED_DEFAULT_DB};
   const ScAudioSettings *s = settings ? settings : &defaults;
@@ -460,7 +523,8 @@ sc_audio_new(GstElement *pipeline, const ScAudioSettings *settings, guint rate, 
   self->rate = rate;
   self->channels = channels;
   self->bed_gain_db = s->music_bed_gain_db;
-  if (!bind_elements(self, error) || !sc_audio_set_gain_db(self, s->gain_db, error) ||
+  if (!bind_elements(self, error) || !bind_mic(self, mic_source, error) ||
+      !sc_audio_set_gain_db(self, s->gain_db, error) ||
       !sc_audio_set_sync_offset_ms(self, s->sync_offset_ms, error))
     return NULL;
   sc_audio_set_mute(self, s->mute);
@@ -482,8 +546,7 @@ sc_audio_free(ScAudio *self)
   g_clear_object(&self->bed_bin);
   g_clear_object(&self->fade);
   g_clear_pointer(&self->bed_pcm, g_bytes_unref);
-  g_clear_object(&self->mic_volume);
-  g_clear_object(&self->mic_level);
+  g_clear_pointer(&self->mic, sc_mic_free);
   g_clear_object(&self->program_level);
   g_clear_object(&self->mixer);
   g_clear_object(&self->audio_mux_pad);

@@ -1,12 +1,20 @@
 /* audio.h - the program's audio: the microphone's gain, mute and level, the
  * music bed mixed under it, and the audio/video sync offset.
  *
- *   [audio source fragment] ! audioconvert ! audioresample ! F32 at the program's rate
- *       ! volume name=mic-volume            gain and mute
- *       ! level name=mic-level              the mic as it goes on air (after gain)
- *       ! audiomixer name=program-audio     + the music bed, when one is configured
+ *   audiotestsrc name=program-silence (live silence: the mixer never starves)
+ *       ! audiomixer name=program-audio     + the mic's branch (pipeline/mic.h):
+ *                                              [audio source fragment] ! audioconvert
+ *                                              ! audioresample ! F32 at the program's rate
+ *                                              ! volume name=mic-volume   gain and mute
+ *                                              ! level name=mic-level     the mic as it goes on air
+ *                                           + the music bed, when one is configured
  *       ! level name=program-level          what the encoder receives (mic + bed)
  *       ! audioconvert ! [audio encoder] ...
+ *
+ * The mic's branch is added once the program plays and taken out when the
+ * mic is lost (an error from its source, or no audio for 500 ms); the
+ * program's audio runs on, silent where the mic was, and the mic is reopened
+ * until it is back (see pipeline/mic.h). A lost mic's meter reads silence.
  *
  * The mic's meter is measured after the gain and before the bed is mixed in:
  * it shows what the host's microphone puts on air (a muted mic reads silence,
@@ -25,6 +33,8 @@
  * feed the bed.
  */
 #pragma once
+
+#include "pipeline/mic.h"
 
 #include <gst/gst.h>
 
@@ -79,19 +89,22 @@ typedef struct {
   int sync_offset_ms;
   ScAudioBedState bed;
   ScAudioMeter mic, program;
+  ScMicInfo mic_state; /* live or lost, since when, why */
 } ScAudioStatus;
 
 typedef struct _ScAudio ScAudio;
 
-/* The pipeline text from the raw source's caps on: after the board's audio
- * fragment and audioconvert ! audioresample, up to the audio encoder. */
+/* The pipeline text from the silence source to the audio encoder (the mic's
+ * branch is not in it: sc_audio_describe_mic()). */
 char *sc_audio_chain_description(guint rate, guint channels) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Binds to the elements of @pipeline (built with sc_audio_chain_description),
- * applies @settings (NULL: 0 dB, unmuted, no offset, no bed) and, when a bed
- * is configured, decodes it (a failure is logged; the show goes on). */
-ScAudio *sc_audio_new(GstElement *pipeline, const ScAudioSettings *settings, guint rate,
-                      guint channels, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+ * prepares the mic's branch from @mic_source (the board's audio fragment,
+ * expanded; it must build), applies @settings (NULL: 0 dB, unmuted, no
+ * offset, no bed) and, when a bed is configured, decodes it (a failure is
+ * logged; the show goes on). */
+ScAudio *sc_audio_new(GstElement *pipeline, const char *mic_source, const ScAudioSettings *settings,
+                      guint rate, guint channels, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void sc_audio_free(ScAudio *self);
 
 /* Takes the pipeline's bus messages it understands (the level meters):
@@ -112,6 +125,18 @@ gboolean sc_audio_set_music_bed(ScAudio *self, gboolean on,
                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 void sc_audio_get_status(ScAudio *self, ScAudioStatus *status);
+
+/* The mic opened, lost, back, or drilled (see ScMicEventFunc). */
+void sc_audio_set_mic_event_func(ScAudio *self, ScMicEventFunc func, gpointer user_data);
+/* Once the program plays: the mic joins it and is watched. */
+void sc_audio_start(ScAudio *self);
+/* Before the program stops (@close_mic: the branch is taken out) or before
+ * it ends its stream (the mic ends with it): no more watching or retries. */
+void sc_audio_stop(ScAudio *self, gboolean close_mic);
+/* Rehearses a lost mic (pipeline/mic.h): off, stall, or none to end it. */
+void sc_audio_drill_mic(ScAudio *self, ScMicDrill drill);
+/* The mic's branch in gst-launch syntax, joining "program-audio.". */
+const char *sc_audio_describe_mic(ScAudio *self);
 const char *sc_audio_bed_state_name(ScAudioBedState state);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScAudio, sc_audio_free)

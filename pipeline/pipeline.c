@@ -18,7 +18,8 @@ struct _ScPipeline {
   ScAudio *audio;
   char *video_encoder;
   char *audio_encoder;
-  char *description;
+  char *description; /* the graph, with the mic's branch */
+  char *mic_source;  /* the board's audio fragment, expanded */
   guint bus_watch;
   gboolean reported_playing;
   ScPipelineEventFunc on_event;
@@ -204,7 +205,7 @@ expand_source(const char *what, const char *fragment, GHashTable *vars, GError *
 
 static char *
 build_description(const ScPipelineParams *params, const char *vsrc, const char *venc,
-                  const char *asrc, const char *aenc)
+                  const char *aenc)
 {
   const ScMediaSpec *s = params->spec;
   g_autofree char *audio = sc_audio_chain_description(s->audio_rate, s->audio_channels);
@@ -217,12 +218,12 @@ build_description(const ScPipelineParams *params, const char *vsrc, const char *
       " program-raw. ! queue name=venc-queue"
       " ! %s ! video/x-h264,profile=%s ! h264parse config-interval=-1"
       " ! queue name=video-mux-queue ! program-mux.video"
-      " %s ! audioconvert ! audioresample ! %s"
+      " %s"
       " ! %s ! aacparse ! queue name=audio-mux-queue ! program-mux.audio"
       " flvmux name=program-mux streamable=true latency=" MUX_LATENCY_NS
       " ! appsink name=program-sink sync=false async=false",
       vsrc, s->width, s->height, s->framerate, preview, venc,
-      s->profile == SC_H264_PROFILE_HIGH ? "high" : "main", asrc, audio, aenc);
+      s->profile == SC_H264_PROFILE_HIGH ? "high" : "main", audio, aenc);
 }
 
 static void
@@ -442,7 +443,8 @@ build_graph_text(ScPipeline *self, const ScPipelineParams *params, GError **erro
            : NULL;
   if (aenc == NULL)
     return NULL;
-  return build_description(params, vsrc, venc, asrc, aenc);
+  self->mic_source = g_steal_pointer(&asrc);
+  return build_description(params, vsrc, venc, aenc);
 }
 
 ScPipeline *
@@ -466,13 +468,20 @@ sc_pipeline_new(const ScPipelineParams *params, ScPipelineEventFunc on_event, gp
     return NULL;
   }
   gst_object_ref_sink(self->pipeline);
+  /* never the mic's clock (an ALSA source offers one): a mic unplugged
+   * would stop the program's clock with it */
+  g_autoptr(GstClock) clock = gst_system_clock_obtain();
+  gst_pipeline_use_clock(GST_PIPELINE(self->pipeline), clock);
   gst_element_set_name(self->pipeline, "program");
   if (!wire_up(self, error))
     return NULL;
-  self->audio = sc_audio_new(self->pipeline, params->audio, params->spec->audio_rate,
-                             params->spec->audio_channels, error);
+  self->audio = sc_audio_new(self->pipeline, self->mic_source, params->audio,
+                             params->spec->audio_rate, params->spec->audio_channels, error);
   if (self->audio == NULL)
     return NULL;
+  char *whole = g_strdup_printf("%s %s", self->description, sc_audio_describe_mic(self->audio));
+  g_free(self->description);
+  self->description = whole;
   self->video_kbps = params->spec->video_bitrate_kbps;
   self->preview = sc_preview_new(self->pipeline, PREVIEW_INTERVAL_MS, error);
   if (self->preview == NULL)
@@ -503,6 +512,7 @@ sc_pipeline_free(ScPipeline *self)
   g_free(self->video_encoder);
   g_free(self->audio_encoder);
   g_free(self->description);
+  g_free(self->mic_source);
   g_free(self);
 }
 
@@ -566,12 +576,14 @@ sc_pipeline_start(ScPipeline *self, GError **error)
                 "the pipeline refused to start (a source or encoder could not open its device)");
     return FALSE;
   }
+  sc_audio_start(self->audio); /* the mic joins the playing program */
   return TRUE;
 }
 
 void
 sc_pipeline_send_eos(ScPipeline *self)
 {
+  sc_audio_stop(self->audio, FALSE);
   gst_element_send_event(self->pipeline, gst_event_new_eos());
 }
 
@@ -579,6 +591,7 @@ void
 sc_pipeline_stop(ScPipeline *self)
 {
   end_drill(self);
+  sc_audio_stop(self->audio, TRUE);
   gst_element_set_state(self->pipeline, GST_STATE_NULL);
 }
 

@@ -80,6 +80,7 @@ static const Endpoint endpoints[] = {
     {"POST", "/api/v1/audio/gain", "{\"db\":0}", FALSE},
     {"POST", "/api/v1/audio/mute", "{\"on\":false}", FALSE},
     {"POST", "/api/v1/audio/sync", "{\"ms\":0}", TRUE},
+    {"POST", "/api/v1/audio/drill", "{\"mode\":\"on\"}", TRUE},
     {"GET", "/api/v1/cameras", NULL, FALSE},
     {"POST", "/api/v1/cameras/switch", "{\"camera\":\"main\"}", FALSE},
     {"GET", "/api/v1/cameras/main", NULL, TRUE},

@@ -63,6 +63,7 @@ static const Command commands[] = {
     {"audio gain {db}", "POST", "/api/v1/audio/gain", FALSE},
     {"audio mute {on:on}", "POST", "/api/v1/audio/mute", FALSE},
     {"audio sync {ms}", "POST", "/api/v1/audio/sync", FALSE},
+    {"audio drill {mode}", "POST", "/api/v1/audio/drill", FALSE},
     {"camera status", "GET", "/api/v1/cameras", TRUE},
     {"camera switch {camera}", "POST", "/api/v1/cameras/switch", FALSE},
     {"camera get {=name}", "GET", "/api/v1/cameras/{name}", FALSE},
@@ -105,7 +106,8 @@ static const char *const usages[][2] = {
     {"show", "show status | next | previous | goto ID-OR-POSITION | move ID POSITION | "
              "flash start|stop|reset | coupon on|off | stock N|on|off | price PRICE | "
              "lower NAME [ROLE] | lower off | opening on|off | closing on|off | reload"},
-    {"audio", "audio [status] | audio gain DB | audio mute on|off | audio sync MS"},
+    {"audio", "audio [status] | audio gain DB | audio mute on|off | audio sync MS | "
+              "audio drill off|stall|on"},
     {"camera", "camera status | camera switch NAME | camera set NAME exposure|white-balance|focus "
                "auto|VALUE | camera get NAME | camera drill NAME off|stall|on"},
     {"studio", "studio [scene NAME | press BUTTON [MS]]"},
@@ -600,6 +602,7 @@ static const char *const help =
     "  show flash start|stop|reset | show coupon on|off | show stock N|on|off | show price PRICE\n"
     "  show lower NAME [ROLE] | show lower off | show opening on|off | show closing on|off\n"
     "  audio [status] | audio gain DB | audio mute on|off | audio sync MS\n"
+    "  audio drill off|stall|on\n"
     "  camera status | camera switch NAME | camera get NAME | camera set NAME CONTROL VALUE\n"
     "  camera drill NAME off|stall|on\n"
     "  studio | studio scene NAME | studio press BUTTON [MS]\n"
