@@ -238,7 +238,8 @@ on_tick(gpointer data)
     if (!d->adaptive || !self->cfg.enabled)
       continue;
     ScRateChange change = sc_rate_control_feed(d->rate, &s);
-    if (change != SC_RATE_CHANGE_NONE && (changed == NULL || change != SC_RATE_CHANGE_RAISE)) {
+    gboolean up = change == SC_RATE_CHANGE_RAISE || change == SC_RATE_CHANGE_PROBE;
+    if (change != SC_RATE_CHANGE_NONE && (changed == NULL || !up)) { /* a cut tells more */
       changed = d;
       why = change;
     }
