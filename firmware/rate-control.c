@@ -347,15 +347,19 @@ may_step_up(ScRateControl *self, const ScRateSample *s)
   return self->proposal <= s->encode_kbps && self->proposal < self->p.max_kbps;
 }
 
-/* One step of raise_percent, up to the hold rate under the limit. */
+/* One step of raise_percent, up to the hold rate under the limit; toward a
+ * rate the link was measured to carry, half the way at a time. */
 static ScRateChange
 act_raise(ScRateControl *self, const ScRateSample *s)
 {
   if (!may_step_up(self, s))
     return SC_RATE_CHANGE_NONE;
   guint64 p = self->proposal;
-  guint next = clamp_rate(self, MAX(p * (100 + self->p.raise_percent) / 100, p + MIN_STEP_KBPS));
-  next = MIN(next, hold_rate(self));
+  guint hold = hold_rate(self);
+  guint64 step = MAX(p * (100 + self->p.raise_percent) / 100, p + MIN_STEP_KBPS);
+  if (self->limit_kbps && hold > p)
+    step = MAX(step, p + (hold - p) / 2);
+  guint next = MIN(clamp_rate(self, step), hold);
   return next > self->proposal ? set_proposal(self, s, next, SC_RATE_CHANGE_RAISE)
                                : SC_RATE_CHANGE_NONE;
 }

@@ -9,8 +9,9 @@
  *
  * The path's memory: a cut remembers the video rate at which congestion
  * appeared (the limit: what the link delivered then). The rate then climbs
- * back in steps of raise_percent while the queue stays empty, but never
- * above hold_percent of the limit: a steady link sees no change once there.
+ * back while the queue stays empty, half the way (at least raise_percent)
+ * at a time, but never above hold_percent of the limit: a steady link sees
+ * no change once there.
  * Only a probe goes above the limit: one bounded step (probe_percent above
  * it), probe_wait_ms after the congestion, then four times later after
  * each probe that failed, up to probe_wait_max_ms. A probe is watched more
