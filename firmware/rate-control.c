@@ -53,16 +53,16 @@ typedef struct {
 } Transition;
 
 #define N_STATES (SC_RATE_ERROR + 1)
-#define ANY_TO_HOLD                                                                                \
-  {SC_RATE_HOLD, ACT_RESET}, {SC_RATE_HOLD, ACT_RESET}, {SC_RATE_HOLD, ACT_RESET},                 \
-      {SC_RATE_HOLD, ACT_RESET},                                                                   \
-  {                                                                                                \
-    SC_RATE_HOLD, ACT_RESET                                                                        \
-  }
 
 /* state x event -> state, action (the table in rate-control.h) */
 static const Transition table[N_STATES][N_EVENTS] = {
-    [SC_RATE_IDLE] = {{SC_RATE_IDLE, ACT_NONE}, {SC_RATE_ERROR, ACT_NONE}, ANY_TO_HOLD},
+    [SC_RATE_IDLE] = {{SC_RATE_IDLE, ACT_NONE},
+                      {SC_RATE_ERROR, ACT_NONE},
+                      {SC_RATE_HOLD, ACT_RESET},
+                      {SC_RATE_HOLD, ACT_RESET},
+                      {SC_RATE_HOLD, ACT_RESET},
+                      {SC_RATE_HOLD, ACT_RESET},
+                      {SC_RATE_HOLD, ACT_RESET}},
     [SC_RATE_HOLD] = {{SC_RATE_IDLE, ACT_NONE},
                       {SC_RATE_ERROR, ACT_NONE},
                       {SC_RATE_DRAIN, ACT_CUT},
@@ -91,7 +91,13 @@ static const Transition table[N_STATES][N_EVENTS] = {
                        {SC_RATE_PROBE, ACT_NONE},
                        {SC_RATE_RAISED, ACT_HELD},
                        {SC_RATE_PROBE, ACT_NONE}},
-    [SC_RATE_ERROR] = {{SC_RATE_IDLE, ACT_NONE}, {SC_RATE_ERROR, ACT_NONE}, ANY_TO_HOLD},
+    [SC_RATE_ERROR] = {{SC_RATE_IDLE, ACT_NONE},
+                       {SC_RATE_ERROR, ACT_NONE},
+                       {SC_RATE_HOLD, ACT_RESET},
+                       {SC_RATE_HOLD, ACT_RESET},
+                       {SC_RATE_HOLD, ACT_RESET},
+                       {SC_RATE_HOLD, ACT_RESET},
+                       {SC_RATE_HOLD, ACT_RESET}},
 };
 
 struct _ScRateControl {
