@@ -24,6 +24,11 @@
 #define COLLAPSE_PERCENT 80
 /* Each probe that failed makes the next wait this many times longer. */
 #define PROBE_BACKOFF 4
+/* A throughput above what a probe would ask teaches the path's memory only
+ * when it lasts this long: a token bucket's burst and acknowledgements
+ * that come in clumps make a 0.5 s window read well above the link for a
+ * moment. */
+#define LEARN_AFTER_US (500 * 1000)
 
 typedef enum {
   EV_STOPPED,
@@ -107,6 +112,8 @@ struct _ScRateControl {
   guint limit_kbps;   /* the path's memory: video delivered when it last congested; 0: none */
   gint64 limit_at;    /* when that was (the probe wait counts from it) */
   guint failures;     /* probes that failed since the link last lost much capacity */
+  gint64 over_since;  /* the link delivering more than a probe would ask since; 0: it is not */
+  guint over_min;     /* the least it delivered meanwhile (video kb/s) */
   gint64 above_since; /* the queue above the congestion threshold since; 0: it is not */
   gint64 live_since;  /* publishing since; 0: not publishing */
   gint64 clear_since;
@@ -177,6 +184,7 @@ sc_rate_control_restart(ScRateControl *self, guint kbps)
   self->proposal = (guint)CLAMP(kbps, self->p.min_kbps, self->p.max_kbps);
   self->limit_kbps = 0;
   self->failures = 0;
+  self->over_since = 0;
   self->above_since = 0;
   self->clear_since = 0;
   self->state = SC_RATE_IDLE;
@@ -392,16 +400,30 @@ act_held(ScRateControl *self, const ScRateSample *s)
   return act_raise(self, s);
 }
 
-/* A link seen delivering more than a probe would ask (a queue draining
- * after a short dip) carries at least that: the memory follows it up. */
+/* A link seen delivering more than a probe would ask, for LEARN_AFTER_US
+ * (a queue draining after a short dip), carries at least the least of
+ * that: the memory follows it up. */
 static void
 learn_from_throughput(ScRateControl *self, const ScRateSample *s)
 {
   guint tput = video_part(s, s->throughput_kbps);
-  if (self->limit_kbps && tput > (guint64)self->limit_kbps * (100 + self->p.probe_percent) / 100) {
-    self->limit_kbps = tput;
-    self->failures = 0;
+  if (!self->limit_kbps ||
+      tput <= (guint64)self->limit_kbps * (100 + self->p.probe_percent) / 100) {
+    self->over_since = 0;
+    return;
   }
+  if (self->over_since == 0) {
+    self->over_since = s->now_us;
+    self->over_min = tput;
+  }
+  self->over_min = MIN(self->over_min, tput);
+  if (s->now_us - self->over_since < LEARN_AFTER_US)
+    return;
+  g_debug("the link delivered %u kb/s of video for %d ms: the limit of %u kb/s follows",
+          self->over_min, (int)(LEARN_AFTER_US / 1000), self->limit_kbps);
+  self->limit_kbps = self->over_min;
+  self->failures = 0;
+  self->over_since = 0;
 }
 
 static ScRateChange
