@@ -16,7 +16,7 @@
  *   hold-below = 90         # % of the rate the path last congested at: steps stop there
  *   probe-step = 15         # % above that rate a probe goes (one step)
  *   probe-wait = 20000      # ms after the congestion before the first probe
- *   probe-time = 4000       # ms a probe must hold: then the link got better
+ *   probe-time = 3000       # ms a probe must hold: then the link got better
  *   probe-wait-max = 300000 # ms: the longest wait between probes (each failed one: 4 times longer)
  *   drop-queue = 1000       # ms of video waiting before frames are dropped; 0: never
  *

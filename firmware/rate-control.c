@@ -22,6 +22,9 @@
 /* A throughput this far below the rate that held is a link that lost
  * capacity, not a probe that went too far: cut, and probe afresh. */
 #define COLLAPSE_PERCENT 80
+/* After a probe that held, each step up is one raise_percent larger than
+ * the last (the link got better by an unknown amount), up to this. */
+#define MAX_STEP_PERCENT 50
 /* Each probe that failed makes the next wait this many times longer. */
 #define PROBE_BACKOFF 4
 /* A throughput above what a probe would ask teaches the path's memory only
@@ -112,6 +115,7 @@ struct _ScRateControl {
   guint limit_kbps;   /* the path's memory: video delivered when it last congested; 0: none */
   gint64 limit_at;    /* when that was (the probe wait counts from it) */
   guint failures;     /* probes that failed since the link last lost much capacity */
+  guint streak;       /* steps up since a probe held; 0: not in such a climb */
   gint64 over_since;  /* the link delivering more than a probe would ask since; 0: it is not */
   guint over_min;     /* the least it delivered meanwhile (video kb/s) */
   gint64 above_since; /* the queue above the congestion threshold since; 0: it is not */
@@ -136,7 +140,7 @@ sc_rate_params_init(ScRateParams *p, guint max_kbps)
       .hold_percent = 90,
       .probe_percent = 15,
       .probe_wait_ms = 20000,
-      .probe_time_ms = 4000,
+      .probe_time_ms = 3000,
       .probe_wait_max_ms = 300000,
   };
 }
@@ -184,6 +188,7 @@ sc_rate_control_restart(ScRateControl *self, guint kbps)
   self->proposal = (guint)CLAMP(kbps, self->p.min_kbps, self->p.max_kbps);
   self->limit_kbps = 0;
   self->failures = 0;
+  self->streak = 0;
   self->over_since = 0;
   self->above_since = 0;
   self->clear_since = 0;
@@ -308,6 +313,7 @@ remember(ScRateControl *self, const ScRateSample *s, guint limit_kbps)
     self->failures = 0;
   self->limit_kbps = MAX(limit_kbps, 1);
   self->limit_at = s->now_us;
+  self->streak = 0;
 }
 
 /* The link delivers less than was sent: below what it delivered, less what
@@ -361,8 +367,9 @@ may_step_up(ScRateControl *self, const ScRateSample *s)
   return self->proposal <= s->encode_kbps && self->proposal < self->p.max_kbps;
 }
 
-/* One step of raise_percent, up to the hold rate under the limit; toward a
- * rate the link was measured to carry, half the way at a time. */
+/* One step of raise_percent (after a probe held, growing), up to the hold
+ * rate under the limit; toward a rate the link was measured to carry, half
+ * the way at a time. */
 static ScRateChange
 act_raise(ScRateControl *self, const ScRateSample *s)
 {
@@ -370,12 +377,15 @@ act_raise(ScRateControl *self, const ScRateSample *s)
     return SC_RATE_CHANGE_NONE;
   guint64 p = self->proposal;
   guint hold = hold_rate(self);
-  guint64 step = MAX(p * (100 + self->p.raise_percent) / 100, p + MIN_STEP_KBPS);
+  guint percent = MIN(self->p.raise_percent * MAX(self->streak, 1), MAX_STEP_PERCENT);
+  guint64 step = MAX(p * (100 + percent) / 100, p + MIN_STEP_KBPS);
   if (self->limit_kbps && hold > p)
     step = MAX(step, p + (hold - p) / 2);
   guint next = MIN(clamp_rate(self, step), hold);
-  return next > self->proposal ? set_proposal(self, s, next, SC_RATE_CHANGE_RAISE)
-                               : SC_RATE_CHANGE_NONE;
+  if (next <= self->proposal)
+    return SC_RATE_CHANGE_NONE;
+  self->streak += self->streak > 0;
+  return set_proposal(self, s, next, SC_RATE_CHANGE_RAISE);
 }
 
 /* One bounded step above the limit, watched for probe_time_ms. */
@@ -397,6 +407,7 @@ act_held(ScRateControl *self, const ScRateSample *s)
           self->limit_kbps);
   self->limit_kbps = 0;
   self->failures = 0;
+  self->streak = 1;
   return act_raise(self, s);
 }
 

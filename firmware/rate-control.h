@@ -19,9 +19,10 @@
  * cut_queue_ms, while the link falls behind, is its failure): one that
  * fails is undone to just under the limit, one that holds for probe_time_ms
  * means the link got better: the memory is forgotten and the climb goes on
- * to the ceiling. A link seen delivering more than a probe would ask (the
- * queue after a short dip draining fast) raises the memory to what it
- * delivered. The memory is forgotten when the path changes
+ * to the ceiling, each step one raise_percent larger than the last (at most
+ * 50 %). A link seen delivering more than a probe would ask for 0.5 s (the
+ * queue after a short dip draining fast) raises the memory to the least it
+ * delivered then. The memory is forgotten when the path changes
  * (sc_rate_control_restart).
  *
  * Proposals are whole multiples of 25 kb/s (the floor and the ceiling
@@ -79,7 +80,7 @@ typedef struct {
 
 /* The defaults: 500..ceiling kb/s, cut after 300 ms above 250 ms to 85 %, clear below
  * 100 ms, steps of 10 % after 1 s up to 90 % of the limit, probes 15 % above it
- * 20 s after the congestion (then 80 s, then every 300 s) that must hold 4 s. */
+ * 20 s after the congestion (then 80 s, then every 300 s) that must hold 3 s. */
 void sc_rate_params_init(ScRateParams *params, guint max_kbps);
 
 typedef enum {

@@ -404,7 +404,7 @@ test_adaptive(void **state)
   assert_int_equal(plain->adaptive.rate.hold_percent, 90);
   assert_int_equal(plain->adaptive.rate.probe_percent, 15);
   assert_int_equal(plain->adaptive.rate.probe_wait_ms, 20000);
-  assert_int_equal(plain->adaptive.rate.probe_time_ms, 4000);
+  assert_int_equal(plain->adaptive.rate.probe_time_ms, 3000);
   assert_int_equal(plain->adaptive.rate.probe_wait_max_ms, 300000);
 }
 

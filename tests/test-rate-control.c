@@ -239,10 +239,11 @@ test_bench_run_4500(void **state)
   bench_run(4500);
 }
 
-/* The link comes back after 20 s at half: the rate climbs in steps of at
- * most 10 %, each after a second of empty queue, and one probe (15 % above
- * the throughput measured when the link congested) that holds tells the
- * link got better: 90 % of where it was within 15 s; then nothing changes. */
+/* The link comes back after 20 s at half: one probe (15 % above the
+ * throughput measured when the link congested) that holds tells the link
+ * got better; the climb goes on in steps each at most 10 % larger than the
+ * last (10, 20, 30 %, at most 50 %), each after a second of empty queue:
+ * 90 % of where it was within 15 s; then nothing changes. */
 static void
 test_raises_slowly_and_returns(void **state)
 {
@@ -255,12 +256,15 @@ test_raises_slowly_and_returns(void **state)
   assert_true(limit > 0 && limit + AUDIO <= CEILING / 2);
   l.capacity = 6000;
   gint64 back = l.now, last_step = 0;
-  guint before = low;
+  guint before = low, climb = 0;
   double took = -1;
   for (guint i = 0; i < 60 * 20; i++) {
     ScRateChange change = link_tick(&l);
-    if (change == SC_RATE_CHANGE_RAISE)
-      assert_true(l.target <= before * 1.1 + 50);
+    if (change == SC_RATE_CHANGE_RAISE) {
+      climb += l.probes > 0;
+      assert_true(l.target <= before * (1 + 0.1 * MAX(climb, 1)) + 50);
+      assert_true(l.target <= before * 1.5 + 50);
+    }
     if (change == SC_RATE_CHANGE_PROBE)
       assert_true(l.target <= limit * 1.15 + 25);
     if (change == SC_RATE_CHANGE_RAISE || change == SC_RATE_CHANGE_PROBE) {
@@ -279,6 +283,28 @@ test_raises_slowly_and_returns(void **state)
   guint changes = l.changes;
   link_run(&l, 10 * 60 * 1000); /* ten minutes of a steady link */
   assert_int_equal(l.changes, changes);
+  link_clear(&l);
+}
+
+/* The link comes back only part of the way (2 -> 3 Mb/s): the probe holds,
+ * the growing steps find the new limit with one cut, and then the rate
+ * stays put. */
+static void
+test_partial_return_settles(void **state)
+{
+  Link l;
+  link_init(&l, 0);
+  link_shape(&l, 2);
+  link_run(&l, 20000);
+  link_shape(&l, 3);
+  guint cuts = l.cuts;
+  link_run(&l, 40000);
+  guint changes = changes_over(&l, 60000);
+  g_print("2 -> 3 Mb/s: %u cut(s) finding it, then %u changes in a minute at %u kb/s\n",
+          l.cuts - cuts, changes, l.target);
+  assert_true(l.cuts - cuts <= 1);
+  assert_int_equal(changes, 0);
+  assert_true(l.target + AUDIO < l.capacity && l.target + AUDIO > 0.8 * l.capacity);
   link_clear(&l);
 }
 
@@ -496,6 +522,7 @@ main(void)
       cmocka_unit_test(test_bench_run_4000),
       cmocka_unit_test(test_bench_run_4500),
       cmocka_unit_test(test_raises_slowly_and_returns),
+      cmocka_unit_test(test_partial_return_settles),
       cmocka_unit_test(test_returns_after_a_long_time),
       cmocka_unit_test(test_short_dip_climbs_back),
       cmocka_unit_test(test_steady_limited_link_never_oscillates),
