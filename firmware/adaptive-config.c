@@ -7,9 +7,9 @@
 #define GROUP "adaptive"
 
 const char *const sc_adaptive_config_keys[] = {
-    "enabled",    "min-bitrate", "max-bitrate", "start-bitrate", "sample-interval", "cut-queue",
-    "cut-after",  "clear-queue", "cut-to",      "raise-step",    "probe-wait-max",  "raise-wait",
-    "drop-queue", NULL};
+    "enabled",    "min-bitrate", "max-bitrate", "start-bitrate",  "sample-interval", "cut-queue",
+    "cut-after",  "clear-queue", "cut-to",      "raise-step",     "raise-wait",      "hold-below",
+    "probe-step", "probe-wait",  "probe-time",  "probe-wait-max", "drop-queue",      NULL};
 
 typedef struct {
   const char *key;
@@ -28,6 +28,10 @@ static const UintKey uint_keys[] = {
     {"cut-to", 30, 95, G_STRUCT_OFFSET(ScAdaptiveConfig, rate.cut_percent)},
     {"raise-step", 1, 50, G_STRUCT_OFFSET(ScAdaptiveConfig, rate.raise_percent)},
     {"raise-wait", 100, 60000, G_STRUCT_OFFSET(ScAdaptiveConfig, rate.raise_wait_ms)},
+    {"hold-below", 50, 98, G_STRUCT_OFFSET(ScAdaptiveConfig, rate.hold_percent)},
+    {"probe-step", 2, 50, G_STRUCT_OFFSET(ScAdaptiveConfig, rate.probe_percent)},
+    {"probe-wait", 1000, 3600000, G_STRUCT_OFFSET(ScAdaptiveConfig, rate.probe_wait_ms)},
+    {"probe-time", 500, 60000, G_STRUCT_OFFSET(ScAdaptiveConfig, rate.probe_time_ms)},
     {"probe-wait-max", 1000, 3600000, G_STRUCT_OFFSET(ScAdaptiveConfig, rate.probe_wait_max_ms)},
     {"drop-queue", 0, 1900, G_STRUCT_OFFSET(ScAdaptiveConfig, drop_queue_ms)},
 };
@@ -45,6 +49,12 @@ check(const char *path, const ScAdaptiveConfig *c, GError **error)
     sc_keyfile_value_error(error, path, GROUP, "clear-queue",
                            "%u ms is not below cut-queue (%u ms)", r->clear_queue_ms,
                            r->cut_queue_ms);
+    return FALSE;
+  }
+  if (r->probe_wait_ms > r->probe_wait_max_ms) {
+    sc_keyfile_value_error(error, path, GROUP, "probe-wait",
+                           "%u ms is above probe-wait-max (%u ms)", r->probe_wait_ms,
+                           r->probe_wait_max_ms);
     return FALSE;
   }
   if (c->drop_queue_ms && c->drop_queue_ms <= r->cut_queue_ms) {

@@ -13,7 +13,11 @@
  *   cut-to = 85             # % of the measured throughput after a cut
  *   raise-step = 10         # % each step up
  *   raise-wait = 1000       # ms of empty queue before each step up
- *   probe-wait-max = 60000  # ms: the longest wait before trying again a rate that failed
+ *   hold-below = 90         # % of the rate the path last congested at: steps stop there
+ *   probe-step = 15         # % above that rate a probe goes (one step)
+ *   probe-wait = 20000      # ms after the congestion before the first probe
+ *   probe-time = 3000       # ms a probe must hold: then the link got better
+ *   probe-wait-max = 300000 # ms: the longest wait between probes (each failed one: 4 times longer)
  *   drop-queue = 1000       # ms of video waiting before frames are dropped; 0: never
  *
  * Which destinations count is a key of each: [destination NAME] adaptive.

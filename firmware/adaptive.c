@@ -12,7 +12,7 @@
 /* ... and its peak over this long. */
 #define PEAK_WINDOW_US (1500 * 1000)
 /* A rate held this long, not cut, with the queue empty, is the uplink's good
- * rate (longer than a probe's probation). */
+ * rate (a probe above the path's limit, on probation, is not one). */
 #define GOOD_AFTER_US (4 * G_USEC_PER_SEC)
 /* The encoder's real output is measured over this window. */
 #define CURRENT_WINDOW_US (1 * G_USEC_PER_SEC)
@@ -189,8 +189,8 @@ set_good_rate(ScAdaptive *self, guint kbps)
 }
 
 /* The uplink's good rate: one held a while with the queue of the destination
- * that sets it empty and its controller not cutting (a probe above the link,
- * still in its probation, already shows in the queue), or, right after a cut,
+ * that sets it empty and its controller neither cutting nor probing above
+ * the path's limit (a probe is good once it held), or, right after a cut,
  * the rate cut to (under what the link was measured to deliver). */
 static void
 note_good_rate(ScAdaptive *self, gint64 now, Dest *weakest, guint before_kbps)
@@ -238,7 +238,8 @@ on_tick(gpointer data)
     if (!d->adaptive || !self->cfg.enabled)
       continue;
     ScRateChange change = sc_rate_control_feed(d->rate, &s);
-    if (change != SC_RATE_CHANGE_NONE && (changed == NULL || change != SC_RATE_CHANGE_RAISE)) {
+    gboolean up = change == SC_RATE_CHANGE_RAISE || change == SC_RATE_CHANGE_PROBE;
+    if (change != SC_RATE_CHANGE_NONE && (changed == NULL || !up)) { /* a cut tells more */
       changed = d;
       why = change;
     }

@@ -19,7 +19,7 @@
  * to a first uplink, at start, the rate goes on.)
  *
  * Every change of the encoder's rate is an event (kind "bitrate", subject
- * the destination that caused it, state cut / undo / raise / uplink) in the
+ * the destination that caused it, state cut / undo / raise / probe / uplink) in the
  * journal, for the panel, the metrics and the report; the status getters
  * below give the target and the rate the encoder actually produces.
  *

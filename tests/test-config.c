@@ -325,6 +325,14 @@ static const BadCase bad_cases[] = {
      "[adaptive]\ncut-to = 100\n",
      SC_KEYFILE_ERROR_VALUE,
      {"[adaptive] cut-to", "30..95"}},
+    {"probe wait above its most",
+     "[adaptive]\nprobe-wait = 90000\nprobe-wait-max = 60000\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[adaptive] probe-wait", "above probe-wait-max (60000 ms)"}},
+    {"hold-below out of range",
+     "[adaptive]\nhold-below = 99\n",
+     SC_KEYFILE_ERROR_VALUE,
+     {"[adaptive] hold-below", "50..98"}},
     {"adaptive not a boolean",
      "[destination a]\nurl = rtmp://h/live\nkey = k\nadaptive = sometimes\n",
      SC_KEYFILE_ERROR_VALUE,
@@ -364,7 +372,8 @@ test_adaptive(void **state)
   g_autoptr(ScConfig) c = load_text(
       "[adaptive]\nmin-bitrate = 800\nmax-bitrate = 6000\nstart-bitrate = 1500\n"
       "sample-interval = 40\ncut-queue = 300\ncut-after = 200\nclear-queue = 80\ncut-to = 80\n"
-      "raise-step = 5\nraise-wait = 2000\nprobe-wait-max = 90000\ndrop-queue = 1200\n"
+      "raise-step = 5\nraise-wait = 2000\nhold-below = 85\nprobe-step = 20\nprobe-wait = 30000\n"
+      "probe-time = 5000\nprobe-wait-max = 90000\ndrop-queue = 1200\n"
       "[destination a]\nurl = rtmp://h/live\nkey = k\nadaptive = false\n"
       "[destination b]\nurl = rtmp://h/live\nkey = k\n",
       &error);
@@ -381,6 +390,10 @@ test_adaptive(void **state)
   assert_int_equal(a->rate.cut_percent, 80);
   assert_int_equal(a->rate.raise_percent, 5);
   assert_int_equal(a->rate.raise_wait_ms, 2000);
+  assert_int_equal(a->rate.hold_percent, 85);
+  assert_int_equal(a->rate.probe_percent, 20);
+  assert_int_equal(a->rate.probe_wait_ms, 30000);
+  assert_int_equal(a->rate.probe_time_ms, 5000);
   assert_int_equal(a->rate.probe_wait_max_ms, 90000);
   assert_int_equal(a->drop_queue_ms, 1200);
   assert_false(((ScDestination *)g_ptr_array_index(c->destinations, 0))->adaptive);
@@ -396,6 +409,11 @@ test_adaptive(void **state)
   assert_int_equal(plain->adaptive.rate.cut_queue_ms, 250);
   assert_int_equal(plain->adaptive.drop_queue_ms, 1000);
   assert_int_equal(plain->adaptive.interval_ms, 50);
+  assert_int_equal(plain->adaptive.rate.hold_percent, 90);
+  assert_int_equal(plain->adaptive.rate.probe_percent, 15);
+  assert_int_equal(plain->adaptive.rate.probe_wait_ms, 20000);
+  assert_int_equal(plain->adaptive.rate.probe_time_ms, 3000);
+  assert_int_equal(plain->adaptive.rate.probe_wait_max_ms, 300000);
 }
 
 /* Uplinks keep the file's order: it is the order of preference. */
