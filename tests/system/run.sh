@@ -17,7 +17,9 @@
 #  3. `shopcastctl update` is refused while live, then installs the update:
 #     the box restarts into slot B, goes live again and marks B good;
 #  4. installs the broken bundle into slot A: the box restarts into it, the
-#     boot deadline marks it bad and the box goes back to slot B by itself.
+#     boot deadline marks it bad and the box goes back to slot B by itself;
+#  5. installs the update into slot A again and cuts the power while RAUC
+#     writes the slot: the box must come back live on slot B.
 #
 # Root. Every wait is bounded. Exit 0 passed, 1 failed, 77 skipped (with the
 # reason; only when this machine lacks what the test needs).
