@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "tests/support/daemon-fixture.h"
 #include "tests/support/ingest.h"
 #include "tests/support/testutil.h"
 
@@ -60,65 +61,23 @@ static char *
 write_config(Fixture *f, const char *start, const char *extra)
 {
   g_autofree char *url = sc_test_ingest_url(f->ingest, FALSE);
-  g_autofree char *text = g_strdup_printf(
-      "[box]\nboard = sim\nstart = %s\ncontrol-socket = %s\n%s\n[panel]\nlisten = off\n"
-      "[destination local]\nplatform = test ingest\n"
-      "url = %s\nkey = " TEST_KEY "\n",
-      start, f->control, extra, url);
-  return sc_test_write_file(f->dir, "shopcast.ini", text);
+  g_autofree char *rest = g_strdup_printf("%s\n[destination local]\nplatform = test ingest\n"
+                                          "url = %s\nkey = " TEST_KEY "\n",
+                                          extra, url);
+  return sc_test_daemon_write_config(f->dir, f->control, start, rest);
 }
 
 static GSubprocess *
 start_daemon(Fixture *f, const char *config, const char *log_path)
 {
-  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
-  g_subprocess_launcher_set_stderr_file_path(l, log_path);
-  g_autoptr(GError) error = NULL;
-  GSubprocess *p = g_subprocess_launcher_spawn(l, &error, f->shopcastd, "--config", config, NULL);
-  if (p == NULL)
-    fail_msg("shopcastd: %s", error->message);
-  return p;
-}
-
-static void
-on_waited(GObject *source, GAsyncResult *result, gpointer data)
-{
-  *(gboolean *)data = TRUE;
-}
-
-/* Waits at most @timeout_s for @p to exit; returns its exit status, or -1 if
- * it had to be killed. */
-static int
-wait_exit(GSubprocess *p, guint timeout_s)
-{
-  gboolean done = FALSE;
-  g_subprocess_wait_async(p, NULL, on_waited, &done);
-  gint64 deadline = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
-  while (!done && g_get_monotonic_time() < deadline)
-    if (!g_main_context_iteration(NULL, FALSE))
-      g_usleep(10 * 1000);
-  gboolean killed = !done;
-  if (killed)
-    g_subprocess_force_exit(p);
-  while (!done)
-    g_main_context_iteration(NULL, TRUE);
-  return killed || !g_subprocess_get_if_exited(p) ? -1 : g_subprocess_get_exit_status(p);
-}
-
-static char *
-read_text(const char *path)
-{
-  char *text = NULL;
-  g_file_get_contents(path, &text, NULL, NULL);
-  return text ? text : g_strdup("");
+  return sc_test_daemon_start(config, log_path, NULL);
 }
 
 /* Runs shopcastctl against the daemon; returns its exit status. */
 static int
 ctl(Fixture *f, const char *command, const char *argument, char **out, char **err)
 {
-  char *argv[] = {f->ctl, "--socket", f->control, (char *)command, (char *)argument, NULL};
-  return sc_test_run(argv, 10, out, err);
+  return sc_test_daemon_ctl_run(f->control, out, err, command, argument, NULL);
 }
 
 /* The control socket of a live daemon: status, events, commands it refuses. */
@@ -237,9 +196,8 @@ test_streams_to_spec_and_stops_cleanly(void **state)
   g_print("probe after %.1f s: %s%s", (g_get_monotonic_time() - started) / 1e6, out, err);
   check_control(f);
   /* stop the daemon before asserting anything, so a failure leaves nothing running */
-  g_subprocess_send_signal(daemon, SIGTERM);
-  int status = wait_exit(daemon, 8);
-  g_autofree char *log = read_text(log_path);
+  int status = sc_test_daemon_stop(daemon, 8);
+  g_autofree char *log = sc_test_read_text(log_path);
   g_autofree char *ingest_log = sc_test_ingest_read_log(f->ingest);
   assert_int_equal(probe_status, 0);
   if (status != 0)
@@ -327,9 +285,8 @@ test_standby_live_end_live(void **state)
   g_autofree char *after_end = sc_test_ingest_read_log(f->ingest);
   int again = ctl(f, "live", "on", NULL, NULL);
   int second = probe_briefly(f);
-  g_subprocess_send_signal(daemon, SIGTERM);
-  int exit_status = wait_exit(daemon, 8);
-  g_autofree char *log = read_text(log_path);
+  int exit_status = sc_test_daemon_stop(daemon, 8);
+  g_autofree char *log = sc_test_read_text(log_path);
 
   assert_true(ready);
   assert_null(strstr(status, "\"destination\"")); /* no push while standing by */
@@ -380,9 +337,8 @@ test_stalled_pipeline_restarts(void **state)
   char *argv[] = {f->probe, "--duration", "3", "--timeout", "10", "--expect-monotonic", play, NULL};
   g_autofree char *out = NULL, *err = NULL;
   int monotonic = sc_test_run(argv, 20, &out, &err);
-  g_subprocess_send_signal(daemon, SIGTERM);
-  int status = wait_exit(daemon, 8);
-  g_autofree char *log = read_text(log_path);
+  int status = sc_test_daemon_stop(daemon, 8);
+  g_autofree char *log = sc_test_read_text(log_path);
   g_autofree char *ingest_log = sc_test_ingest_read_log(f->ingest);
   g_print("restart seen %.1f s after the drill began\n", restart_s);
   assert_int_equal(before, 0);
@@ -415,8 +371,7 @@ test_preflight(void **state)
   int checked = ctl(f, "preflight", NULL, &list, NULL);
   ctl(f, "live", "on", NULL, NULL);
   int refused = ctl(f, "preflight", NULL, NULL, &refusal);
-  g_subprocess_send_signal(daemon, SIGTERM);
-  int exit_status = wait_exit(daemon, 8);
+  int exit_status = sc_test_daemon_stop(daemon, 8);
 
   assert_true(ready);
   assert_int_equal(checked, 0);
@@ -442,8 +397,8 @@ test_typo_in_config_exits_78_before_starting(void **state)
   g_autofree char *config = write_config(f, "live", "[video]\nbitrat = 2500\n");
   g_autofree char *log_path = g_build_filename(f->dir, "typo.log", NULL);
   g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
-  assert_int_equal(wait_exit(daemon, 10), 78);
-  g_autofree char *log = read_text(log_path);
+  assert_int_equal(sc_test_daemon_wait(daemon, 10), 78);
+  g_autofree char *log = sc_test_read_text(log_path);
   assert_non_null(strstr(log, "[video] bitrat: unknown key; did you mean 'bitrate'?"));
   assert_non_null(strstr(log, "shopcast.ini"));
   g_autofree char *ingest_log = sc_test_ingest_read_log(f->ingest);
@@ -461,8 +416,8 @@ test_bad_show_file_exits_78(void **state)
   g_autofree char *config = write_config(f, "live", "show = show.ini\n");
   g_autofree char *log_path = g_build_filename(f->dir, "show.log", NULL);
   g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
-  assert_int_equal(wait_exit(daemon, 10), 78);
-  g_autofree char *log = read_text(log_path);
+  assert_int_equal(sc_test_daemon_wait(daemon, 10), 78);
+  g_autofree char *log = sc_test_read_text(log_path);
   assert_non_null(strstr(log, "[box] show: "));
   assert_non_null(strstr(log, "[product a] original-price: ¥59 is not above the price ¥99"));
 }
@@ -579,7 +534,7 @@ test_resumes_after_sigkill(void **state)
   assert_true(wait_tally(f, "ready"));
   gint64 end_ms = busy_show(f);
   g_subprocess_force_exit(first); /* SIGKILL */
-  assert_int_equal(wait_exit(first, 5), -1);
+  assert_int_equal(sc_test_daemon_wait(first, 5), -1);
 
   gint64 restarted = g_get_monotonic_time();
   g_autoptr(GSubprocess) second = start_daemon(f, config, log2);
@@ -590,9 +545,8 @@ test_resumes_after_sigkill(void **state)
   ctl(f, "status", NULL, &status, NULL);
   ctl(f, "events", "50", &events, NULL);
   int probe = probe_receives(f);
-  g_subprocess_send_signal(second, SIGTERM);
-  int exit_status = wait_exit(second, 8);
-  g_autofree char *log = read_text(log2);
+  int exit_status = sc_test_daemon_stop(second, 8);
+  g_autofree char *log = sc_test_read_text(log2);
   g_autofree char *audit = NULL, *saved = NULL;
   g_autofree char *audit_path = g_build_filename(f->dir, "audit.jsonl", NULL);
   g_autofree char *state_path = g_build_filename(f->dir, "state.json", NULL);
@@ -637,8 +591,7 @@ test_clean_stop_stays_off_air(void **state)
   g_autoptr(GSubprocess) first = start_daemon(f, config, log1);
   assert_true(wait_tally(f, "ready"));
   (void)busy_show(f);
-  g_subprocess_send_signal(first, SIGTERM);
-  assert_int_equal(wait_exit(first, 8), 0);
+  assert_int_equal(sc_test_daemon_stop(first, 8), 0);
 
   g_autoptr(GSubprocess) second = start_daemon(f, config, log2);
   gboolean ready = wait_tally(f, "ready");
@@ -648,9 +601,8 @@ test_clean_stop_stays_off_air(void **state)
   ctl(f, "status", NULL, &status, NULL);
   ctl(f, "events", "50", &events, NULL);
   g_autofree char *ingest_log = sc_test_ingest_read_log(f->ingest);
-  g_subprocess_send_signal(second, SIGTERM);
-  int exit_status = wait_exit(second, 8);
-  g_autofree char *log = read_text(log2);
+  int exit_status = sc_test_daemon_stop(second, 8);
+  g_autofree char *log = sc_test_read_text(log2);
 
   if (!ready)
     fail_msg("not ready after the restart; its log:\n%s", log);
@@ -678,9 +630,8 @@ test_damaged_state_ignored(void **state)
   ctl(f, "events", "50", &events, NULL);
   g_autofree char *state_path = g_build_filename(f->dir, "state.json", NULL);
   g_file_get_contents(state_path, &saved, NULL, NULL);
-  g_subprocess_send_signal(daemon, SIGTERM);
-  int exit_status = wait_exit(daemon, 8);
-  g_autofree char *log = read_text(log_path);
+  int exit_status = sc_test_daemon_stop(daemon, 8);
+  g_autofree char *log = sc_test_read_text(log_path);
 
   if (!ready)
     fail_msg("not ready with a damaged state; its log:\n%s", log);
