@@ -20,7 +20,6 @@ typedef struct {
   char *dir;
   char *shopcastd;
   char *probe;
-  char *ctl;
   char *control; /* the daemon's control socket */
 } Fixture;
 
@@ -36,7 +35,6 @@ setup(void **state)
   f->dir = sc_test_tmpdir();
   f->shopcastd = sc_test_build_path("firmware/shopcastd");
   f->probe = sc_test_build_path("tools/shopcast-probe");
-  f->ctl = sc_test_build_path("tools/shopcastctl");
   f->control = g_build_filename(f->dir, "control", NULL);
   *state = f;
   return 0;
@@ -51,7 +49,6 @@ teardown(void **state)
   g_free(f->dir);
   g_free(f->shopcastd);
   g_free(f->probe);
-  g_free(f->ctl);
   g_free(f->control);
   g_free(f);
   return 0;
@@ -71,6 +68,14 @@ static GSubprocess *
 start_daemon(Fixture *f, const char *config, const char *log_path)
 {
   return sc_test_daemon_start(config, log_path, NULL);
+}
+
+/* Where a platform's player reads the stream. */
+static char *
+play_url(Fixture *f)
+{
+  g_autofree char *base = sc_test_ingest_url(f->ingest, FALSE);
+  return g_strconcat(base, "/" TEST_KEY, NULL);
 }
 
 /* Runs shopcastctl against the daemon; returns its exit status. */
@@ -100,8 +105,7 @@ check_control(Fixture *f)
   assert_int_equal(ctl(f, "drill", "wired", NULL, &err), 64);
   assert_non_null(strstr(err, "usage: drill UPLINK SECONDS"));
   g_clear_pointer(&err, g_free);
-  char *drill[] = {f->ctl, "--socket", f->control, "drill", "wired", "5", NULL};
-  assert_int_equal(sc_test_run(drill, 10, NULL, &err), 1);
+  assert_int_equal(sc_test_daemon_ctl_run(f->control, NULL, &err, "drill", "wired", "5", NULL), 1);
   assert_non_null(strstr(err, "no uplink named 'wired' (configured: none"));
   g_clear_pointer(&err, g_free);
   assert_int_equal(ctl(f, "reconnect", "youtube", NULL, &err), 1);
@@ -110,22 +114,19 @@ check_control(Fixture *f)
   assert_non_null(strstr(out, "1 destination reconnecting"));
 
   /* the run of show, driven from the control socket */
-  char *show_status[] = {f->ctl, "--socket", f->control, "show", "status", NULL};
   g_autofree char *status0 = NULL;
-  assert_int_equal(sc_test_run(show_status, 10, &status0, NULL), 0);
+  assert_int_equal(sc_test_daemon_ctl_run(f->control, &status0, NULL, "show", "status", NULL), 0);
   assert_non_null(strstr(status0, "\"product\":null"));
-  char *go[] = {f->ctl, "--socket", f->control, "show", "goto", "down-jacket", NULL};
   g_autofree char *on_air = NULL;
-  assert_int_equal(sc_test_run(go, 10, &on_air, NULL), 0);
+  assert_int_equal(
+      sc_test_daemon_ctl_run(f->control, &on_air, NULL, "show", "goto", "down-jacket", NULL), 0);
   assert_non_null(strstr(on_air, "\"product\":\"down-jacket\",\"price\":\"199\""));
   g_usleep(600 * 1000); /* the example show allows a change every 500 ms */
-  char *bad_price[] = {f->ctl, "--socket", f->control, "show", "price", "399", NULL};
   g_clear_pointer(&err, g_free);
-  assert_int_equal(sc_test_run(bad_price, 10, NULL, &err), 1);
+  assert_int_equal(sc_test_daemon_ctl_run(f->control, NULL, &err, "show", "price", "399", NULL), 1);
   assert_non_null(strstr(err, "not below the struck-through original price"));
-  char *nonsense[] = {f->ctl, "--socket", f->control, "show", "dance", NULL};
   g_clear_pointer(&err, g_free);
-  assert_int_equal(sc_test_run(nonsense, 10, NULL, &err), 64);
+  assert_int_equal(sc_test_daemon_ctl_run(f->control, NULL, &err, "show", "dance", NULL), 64);
   assert_non_null(strstr(err, "usage: show status | next"));
   g_autofree char *journal = NULL;
   assert_int_equal(ctl(f, "events", "50", &journal, NULL), 0);
@@ -133,9 +134,8 @@ check_control(Fixture *f)
 
   /* no daemon on a socket: 69 */
   g_autofree char *nowhere = g_build_filename(f->dir, "nobody-listens", NULL);
-  char *absent[] = {f->ctl, "--socket", nowhere, "status", NULL};
   g_clear_pointer(&err, g_free);
-  assert_int_equal(sc_test_run(absent, 10, NULL, &err), 69);
+  assert_int_equal(sc_test_daemon_ctl_run(nowhere, NULL, &err, "status", NULL), 69);
   assert_non_null(strstr(err, "no shopcastd answers on"));
 }
 
@@ -151,8 +151,7 @@ test_streams_to_spec_and_stops_cleanly(void **state)
   gint64 started = g_get_monotonic_time();
   g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
 
-  g_autofree char *base = sc_test_ingest_url(f->ingest, FALSE);
-  g_autofree char *play = g_strconcat(base, "/" TEST_KEY, NULL);
+  g_autofree char *play = play_url(f);
   char *argv[] = {f->probe,
                   "--duration",
                   "8",
@@ -232,8 +231,7 @@ wait_tally(Fixture *f, const char *tally)
 static int
 probe_briefly(Fixture *f)
 {
-  g_autofree char *base = sc_test_ingest_url(f->ingest, FALSE);
-  g_autofree char *play = g_strconcat(base, "/" TEST_KEY, NULL);
+  g_autofree char *play = play_url(f);
   char *argv[] = {f->probe, "--duration",       "3",  "--timeout", "10", "--expect-video-codec",
                   "h264",   "--expect-no-gaps", play, NULL};
   g_autofree char *out = NULL;
@@ -319,9 +317,9 @@ test_stalled_pipeline_restarts(void **state)
   g_autofree char *log_path = g_build_filename(f->dir, "shopcastd.log", NULL);
   g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
   int before = probe_briefly(f);
-  char *drill[] = {f->ctl, "--socket", f->control, "drill", "pipeline", "60", NULL};
   g_autofree char *drill_out = NULL;
-  int drill_status = sc_test_run(drill, 10, &drill_out, NULL);
+  int drill_status =
+      sc_test_daemon_ctl_run(f->control, &drill_out, NULL, "drill", "pipeline", "60", NULL);
   gint64 drilled = g_get_monotonic_time();
   gboolean restarted = FALSE;
   for (guint i = 0; i < 40 && !restarted; i++) { /* 10 s at most */
@@ -332,8 +330,7 @@ test_stalled_pipeline_restarts(void **state)
   }
   double restart_s = (g_get_monotonic_time() - drilled) / 1e6;
   int after = probe_briefly(f);
-  g_autofree char *base = sc_test_ingest_url(f->ingest, FALSE);
-  g_autofree char *play = g_strconcat(base, "/" TEST_KEY, NULL);
+  g_autofree char *play = play_url(f);
   char *argv[] = {f->probe, "--duration", "3", "--timeout", "10", "--expect-monotonic", play, NULL};
   g_autofree char *out = NULL, *err = NULL;
   int monotonic = sc_test_run(argv, 20, &out, &err);
@@ -461,9 +458,8 @@ test_command_line(void **state)
 static int
 show_ctl(Fixture *f, const char *word, const char *arg, char **out)
 {
-  char *argv[] = {f->ctl, "--socket", f->control, "show", (char *)word, (char *)arg, NULL};
   g_autofree char *err = NULL;
-  int status = sc_test_run(argv, 10, out, &err);
+  int status = sc_test_daemon_ctl_run(f->control, out, &err, "show", word, arg, NULL);
   if (status != 0)
     g_print("show %s %s: %s", word, arg ? arg : "", err);
   return status;
@@ -482,8 +478,7 @@ flash_end_ms(const char *status)
 static int
 probe_receives(Fixture *f)
 {
-  g_autofree char *base = sc_test_ingest_url(f->ingest, FALSE);
-  g_autofree char *play = g_strconcat(base, "/" TEST_KEY, NULL);
+  g_autofree char *play = play_url(f);
   char *argv[] = {f->probe, "--duration", "3", "--timeout", "10", "--expect-video-codec",
                   "h264",   play,         NULL};
   g_autofree char *out = NULL;
@@ -519,6 +514,23 @@ busy_show(Fixture *f)
   return flash_end_ms(c);
 }
 
+/* The first run of a show to resume: shopcastd on @config (its log
+ * first.log), ready, then busy. Its flash sale's end (ms) in *@end_ms. */
+static GSubprocess *
+start_busy_show(Fixture *f, const char *config, gint64 *end_ms)
+{
+  g_autofree char *log = g_build_filename(f->dir, "first.log", NULL);
+  GSubprocess *first = start_daemon(f, config, log);
+  if (!wait_tally(f, "ready")) {
+    sc_test_daemon_stop(first, 8);
+    g_object_unref(first);
+    g_clear_pointer(&log, g_free); /* fail_msg() does not return */
+    fail_msg("shopcastd never got ready");
+  }
+  *end_ms = busy_show(f);
+  return first;
+}
+
 /* shopcastd killed in the middle of a flash sale (SIGKILL: no chance to
  * save anything) and started again with the same config: live again, the
  * same product on air, the countdown carrying on to the same end, the stock
@@ -528,11 +540,9 @@ test_resumes_after_sigkill(void **state)
 {
   Fixture *f = *state;
   g_autofree char *config = show_config(f, "standby");
-  g_autofree char *log1 = g_build_filename(f->dir, "first.log", NULL);
   g_autofree char *log2 = g_build_filename(f->dir, "second.log", NULL);
-  g_autoptr(GSubprocess) first = start_daemon(f, config, log1);
-  assert_true(wait_tally(f, "ready"));
-  gint64 end_ms = busy_show(f);
+  gint64 end_ms = 0;
+  g_autoptr(GSubprocess) first = start_busy_show(f, config, &end_ms);
   g_subprocess_force_exit(first); /* SIGKILL */
   assert_int_equal(sc_test_daemon_wait(first, 5), -1);
 
@@ -586,11 +596,9 @@ test_clean_stop_stays_off_air(void **state)
 {
   Fixture *f = *state;
   g_autofree char *config = show_config(f, "standby");
-  g_autofree char *log1 = g_build_filename(f->dir, "first.log", NULL);
   g_autofree char *log2 = g_build_filename(f->dir, "second.log", NULL);
-  g_autoptr(GSubprocess) first = start_daemon(f, config, log1);
-  assert_true(wait_tally(f, "ready"));
-  (void)busy_show(f);
+  gint64 end_ms = 0;
+  g_autoptr(GSubprocess) first = start_busy_show(f, config, &end_ms);
   assert_int_equal(sc_test_daemon_stop(first, 8), 0);
 
   g_autoptr(GSubprocess) second = start_daemon(f, config, log2);
