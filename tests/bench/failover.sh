@@ -46,15 +46,8 @@ start_ingests() {
 		url = rtmp://$INGEST:1935/live
 		backup-url = rtmp://$INGEST:1936/live
 		key = $KEY
-		[uplink wired]
-		interface = up0
-		probe-hosts = $INGEST
-		[uplink lte]
-		interface = up1
-		probe-hosts = $INGEST
-		[failover]
-		hold-time = 600
 	CONF
+	uplinks_config 600
 } > "$work/shopcast.ini"
 
 start_pusher() { # approach

@@ -77,6 +77,14 @@ box_config() {
 		"$top/board" "$work/control"
 }
 
+# Both uplinks of the lab's box, probing the ingests' address, and failover
+# back to the wired one after HOLD_S seconds of health.
+uplinks_config() { # hold_s
+	printf '[uplink wired]\ninterface = up0\nprobe-hosts = %s\n' "$INGEST"
+	printf '[uplink lte]\ninterface = up1\nprobe-hosts = %s\n' "$INGEST"
+	printf '[failover]\nhold-time = %s\n' "$1"
+}
+
 # shopcastd in the box with work/shopcast.ini, its stderr to LOG; its PID in
 # daemon_pid.
 start_shopcastd() { # log

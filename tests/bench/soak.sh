@@ -53,15 +53,8 @@ sed "s/^min-interval-ms = .*/min-interval-ms = 500/" "$top/overlays/examples/win
 		[destination two]
 		url = rtmp://$INGEST:1936/live
 		key = soak-two
-		[uplink wired]
-		interface = up0
-		probe-hosts = $INGEST
-		[uplink lte]
-		interface = up1
-		probe-hosts = $INGEST
-		[failover]
-		hold-time = 20
 	CONF
+	uplinks_config 20
 } > "$work/shopcast.ini"
 start_shopcastd "$work/shopcastd.log"
 for _ in $(seq 100); do [ -S "$work/control" ] && break; sleep 0.1; done
