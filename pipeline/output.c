@@ -6,6 +6,7 @@
 #include "pipeline/rtmp-url.h"
 #include "pipeline/rtmp.h"
 #include "pipeline/post.h"
+#include "pipeline/tag-queue.h"
 #include "pipeline/tcp-queue.h"
 
 /* While publishing, ask the encoder for at most one keyframe per interval
@@ -24,15 +25,6 @@
 /* The media's rate is measured over this much media. */
 #define RATE_WINDOW_MS 1000
 
-typedef struct {
-  GstBuffer *buffer; /* NULL marks the end of the stream */
-  guint32 ts;
-  guint8 type;
-  gboolean keyframe;
-  gboolean disposable; /* a video frame no other refers to */
-  gsize size;
-} Item;
-
 struct _ScOutput {
   char *name, *key, *ca_file;
   char *urls[2];         /* primary, backup (NULL without one) */
@@ -47,11 +39,9 @@ struct _ScOutput {
 
   GMutex lock; /* everything below */
   GCond cond;
-  GQueue queue; /* Item* */
+  ScTagQueue *queue; /* bounded at params.queue_ms */
   GstCaps *caps;
-  gboolean accepting;  /* publishing: push queues tags */
-  gboolean resync;     /* drop until the next keyframe */
-  gboolean overflowed; /* the resync follows an overflow: its drops are losses */
+  gboolean accepting; /* publishing: push queues tags */
   gboolean eos, stopping, retry_now, finished, detached;
   GCancellable *attempt_cancel; /* the connection being opened or in use */
   char *interface;              /* the uplink later connections leave by; NULL: routing */
@@ -78,15 +68,6 @@ sc_output_state_name(ScOutputState state)
 }
 
 static void
-item_free(gpointer p)
-{
-  Item *item = p;
-  if (item->buffer)
-    gst_buffer_unref(item->buffer);
-  g_free(item);
-}
-
-static void
 output_clear(ScOutput *self)
 {
   g_free(self->name);
@@ -98,7 +79,7 @@ output_clear(ScOutput *self)
   g_free(self->ca_file);
   g_free(self->interface);
   g_free(self->attempt_interface);
-  g_queue_clear_full(&self->queue, item_free);
+  sc_tag_queue_free(self->queue);
   gst_caps_replace(&self->caps, NULL);
   g_clear_object(&self->attempt_cancel);
   g_main_context_unref(self->ctx);
@@ -157,7 +138,7 @@ sc_output_new(const ScOutputParams *params, ScOutputStateFunc on_state, gpointer
   self->live_fd = -1;
   g_mutex_init(&self->lock);
   g_cond_init(&self->cond);
-  g_queue_init(&self->queue);
+  self->queue = sc_tag_queue_new(self->params.queue_ms);
   return self;
 }
 
@@ -219,34 +200,6 @@ set_state(ScOutput *self, ScOutputState state, const GError *reason)
 
 /* ---- the streaming side: sc_output_push, on the pipeline's thread ---- */
 
-static gboolean
-read_item(GstBuffer *buffer, Item *item)
-{
-  GstMapInfo map;
-  if (!gst_buffer_map(buffer, &map, GST_MAP_READ))
-    return FALSE;
-  ScFlvTag tag;
-  gboolean ok = sc_flv_parse_tag(map.data, map.size, &tag, NULL) > 0;
-  if (ok) {
-    item->type = tag.type;
-    item->ts = tag.timestamp_ms;
-    item->keyframe = sc_flv_tag_is_keyframe(&tag);
-    item->disposable = sc_flv_tag_is_disposable(&tag);
-    item->size = map.size;
-  }
-  gst_buffer_unmap(buffer, &map);
-  return ok;
-}
-
-static guint32
-queued_span_ms(ScOutput *self)
-{
-  Item *head = g_queue_peek_head(&self->queue);
-  Item *tail = g_queue_peek_tail(&self->queue);
-  return head && tail && head->buffer && tail->buffer && tail->ts > head->ts ? tail->ts - head->ts
-                                                                             : 0;
-}
-
 /* At most one keyframe request per interval (lock held). */
 static gboolean
 keyframe_due_locked(ScOutput *self)
@@ -260,7 +213,7 @@ keyframe_due_locked(ScOutput *self)
 
 /* The media's rate as it arrives: tag bytes over a window of their timestamps. */
 static void
-measure_rate_locked(ScOutput *self, const Item *item)
+measure_rate_locked(ScOutput *self, const ScTagQueueItem *item)
 {
   if (!self->rate_started || item->ts + RATE_WINDOW_MS < self->rate_ts) { /* a new timeline */
     self->rate_started = TRUE;
@@ -282,73 +235,45 @@ measure_rate_locked(ScOutput *self, const Item *item)
 static guint32
 video_wait_ms_locked(ScOutput *self, guint32 newest_ts)
 {
-  guint32 wait = 0;
-  for (GList *l = self->queue.head; l; l = l->next) {
-    Item *it = l->data;
-    if (it->buffer && it->type == SC_FLV_TAG_VIDEO) {
-      wait = newest_ts > it->ts ? newest_ts - it->ts : 0;
-      break;
-    }
-  }
+  guint32 wait = 0, oldest_ts;
+  if (sc_tag_queue_oldest_video_ts(self->queue, &oldest_ts) && newest_ts > oldest_ts)
+    wait = newest_ts - oldest_ts;
   ScTcpQueue q;
   if (self->live_fd >= 0 && self->media_rate_bps > 0 && sc_tcp_queue_read(self->live_fd, &q, NULL))
     wait += (guint32)((guint64)q.outq_bytes * 1000 / self->media_rate_bps);
   return wait;
 }
 
-static void
-drop_link_locked(ScOutput *self, GList *link)
-{
-  Item *it = link->data;
-  self->stats.frames_dropped++;
-  self->stats.disposable_dropped += it->disposable ? 1 : 0;
-  self->stats.tags_dropped++;
-  item_free(it);
-  g_queue_delete_link(&self->queue, link);
-}
-
 /* Drops the queued frames no other frame refers to; returns how many. */
 static guint
 drop_disposable_locked(ScOutput *self)
 {
-  guint n = 0;
-  for (GList *l = self->queue.head, *next; l; l = next) {
-    next = l->next;
-    Item *it = l->data;
-    if (it->buffer && it->type == SC_FLV_TAG_VIDEO && it->disposable) {
-      drop_link_locked(self, l);
-      n++;
-    }
-  }
+  guint n = sc_tag_queue_drop_disposable(self->queue);
+  self->stats.frames_dropped += n;
+  self->stats.disposable_dropped += n;
+  self->stats.tags_dropped += n;
   return n;
 }
 
-/* Drops the oldest queued group of pictures: every video frame up to the
- * next keyframe after the first; counts them in *dropped. TRUE when no
- * keyframe is left queued. */
+/* Drops the oldest queued group of pictures; counts them in *dropped. TRUE
+ * when no keyframe is left queued. */
 static gboolean
 drop_oldest_gop_locked(ScOutput *self, guint *dropped)
 {
-  gboolean first = TRUE;
-  for (GList *l = self->queue.head, *next; l; l = next) {
-    next = l->next;
-    Item *it = l->data;
-    if (!it->buffer || it->type != SC_FLV_TAG_VIDEO)
-      continue;
-    if (it->keyframe && !first)
-      return FALSE;
-    first = FALSE;
-    drop_link_locked(self, l);
-    (*dropped)++;
-  }
-  return TRUE;
+  guint frames = 0, disposable = 0;
+  gboolean none_left = sc_tag_queue_drop_oldest_gop(self->queue, &frames, &disposable);
+  self->stats.frames_dropped += frames;
+  self->stats.disposable_dropped += disposable;
+  self->stats.tags_dropped += frames;
+  *dropped += frames;
+  return none_left;
 }
 
 /* The last resort against latency, for each video tag before it is queued
  * (lock held): past drop_queue_ms, disposable frames go, then whole groups of
  * pictures; audio stays. FALSE when @item is dropped too. */
 static gboolean
-keep_video_in_time_locked(ScOutput *self, Item *item, gboolean *want_keyframe)
+keep_video_in_time_locked(ScOutput *self, const ScTagQueueItem *item, gboolean *want_keyframe)
 {
   if (item->keyframe)
     self->video_resync = FALSE;
@@ -371,33 +296,26 @@ keep_video_in_time_locked(ScOutput *self, Item *item, gboolean *want_keyframe)
 
 /* Called with the lock held. TRUE when the caller should ask for a keyframe. */
 static gboolean
-enqueue_locked(ScOutput *self, Item *item)
+enqueue_locked(ScOutput *self, ScTagQueueItem *item)
 {
-  gboolean want_keyframe = FALSE;
+  gboolean want_keyframe = FALSE, overflowed = FALSE;
   measure_rate_locked(self, item);
-  if (!self->resync && queued_span_ms(self) > self->params.queue_ms) {
-    /* The network fell behind: what is queued is already late. Drop it and
-     * restart at a keyframe rather than let latency grow. */
-    self->stats.tags_dropped += g_queue_get_length(&self->queue);
-    g_queue_clear_full(&self->queue, item_free);
-    self->resync = TRUE;
-    self->overflowed = TRUE;
+  guint dropped = 0;
+  /* a connection starts at a keyframe, and so does the queue after an overflow */
+  gboolean take = sc_tag_queue_admit(self->queue, item, item->keyframe, &dropped, &overflowed);
+  self->stats.tags_dropped += dropped;
+  /* The network fell behind: what was queued was already late. It is
+   * dropped, and the stream restarts at a keyframe rather than let latency
+   * grow: ask for one soon. */
+  if (overflowed)
     want_keyframe = keyframe_due_locked(self);
-  }
-  if (self->resync && !item->keyframe) {
-    /* a new connection also starts at a keyframe; what it skips was never late */
-    self->stats.tags_dropped += self->overflowed ? 1 : 0;
-    item_free(item);
+  if (take && self->params.drop_queue_ms && item->type == SC_FLV_TAG_VIDEO)
+    take = keep_video_in_time_locked(self, item, &want_keyframe);
+  if (!take) {
+    sc_tag_queue_item_free(item);
     return want_keyframe;
   }
-  self->resync = FALSE;
-  self->overflowed = FALSE;
-  if (self->params.drop_queue_ms && item->type == SC_FLV_TAG_VIDEO &&
-      !keep_video_in_time_locked(self, item, &want_keyframe)) {
-    item_free(item);
-    return want_keyframe;
-  }
-  g_queue_push_tail(&self->queue, item);
+  sc_tag_queue_push(self->queue, item);
   g_cond_broadcast(&self->cond);
   return want_keyframe;
 }
@@ -415,7 +333,7 @@ push_eos(ScOutput *self)
   g_mutex_lock(&self->lock);
   self->eos = TRUE;
   if (self->accepting)
-    g_queue_push_tail(&self->queue, g_new0(Item, 1));
+    sc_tag_queue_push(self->queue, sc_tag_queue_item_new_end());
   g_cond_broadcast(&self->cond);
   g_mutex_unlock(&self->lock);
 }
@@ -437,12 +355,9 @@ sc_output_push(GstBuffer *tag, GstCaps *caps, gpointer user_data)
    * which every new connection sends first. */
   if (!take || GST_BUFFER_FLAG_IS_SET(tag, GST_BUFFER_FLAG_HEADER))
     return;
-  Item *item = g_new0(Item, 1);
-  if (!read_item(tag, item)) {
-    g_free(item);
+  ScTagQueueItem *item = sc_tag_queue_item_new(tag);
+  if (item == NULL)
     return;
-  }
-  item->buffer = gst_buffer_ref(tag);
   g_mutex_lock(&self->lock);
   gboolean want_keyframe = enqueue_locked(self, item);
   g_mutex_unlock(&self->lock);
@@ -504,7 +419,7 @@ send_headers(ScOutput *self, ScRtmp *rtmp, GCancellable *cancel, GError **error)
 }
 
 static gboolean
-send_item(ScOutput *self, ScRtmp *rtmp, Connection *conn, Item *item, GError **error)
+send_item(ScOutput *self, ScRtmp *rtmp, Connection *conn, ScTagQueueItem *item, GError **error)
 {
   if (!conn->headers_sent) {
     if (!send_headers(self, rtmp, conn->cancel, error))
@@ -525,10 +440,8 @@ static void
 set_accepting(ScOutput *self, gboolean accepting)
 {
   g_mutex_lock(&self->lock);
-  g_queue_clear_full(&self->queue, item_free);
+  sc_tag_queue_restart(self->queue);
   self->accepting = accepting;
-  self->resync = TRUE;
-  self->overflowed = FALSE;
   self->video_resync = FALSE;
   self->last_keyframe_request = g_get_monotonic_time();
   g_mutex_unlock(&self->lock);
@@ -536,17 +449,17 @@ set_accepting(ScOutput *self, gboolean accepting)
 
 /* Waits for the next item; NULL on timeout. *stop is set when asked to stop,
  * *move when asked to leave this connection for another uplink. */
-static Item *
+static ScTagQueueItem *
 pop_item(ScOutput *self, gboolean *stop, gboolean *move)
 {
   g_mutex_lock(&self->lock);
   gint64 deadline = g_get_monotonic_time() + POP_TIMEOUT_US;
-  while (g_queue_is_empty(&self->queue) && !self->stopping && !self->move)
+  while (sc_tag_queue_is_empty(self->queue) && !self->stopping && !self->move)
     if (!g_cond_wait_until(&self->cond, &self->lock, deadline))
       break;
   *stop = self->stopping;
   *move = self->move;
-  Item *item = *stop || *move ? NULL : g_queue_pop_head(&self->queue);
+  ScTagQueueItem *item = *stop || *move ? NULL : sc_tag_queue_pop(self->queue);
   g_mutex_unlock(&self->lock);
   return item;
 }
@@ -582,19 +495,19 @@ stream(ScOutput *self, ScRtmp *rtmp, GCancellable *cancel, GError **error)
   set_state(self, SC_OUTPUT_STATE_LIVE, NULL);
   for (;;) {
     gboolean stop = FALSE, move = FALSE;
-    Item *item = pop_item(self, &stop, &move);
+    ScTagQueueItem *item = pop_item(self, &stop, &move);
     if (move) {
       set_accepting(self, FALSE);
       g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "moving to another uplink");
       return FALSE;
     }
     if (stop || (item && item->buffer == NULL)) {
-      g_clear_pointer(&item, item_free);
+      g_clear_pointer(&item, sc_tag_queue_item_free);
       set_accepting(self, FALSE);
       return TRUE;
     }
     gboolean ok = item == NULL || send_item(self, rtmp, &conn, item, error);
-    g_clear_pointer(&item, item_free);
+    g_clear_pointer(&item, sc_tag_queue_item_free);
     fit_send_timeout(self, rtmp, &conn);
     if (!ok) {
       set_accepting(self, FALSE);
@@ -914,9 +827,8 @@ sc_output_get_congestion(ScOutput *self, ScOutputCongestion *c)
   g_mutex_lock(&self->lock);
   c->live = self->live_fd >= 0 && self->accepting;
   c->connection = self->stats.connections;
-  c->queue_ms = queued_span_ms(self);
-  for (GList *l = self->queue.head; l; l = l->next)
-    c->queue_bytes += ((Item *)l->data)->size;
+  c->queue_ms = sc_tag_queue_span_ms(self->queue);
+  c->queue_bytes = sc_tag_queue_bytes(self->queue);
   c->media_rate_bps = self->media_rate_bps;
   ScTcpQueue q;
   /* under the lock: the output's thread clears live_fd before it closes the socket */

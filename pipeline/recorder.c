@@ -4,6 +4,7 @@
 
 #include "pipeline/flv.h"
 #include "pipeline/post.h"
+#include "pipeline/tag-queue.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,13 +26,6 @@ G_DEFINE_QUARK(sc - recorder - error - quark, sc_recorder_error)
 #define FLV_AAC_RAW      1
 
 typedef struct {
-  GstBuffer *buffer; /* NULL: the end of the stream */
-  guint32 ts;
-  guint8 type;
-  gboolean keyframe, header;
-} Item;
-
-typedef struct {
   guint64 start_ms;
   char *title;
 } Chapter;
@@ -46,11 +40,10 @@ struct _ScRecorder {
 
   GMutex lock; /* everything below, with the writer's state noted */
   GCond cond;
-  GQueue queue; /* Item* */
+  ScTagQueue *queue; /* bounded at params.queue_ms */
   GstCaps *caps;
-  gboolean accepting, resync, eos, stopping, finished, detached;
-  gboolean overflowed; /* the resync follows an overflow: its drops are losses */
-  GArray *chapters;    /* Chapter, in order of start */
+  gboolean accepting, eos, stopping, finished, detached;
+  GArray *chapters; /* Chapter, in order of start */
   ScRecorderStats stats;
 
   /* the writer thread's own */
@@ -80,15 +73,6 @@ sc_recorder_stop_name(ScRecorderStop stop)
 }
 
 static void
-item_free(gpointer p)
-{
-  Item *item = p;
-  if (item->buffer)
-    gst_buffer_unref(item->buffer);
-  g_free(item);
-}
-
-static void
 chapter_clear(gpointer p)
 {
   g_free(((Chapter *)p)->title);
@@ -99,7 +83,7 @@ recorder_clear(ScRecorder *self)
 {
   g_free(self->folder);
   g_free(self->segment_path);
-  g_queue_clear_full(&self->queue, item_free);
+  sc_tag_queue_free(self->queue);
   gst_caps_replace(&self->caps, NULL);
   g_array_unref(self->chapters);
   g_byte_array_unref(self->avcc);
@@ -135,7 +119,7 @@ sc_recorder_new(const ScRecorderParams *params, ScRecorderEventFunc on_event, gp
   self->user_data = user_data;
   g_mutex_init(&self->lock);
   g_cond_init(&self->cond);
-  g_queue_init(&self->queue);
+  self->queue = sc_tag_queue_new(self->params.queue_ms);
   self->chapters = g_array_new(FALSE, TRUE, sizeof(Chapter));
   g_array_set_clear_func(self->chapters, chapter_clear);
   self->avcc = g_byte_array_new();
@@ -192,53 +176,22 @@ post(ScRecorder *self, const ScRecorderEvent *event, const GError *error)
 
 /* ---- the streaming side ---- */
 
-static gboolean
-read_item(GstBuffer *buffer, Item *item)
-{
-  GstMapInfo map;
-  if (!gst_buffer_map(buffer, &map, GST_MAP_READ))
-    return FALSE;
-  ScFlvTag tag;
-  gboolean ok = !sc_flv_is_file_header(map.data, map.size) &&
-                sc_flv_parse_tag(map.data, map.size, &tag, NULL) > 0;
-  if (ok) {
-    item->type = tag.type;
-    item->ts = tag.timestamp_ms;
-    item->keyframe = sc_flv_tag_is_keyframe(&tag);
-    item->header = sc_flv_tag_is_sequence_header(&tag);
-  }
-  gst_buffer_unmap(buffer, &map);
-  return ok;
-}
-
-static guint32
-queued_span_ms(ScRecorder *self)
-{
-  Item *head = g_queue_peek_head(&self->queue);
-  Item *tail = g_queue_peek_tail(&self->queue);
-  return head && tail && head->buffer && tail->buffer && tail->ts > head->ts ? tail->ts - head->ts
-                                                                             : 0;
-}
-
-/* With the lock held. The disk fell behind: drop what waits and resume at a keyframe. */
+/* With the lock held. When the disk fell behind, the queue drops what waits
+ * and resumes at a keyframe; the recording also starts at one (or at a
+ * codec's sequence header), and what it skips then was never recorded. */
 static void
-enqueue_locked(ScRecorder *self, Item *item)
+enqueue_locked(ScRecorder *self, ScTagQueueItem *item)
 {
-  if (!self->resync && queued_span_ms(self) > self->params.queue_ms) {
-    self->stats.dropped_tags += g_queue_get_length(&self->queue);
-    g_queue_clear_full(&self->queue, item_free);
-    self->resync = TRUE;
-    self->overflowed = TRUE;
-  }
-  if (self->resync && !item->keyframe && !item->header) {
-    /* the recording also starts at a keyframe; what it skips then was never recorded */
-    self->stats.dropped_tags += self->overflowed ? 1 : 0;
-    item_free(item);
+  guint dropped = 0;
+  gboolean overflowed = FALSE;
+  gboolean take =
+      sc_tag_queue_admit(self->queue, item, item->keyframe || item->header, &dropped, &overflowed);
+  self->stats.dropped_tags += dropped;
+  if (!take) {
+    sc_tag_queue_item_free(item);
     return;
   }
-  self->resync = FALSE;
-  self->overflowed = FALSE;
-  g_queue_push_tail(&self->queue, item);
+  sc_tag_queue_push(self->queue, item);
   g_cond_broadcast(&self->cond);
 }
 
@@ -246,23 +199,20 @@ void
 sc_recorder_push(GstBuffer *tag, GstCaps *caps, gpointer user_data)
 {
   ScRecorder *self = user_data;
-  Item *item = g_new0(Item, 1);
-  if (tag && !read_item(tag, item)) {
-    g_free(item);
+  ScTagQueueItem *item = tag ? sc_tag_queue_item_new(tag) : sc_tag_queue_item_new_end();
+  if (item == NULL)
     return;
-  }
-  item->buffer = tag ? gst_buffer_ref(tag) : NULL;
   g_mutex_lock(&self->lock);
   if (caps && caps != self->caps)
     gst_caps_replace(&self->caps, caps);
   if (!self->accepting || self->eos) {
     g_mutex_unlock(&self->lock);
-    item_free(item);
+    sc_tag_queue_item_free(item);
     return;
   }
   if (tag == NULL) {
     self->eos = TRUE;
-    g_queue_push_tail(&self->queue, item);
+    sc_tag_queue_push(self->queue, item);
     g_cond_broadcast(&self->cond);
   } else {
     enqueue_locked(self, item);
@@ -507,7 +457,7 @@ stop(ScRecorder *self, ScRecorderStop why, gboolean complete, const GError *erro
   self->stats.state = SC_RECORDER_STATE_STOPPED;
   self->stats.stop = why;
   self->accepting = FALSE;
-  g_queue_clear_full(&self->queue, item_free);
+  sc_tag_queue_clear(self->queue);
   g_mutex_unlock(&self->lock);
   ScRecorderEvent ev = {.kind = SC_RECORDER_EVENT_STOPPED, .stop = why};
   post(self, &ev, error);
@@ -672,17 +622,17 @@ check_disk(ScRecorder *self, GError **error)
   return FALSE;
 }
 
-static Item *
+static ScTagQueueItem *
 pop_item(ScRecorder *self, GstCaps **caps)
 {
   g_mutex_lock(&self->lock);
   gint64 deadline = g_get_monotonic_time() + POP_TIMEOUT_US;
-  while (g_queue_is_empty(&self->queue) && !self->stopping)
+  while (sc_tag_queue_is_empty(self->queue) && !self->stopping)
     if (!g_cond_wait_until(&self->cond, &self->lock, deadline))
       break;
-  Item *item = g_queue_pop_head(&self->queue);
+  ScTagQueueItem *item = sc_tag_queue_pop(self->queue);
   if (item == NULL && self->stopping) /* finishing: what was queued is written first */
-    item = g_new0(Item, 1);
+    item = sc_tag_queue_item_new_end();
   gst_caps_replace(caps, self->caps);
   g_mutex_unlock(&self->lock);
   return item;
@@ -693,7 +643,7 @@ static gboolean
 write_next(ScRecorder *self, GstCaps **seen)
 {
   g_autoptr(GstCaps) caps = NULL;
-  Item *item = pop_item(self, &caps);
+  ScTagQueueItem *item = pop_item(self, &caps);
   if (caps && caps != *seen) {
     take_caps_headers(self, caps);
     gst_caps_replace(seen, caps);
@@ -701,7 +651,7 @@ write_next(ScRecorder *self, GstCaps **seen)
   g_autoptr(GError) error = NULL;
   gboolean end = item && item->buffer == NULL;
   gboolean written = item == NULL || end || write_tag(self, item->buffer, &error);
-  g_clear_pointer(&item, item_free);
+  g_clear_pointer(&item, sc_tag_queue_item_free);
   if (!written) {
     /* a refused write leaves the segment as it is: playable up to there */
     gboolean full = g_error_matches(error, SC_RECORDER_ERROR, SC_RECORDER_ERROR_FULL);
@@ -738,7 +688,7 @@ sc_recorder_start(ScRecorder *self)
   g_return_if_fail(self->thread == NULL);
   g_mutex_lock(&self->lock);
   self->accepting = TRUE;
-  self->resync = TRUE; /* the recording starts at a keyframe */
+  sc_tag_queue_restart(self->queue); /* the recording starts at a keyframe */
   g_mutex_unlock(&self->lock);
   self->thread = g_thread_new("recorder", writer, recorder_ref(self));
 }

@@ -12,12 +12,12 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "tests/support/daemon-fixture.h"
 #include "tests/support/ingest.h"
 #include "tests/support/netlab.h"
 #include "tests/support/testutil.h"
 
 #include <gio/gio.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,24 +50,13 @@ typedef struct {
   Probe watch;
 } Fixture;
 
-static gboolean lab_unavailable;
-static char *lab_skip_reason;
-
-#define SKIP_WITHOUT_LAB()                                                                         \
-  do {                                                                                             \
-    if (lab_unavailable) {                                                                         \
-      g_print("skipped: %s\n", lab_skip_reason);                                                   \
-      skip();                                                                                      \
-    }                                                                                              \
-  } while (0)
-
 /* ---- fixture ---- */
 
 static int
 setup(void **state)
 {
-  if (lab_unavailable)
-    return 0;
+  if (!sc_netlab_usable())
+    return 0; /* each case skips, saying why */
   Fixture *f = g_new0(Fixture, 1);
   g_autoptr(GError) error = NULL;
   f->lab = sc_netlab_new(&error);
@@ -96,8 +85,7 @@ teardown(void **state)
     g_free(f->watch.report);
   }
   if (f->daemon) {
-    g_subprocess_send_signal(f->daemon, SIGTERM);
-    g_subprocess_wait(f->daemon, NULL, NULL);
+    sc_test_daemon_stop(f->daemon, 30);
     g_clear_object(&f->daemon);
   }
   sc_test_ingest_stop(f->primary);
@@ -111,14 +99,6 @@ teardown(void **state)
   g_free(f->net_ns);
   g_free(f);
   return 0;
-}
-
-static char *
-read_text(const char *path)
-{
-  char *text = NULL;
-  g_file_get_contents(path, &text, NULL, NULL);
-  return text ? text : g_strdup("");
 }
 
 /* up0's capacity from the box out, as an LTE modem's uplink would have it. */
@@ -158,43 +138,31 @@ random_loss(Fixture *f)
 static char *
 write_config(Fixture *f, const char *extra)
 {
-  g_autofree char *text = g_strdup_printf(
-      "[box]\nboard = sim\nstart = live\ncontrol-socket = %s\n[panel]\nlisten = off\n"
+  g_autofree char *rest = g_strdup_printf(
       "[video]\nwidth = 640\nheight = 360\nbitrate = %u\nx264-preset = ultrafast\ndevice = snow\n"
       "[audio]\nbitrate = %u\n"
       "[destination main]\nurl = rtmp://" INGEST_ADDR ":1935/live\n"
       "backup-url = rtmp://" INGEST_ADDR ":1936/live\nkey = " STREAM_KEY "\n"
       "%s%s",
-      f->control, CEILING, AUDIO,
+      CEILING, AUDIO,
       extra ? "[uplink wired]\ninterface = up0\nprobe-hosts = " INGEST_ADDR "\n"
               "[uplink lte]\ninterface = up1\nprobe-hosts = " INGEST_ADDR "\n"
             : "",
       extra ? extra : "");
-  return sc_test_write_file(f->dir, "shopcast.ini", text);
+  return sc_test_daemon_write_config(f->dir, f->control, "live", rest);
 }
 
 static ScTestIngest *
 start_ingest(Fixture *f, guint16 port)
 {
-  g_autoptr(GError) error = NULL;
   ScTestIngestOptions o = {.netns = f->net_ns, .address = INGEST_ADDR, .port = port};
-  ScTestIngest *ingest = sc_test_ingest_start(&o, &error);
-  if (ingest == NULL)
-    fail_msg("ingest on port %u: %s", port, error->message);
-  return ingest;
+  return sc_test_ingest_start_or_fail(&o);
 }
 
 static char *
 ctl(Fixture *f, const char *command, const char *argument, const char *argument2)
 {
-  g_autofree char *tool = sc_test_build_path("tools/shopcastctl");
-  char *argv[] = {
-      tool, "--socket", f->control, (char *)command, (char *)argument, (char *)argument2, NULL};
-  char *out = NULL;
-  g_autofree char *err = NULL;
-  if (sc_test_run(argv, 10, &out, &err) != 0)
-    g_clear_pointer(&out, g_free);
-  return out;
+  return sc_test_daemon_ctl(f->control, command, argument, argument2, NULL);
 }
 
 /* A whole number after "@key": in @text, or -1. */
@@ -242,13 +210,6 @@ back_up(gint64 kbps)
   return kbps >= CEILING * 9 / 10;
 }
 
-static gboolean
-is_live(Fixture *f)
-{
-  g_autofree char *status = ctl(f, "status", NULL, NULL);
-  return status && strstr(status, "{\"destination\":\"main\",\"state\":\"live\"");
-}
-
 static void
 start_live(Fixture *f, const char *extra)
 {
@@ -256,17 +217,9 @@ start_live(Fixture *f, const char *extra)
   f->backup = start_ingest(f, 1936);
   shape(f, "up0", HIGH_KBIT);
   g_autofree char *config = write_config(f, extra);
-  g_autofree char *shopcastd = sc_test_build_path("firmware/shopcastd");
-  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
-  g_subprocess_launcher_set_stderr_file_path(l, f->log_path);
-  g_autoptr(GError) error = NULL;
-  f->daemon = g_subprocess_launcher_spawn(l, &error, "ip", "netns", "exec", f->box_ns, shopcastd,
-                                          "--config", config, NULL);
-  if (f->daemon == NULL)
-    fail_msg("shopcastd: %s", error->message);
-  for (guint i = 0; i < 150 && !is_live(f); i++)
-    g_usleep(100 * 1000);
-  assert_true(is_live(f));
+  f->daemon = sc_test_daemon_start(config, f->log_path, f->box_ns);
+  assert_true(sc_test_daemon_wait_status(f->control, "{\"destination\":\"main\",\"state\":\"live\"",
+                                         15000, f->log_path) >= 0);
   /* settled at the ceiling on the roomy link (a new connection's first
    * seconds may cut once while TCP finds its pace) */
   assert_true(wait_target(f, back_up, 25000) >= 0);
@@ -275,16 +228,7 @@ start_live(Fixture *f, const char *extra)
 static void
 stop_daemon(Fixture *f)
 {
-  g_subprocess_send_signal(f->daemon, SIGTERM);
-  assert_true(g_subprocess_wait(f->daemon, NULL, NULL));
-  g_autofree char *log = read_text(f->log_path);
-  assert_null(strstr(log, STREAM_KEY));
-  if (!g_subprocess_get_if_exited(f->daemon) || g_subprocess_get_exit_status(f->daemon) != 0) {
-    g_printerr("shopcastd did not stop cleanly; its log:\n%s\n", log);
-    g_clear_pointer(&log, g_free); /* fail_msg() does not return */
-    fail_msg("shopcastd did not stop cleanly (its log is above)");
-  }
-  g_clear_object(&f->daemon);
+  sc_test_daemon_stop_cleanly(&f->daemon, f->log_path, STREAM_KEY);
 }
 
 /* ---- what a viewer sees: shopcast-probe at the ingest ---- */
@@ -335,7 +279,7 @@ probe_finish(Fixture *f, GThread *thread, Probe *p, const char *what)
   g_thread_join(thread);
   if (p->status != 0) { /* what the box saw meanwhile */
     g_autofree char *events = ctl(f, "events", "60", NULL);
-    g_autofree char *log = read_text(f->log_path);
+    g_autofree char *log = sc_test_read_text(f->log_path);
     g_printerr("%s: the probe failed; journal:\n%s\nshopcastd log:\n%s\n", what,
                events ? events : "", log);
   }
@@ -423,7 +367,7 @@ count(const char *haystack, const char *needle)
 static void
 test_capacity_steps(void **state)
 {
-  SKIP_WITHOUT_LAB();
+  sc_netlab_skip_unless_usable();
   Fixture *f = *state;
   start_live(f, NULL);
   watch_start(f, 50);
@@ -462,7 +406,7 @@ test_capacity_steps(void **state)
 static void
 test_slow_ramp_down(void **state)
 {
-  SKIP_WITHOUT_LAB();
+  sc_netlab_skip_unless_usable();
   Fixture *f = *state;
   start_live(f, NULL);
   watch_start(f, 30);
@@ -480,7 +424,7 @@ test_slow_ramp_down(void **state)
 static void
 test_short_dips(void **state)
 {
-  SKIP_WITHOUT_LAB();
+  sc_netlab_skip_unless_usable();
   Fixture *f = *state;
   start_live(f, NULL);
   watch_start(f, 30);
@@ -503,7 +447,7 @@ test_short_dips(void **state)
 static void
 test_random_loss(void **state)
 {
-  SKIP_WITHOUT_LAB();
+  sc_netlab_skip_unless_usable();
   Fixture *f = *state;
   start_live(f, NULL);
   g_autofree char *before = ctl(f, "events", "500", NULL);
@@ -526,7 +470,7 @@ test_random_loss(void **state)
 static void
 test_failover_starts_at_known_rate(void **state)
 {
-  SKIP_WITHOUT_LAB();
+  sc_netlab_skip_unless_usable();
   Fixture *f = *state;
   shape(f, "up1", LOW_KBIT); /* the backup is the weaker uplink */
   start_live(f, "[failover]\nhold-time = 2\n[adaptive]\nstart-bitrate = 600\n");
@@ -565,24 +509,6 @@ test_failover_starts_at_known_rate(void **state)
   stop_daemon(f);
 }
 
-static int
-group_setup(void **state)
-{
-  g_autofree char *reason = NULL;
-  if (!sc_netlab_available(&reason)) {
-    lab_unavailable = TRUE;
-    lab_skip_reason = g_steal_pointer(&reason);
-  }
-  return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-  g_clear_pointer(&lab_skip_reason, g_free);
-  return 0;
-}
-
 int
 main(void)
 {
@@ -593,5 +519,5 @@ main(void)
       cmocka_unit_test_setup_teardown(test_random_loss, setup, teardown),
       cmocka_unit_test_setup_teardown(test_failover_starts_at_known_rate, setup, teardown),
   };
-  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+  return cmocka_run_group_tests(tests, NULL, NULL);
 }

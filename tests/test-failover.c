@@ -12,12 +12,12 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "tests/support/daemon-fixture.h"
 #include "tests/support/ingest.h"
 #include "tests/support/netlab.h"
 #include "tests/support/testutil.h"
 
 #include <gio/gio.h>
-#include <signal.h>
 #include <string.h>
 
 #define INGEST_ADDR "198.18.0.1"
@@ -33,27 +33,20 @@ typedef struct {
   GSubprocess *daemon;
 } Fixture;
 
-static gboolean lab_unavailable;
-static char *lab_skip_reason;
-
 /* ---- fixture ---- */
 
 static ScTestIngest *
 start_ingest(Fixture *f, guint16 port, const char *key)
 {
-  g_autoptr(GError) error = NULL;
   ScTestIngestOptions o = {.netns = f->net_ns, .address = INGEST_ADDR, .port = port, .key = key};
-  ScTestIngest *ingest = sc_test_ingest_start(&o, &error);
-  if (ingest == NULL)
-    fail_msg("ingest on port %u: %s", port, error->message);
-  return ingest;
+  return sc_test_ingest_start_or_fail(&o);
 }
 
 static int
 setup(void **state)
 {
-  if (lab_unavailable)
-    return 0;
+  if (!sc_netlab_usable())
+    return 0; /* each case skips, saying why */
   Fixture *f = g_new0(Fixture, 1);
   g_autoptr(GError) error = NULL;
   f->lab = sc_netlab_new(&error);
@@ -78,8 +71,7 @@ teardown(void **state)
   if (f == NULL)
     return 0;
   if (f->daemon) {
-    g_subprocess_send_signal(f->daemon, SIGTERM);
-    g_subprocess_wait(f->daemon, NULL, NULL);
+    sc_test_daemon_stop(f->daemon, 30);
     g_clear_object(&f->daemon);
   }
   sc_test_ingest_stop(f->primary);
@@ -100,15 +92,14 @@ teardown(void **state)
 static char *
 write_config(Fixture *f, const char *destinations, guint hold_s)
 {
-  g_autofree char *text = g_strdup_printf(
-      "[box]\nboard = sim\nstart = live\ncontrol-socket = %s\n[panel]\nlisten = off\n"
-      "[video]\nwidth = 640\nheight = 360\nbitrate = 800\nx264-preset = ultrafast\n"
-      "%s\n"
-      "[uplink wired]\ninterface = up0\nprobe-hosts = " INGEST_ADDR "\n"
-      "[uplink lte]\ninterface = up1\nprobe-hosts = " INGEST_ADDR "\n"
-      "[failover]\nhold-time = %u\n",
-      f->control, destinations, hold_s);
-  return sc_test_write_file(f->dir, "shopcast.ini", text);
+  g_autofree char *rest =
+      g_strdup_printf("[video]\nwidth = 640\nheight = 360\nbitrate = 800\nx264-preset = ultrafast\n"
+                      "%s\n"
+                      "[uplink wired]\ninterface = up0\nprobe-hosts = " INGEST_ADDR "\n"
+                      "[uplink lte]\ninterface = up1\nprobe-hosts = " INGEST_ADDR "\n"
+                      "[failover]\nhold-time = %u\n",
+                      destinations, hold_s);
+  return sc_test_daemon_write_config(f->dir, f->control, "live", rest);
 }
 
 static const char *const one_destination =
@@ -118,30 +109,13 @@ static const char *const one_destination =
 static void
 start_daemon(Fixture *f, const char *config)
 {
-  g_autofree char *shopcastd = sc_test_build_path("firmware/shopcastd");
-  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
-  g_subprocess_launcher_set_stderr_file_path(l, f->log_path);
-  g_autoptr(GError) error = NULL;
-  f->daemon = g_subprocess_launcher_spawn(l, &error, "ip", "netns", "exec", f->box_ns, shopcastd,
-                                          "--config", config, NULL);
-  if (f->daemon == NULL)
-    fail_msg("shopcastd: %s", error->message);
-}
-
-static char *
-read_text(const char *path)
-{
-  char *text = NULL;
-  g_file_get_contents(path, &text, NULL, NULL);
-  return text ? text : g_strdup("");
+  f->daemon = sc_test_daemon_start(config, f->log_path, f->box_ns);
 }
 
 static void
 lab(Fixture *f, const char *what, const char *device, const char *how)
 {
-  g_autoptr(GError) error = NULL;
-  if (!sc_netlab_run(f->lab, &error, what, device, how, NULL))
-    fail_msg("lab.sh %s %s %s: %s", what, device, how, error->message);
+  sc_netlab_set(f->lab, what, device, how);
 }
 
 /* ---- what the daemon says ---- */
@@ -149,13 +123,7 @@ lab(Fixture *f, const char *what, const char *device, const char *how)
 static char *
 ctl(Fixture *f, const char *command, const char *argument)
 {
-  g_autofree char *tool = sc_test_build_path("tools/shopcastctl");
-  char *argv[] = {tool, "--socket", f->control, (char *)command, (char *)argument, NULL};
-  char *out = NULL;
-  g_autofree char *err = NULL; /* "no shopcastd answers" while it starts: expected */
-  if (sc_test_run(argv, 10, &out, &err) != 0)
-    g_clear_pointer(&out, g_free);
-  return out;
+  return sc_test_daemon_ctl(f->control, command, argument, NULL);
 }
 
 /* Polls `shopcastctl status` until it holds @needle, at most @timeout_ms;
@@ -163,19 +131,7 @@ ctl(Fixture *f, const char *command, const char *argument)
 static gint64
 wait_status(Fixture *f, const char *needle, guint timeout_ms)
 {
-  gint64 start = g_get_monotonic_time();
-  gint64 deadline = start + (gint64)timeout_ms * 1000;
-  for (guint i = 0; i < 10000 && g_get_monotonic_time() < deadline; i++) {
-    g_autofree char *status = ctl(f, "status", NULL);
-    if (status && strstr(status, needle))
-      return (g_get_monotonic_time() - start) / 1000;
-    g_usleep(50 * 1000);
-  }
-  g_autofree char *status = ctl(f, "status", NULL);
-  g_autofree char *log = read_text(f->log_path);
-  g_printerr("status never held %s; last status:\n%s\nshopcastd log:\n%s\n", needle,
-             status ? status : "(none)", log);
-  return -1;
+  return sc_test_daemon_wait_status(f->control, needle, timeout_ms, f->log_path);
 }
 
 static char *
@@ -268,30 +224,8 @@ start_live(Fixture *f, guint hold_s)
 static void
 stop_daemon(Fixture *f)
 {
-  g_subprocess_send_signal(f->daemon, SIGTERM);
-  assert_true(g_subprocess_wait(f->daemon, NULL, NULL));
-  g_autofree char *log = read_text(f->log_path);
-  assert_null(strstr(log, KEY));
-  if (!g_subprocess_get_if_exited(f->daemon) || g_subprocess_get_exit_status(f->daemon) != 0) {
-    /* the whole log, which a failure message would cut short */
-    g_printerr("shopcastd %s %d; its log:\n%s\n",
-               g_subprocess_get_if_exited(f->daemon) ? "exited with status" : "died of signal",
-               g_subprocess_get_if_exited(f->daemon) ? g_subprocess_get_exit_status(f->daemon)
-                                                     : g_subprocess_get_term_sig(f->daemon),
-               log);
-    g_clear_pointer(&log, g_free); /* fail_msg() does not return */
-    fail_msg("shopcastd did not stop cleanly (its log is above)");
-  }
-  g_clear_object(&f->daemon);
+  sc_test_daemon_stop_cleanly(&f->daemon, f->log_path, KEY);
 }
-
-#define SKIP_WITHOUT_LAB()                                                                         \
-  do {                                                                                             \
-    if (lab_unavailable) {                                                                         \
-      g_print("skipped: %s\n", lab_skip_reason);                                                   \
-      skip();                                                                                      \
-    }                                                                                              \
-  } while (0)
 
 /* ---- the cases ---- */
 
@@ -323,7 +257,7 @@ fail_primary(Fixture *f, const char *what, const char *how, const char *wired_st
 static void
 test_silent_blackhole(void **state)
 {
-  SKIP_WITHOUT_LAB();
+  sc_netlab_skip_unless_usable();
   fail_primary(*state, "blackhole", "on", "failed", 3000);
 }
 
@@ -331,7 +265,7 @@ test_silent_blackhole(void **state)
 static void
 test_link_down(void **state)
 {
-  SKIP_WITHOUT_LAB();
+  sc_netlab_skip_unless_usable();
   fail_primary(*state, "link", "down", "down", 2000);
 }
 
@@ -341,7 +275,7 @@ test_link_down(void **state)
 static void
 test_drill(void **state)
 {
-  SKIP_WITHOUT_LAB();
+  sc_netlab_skip_unless_usable();
   Fixture *f = *state;
   start_live(f, 2);
   g_autofree char *tool = sc_test_build_path("tools/shopcastctl");
@@ -382,7 +316,7 @@ test_drill(void **state)
 static void
 test_flapping_primary(void **state)
 {
-  SKIP_WITHOUT_LAB();
+  sc_netlab_skip_unless_usable();
   Fixture *f = *state;
   start_live(f, 8);
   gint64 end = g_get_monotonic_time() + 60 * G_USEC_PER_SEC, last_up = 0;
@@ -417,7 +351,7 @@ test_flapping_primary(void **state)
 static void
 test_ingest_restarted(void **state)
 {
-  SKIP_WITHOUT_LAB();
+  sc_netlab_skip_unless_usable();
   Fixture *f = *state;
   start_live(f, 600);
   g_autoptr(GError) error = NULL;
@@ -436,7 +370,7 @@ test_ingest_restarted(void **state)
 static void
 test_ingest_rejects_key(void **state)
 {
-  SKIP_WITHOUT_LAB();
+  sc_netlab_skip_unless_usable();
   Fixture *f = *state;
   f->primary = start_ingest(f, 1935, "the-right-key");
   g_autofree char *config = write_config(
@@ -457,7 +391,7 @@ test_ingest_rejects_key(void **state)
 static void
 test_both_uplinks_down(void **state)
 {
-  SKIP_WITHOUT_LAB();
+  sc_netlab_skip_unless_usable();
   Fixture *f = *state;
   start_live(f, 600);
   lab(f, "link", "up0", "down");
@@ -483,7 +417,7 @@ test_both_uplinks_down(void **state)
 static void
 test_backup_ingest_when_primary_refuses(void **state)
 {
-  SKIP_WITHOUT_LAB();
+  sc_netlab_skip_unless_usable();
   Fixture *f = *state;
   f->primary = start_ingest(f, 1935, "someone-elses-key");
   f->backup = start_ingest(f, 1936, NULL);
@@ -500,7 +434,7 @@ test_backup_ingest_when_primary_refuses(void **state)
 static void
 test_one_destination_fails_other_unharmed(void **state)
 {
-  SKIP_WITHOUT_LAB();
+  sc_netlab_skip_unless_usable();
   Fixture *f = *state;
   f->primary = start_ingest(f, 1935, NULL);
   f->backup = start_ingest(f, 1936, NULL);
@@ -524,24 +458,6 @@ test_one_destination_fails_other_unharmed(void **state)
   stop_daemon(f);
 }
 
-static int
-group_setup(void **state)
-{
-  g_autofree char *reason = NULL;
-  if (!sc_netlab_available(&reason)) {
-    lab_unavailable = TRUE;
-    lab_skip_reason = g_steal_pointer(&reason);
-  }
-  return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-  g_clear_pointer(&lab_skip_reason, g_free);
-  return 0;
-}
-
 int
 main(void)
 {
@@ -556,5 +472,5 @@ main(void)
       cmocka_unit_test_setup_teardown(test_both_uplinks_down, setup, teardown),
       cmocka_unit_test_setup_teardown(test_flapping_primary, setup, teardown),
   };
-  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+  return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "firmware/chapters.h"
+#include "tests/support/daemon-fixture.h"
 #include "tests/support/ingest.h"
 #include "tests/support/netlab.h"
 #include "tests/support/testutil.h"
@@ -96,66 +97,37 @@ teardown(void **state)
 /* ---- the daemon ---- */
 
 static char *
-read_text(const char *path)
-{
-  char *text = NULL;
-  g_file_get_contents(path, &text, NULL, NULL);
-  return text ? text : g_strdup("");
-}
-
-static char *
 write_config(Fixture *f, const char *url, const char *extra)
 {
   g_autofree char *show = sc_test_source_path("overlays/examples/winter-warmth.ini");
-  g_autofree char *text = g_strdup_printf(
-      "[box]\nboard = sim\nstart = live\ncontrol-socket = %s\nshow = %s\naudit-log = audit.jsonl\n"
-      "[video]\nwidth = 640\nheight = 360\nbitrate = 800\nx264-preset = ultrafast\n"
-      "[panel]\nlisten = off\n[recording]\nfolder = recordings\n%s\n"
-      "[destination main]\nurl = %s\nkey = " STREAM_KEY "\n",
-      f->control, show, extra, url);
-  return sc_test_write_file(f->dir, "shopcast.ini", text);
+  g_autofree char *rest =
+      g_strdup_printf("show = %s\naudit-log = audit.jsonl\n"
+                      "[video]\nwidth = 640\nheight = 360\nbitrate = 800\nx264-preset = ultrafast\n"
+                      "[recording]\nfolder = recordings\n%s\n"
+                      "[destination main]\nurl = %s\nkey = " STREAM_KEY "\n",
+                      show, extra, url);
+  return sc_test_daemon_write_config(f->dir, f->control, "live", rest);
 }
 
 static void
 start_daemon(Fixture *f, const char *config, const char *netns)
 {
-  g_autofree char *shopcastd = sc_test_build_path("firmware/shopcastd");
-  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
-  g_subprocess_launcher_set_stderr_file_path(l, f->log_path);
-  g_autoptr(GError) error = NULL;
-  if (netns)
-    f->daemon = g_subprocess_launcher_spawn(l, &error, "ip", "netns", "exec", netns, shopcastd,
-                                            "--config", config, NULL);
-  else
-    f->daemon = g_subprocess_launcher_spawn(l, &error, shopcastd, "--config", config, NULL);
-  if (f->daemon == NULL)
-    fail_msg("shopcastd: %s", error->message);
+  f->daemon = sc_test_daemon_start(config, f->log_path, netns);
 }
 
 static void
 stop_daemon(Fixture *f)
 {
-  g_subprocess_send_signal(f->daemon, SIGTERM);
-  assert_true(g_subprocess_wait(f->daemon, NULL, NULL));
-  if (!g_subprocess_get_if_exited(f->daemon) || g_subprocess_get_exit_status(f->daemon) != 0) {
-    g_autofree char *log = read_text(f->log_path);
-    g_printerr("shopcastd's log:\n%s\n", log);
-    g_clear_pointer(&log, g_free); /* fail_msg() does not return */
-    fail_msg("shopcastd did not stop cleanly (its log is above)");
-  }
-  g_clear_object(&f->daemon);
+  sc_test_daemon_stop_cleanly(&f->daemon, f->log_path, STREAM_KEY);
 }
 
 /* shopcastctl COMMAND [ARGS...]: its output, or NULL when it fails. */
 static char *
 ctl(Fixture *f, const char *command, const char *a1, const char *a2, const char *a3)
 {
-  g_autofree char *tool = sc_test_build_path("tools/shopcastctl");
-  char *argv[] = {tool,       "--socket", f->control, (char *)command,
-                  (char *)a1, (char *)a2, (char *)a3, NULL};
   char *out = NULL;
   g_autofree char *err = NULL;
-  if (sc_test_run(argv, 20, &out, &err) != 0) {
+  if (sc_test_daemon_ctl_run(f->control, &out, &err, command, a1, a2, a3, NULL) != 0) {
     g_print("shopcastctl %s: %s", command, err ? err : "");
     g_clear_pointer(&out, g_free);
   }
@@ -194,8 +166,9 @@ wait_recording(Fixture *f, guint segments, guint64 frames, guint timeout_s)
       return;
     g_usleep(200 * 1000);
   }
-  g_autofree char *log = read_text(f->log_path);
+  g_autofree char *log = sc_test_read_text(f->log_path);
   g_printerr("shopcastd's log:\n%s\n", log);
+  g_clear_pointer(&log, g_free); /* fail_msg() does not return */
   fail_msg("the recording did not reach %u segments and %" G_GUINT64_FORMAT " frames in %u s",
            segments, frames, timeout_s);
 }
@@ -378,7 +351,7 @@ check_report(Fixture *f, const char *dir)
   double uptime = 0;
   journal_figures(events, &reconnects, &uptime, &failovers);
   g_autofree char *csv_path = g_build_filename(dir, "report.csv", NULL);
-  g_autofree char *csv = read_text(csv_path);
+  g_autofree char *csv = sc_test_read_text(csv_path);
   g_print("journal: %u reconnects, %u failovers, uptime %.2f%%\n", reconnects, failovers, uptime);
   assert_true(failovers >= 2); /* away from the blackhole, away from the link down */
   assert_true(reconnects >= 3);
@@ -393,7 +366,7 @@ check_report(Fixture *f, const char *dir)
   assert_int_equal(atoi(csv_value(csv, "figure", "flash_sales")), 1);
   assert_int_equal(atoi(csv_value(csv, "figure", "coupons_shown")), 1);
   g_autofree char *html_path = g_build_filename(dir, "report.html", NULL);
-  g_autofree char *html = read_text(html_path);
+  g_autofree char *html = sc_test_read_text(html_path);
   assert_non_null(strstr(html, "<svg"));
   assert_non_null(strstr(html, "轻薄白鸭绒羽绒服"));
 }
@@ -408,7 +381,7 @@ check_operator_figures(Fixture *f, const char *dir)
   g_autofree char *bad = ctl(f, "report", "set", "viewers", "many");
   assert_null(bad);
   g_autofree char *html_path = g_build_filename(dir, "report.html", NULL);
-  g_autofree char *html = read_text(html_path);
+  g_autofree char *html = sc_test_read_text(html_path);
   assert_non_null(strstr(html, "转化率 = 下单人数 / 观看人数"));
   assert_non_null(strstr(html, "3.00%"));  /* 360 / 12000 */
   assert_non_null(strstr(html, "150.00")); /* 客单价 54000 / 360 */
@@ -421,7 +394,7 @@ static void
 check_clip(const char *dir)
 {
   g_autofree char *chapters_path = g_build_filename(dir, "chapters.json", NULL);
-  g_autofree char *text = read_text(chapters_path);
+  g_autofree char *text = sc_test_read_text(chapters_path);
   g_autoptr(GPtrArray) chapters = sc_chapters_from_json(text, NULL);
   assert_non_null(chapters);
   const ScChapter *product = NULL;
@@ -457,9 +430,7 @@ check_clip(const char *dir)
 static void
 lab(Fixture *f, const char *what, const char *device, const char *how)
 {
-  g_autoptr(GError) error = NULL;
-  if (!sc_netlab_run(f->lab, &error, what, device, how, NULL))
-    fail_msg("lab.sh %s %s %s: %s", what, device, how, error->message);
+  sc_netlab_set(f->lab, what, device, how);
 }
 
 static void
@@ -474,18 +445,13 @@ static void
 test_faults(void **state)
 {
   Fixture *f = *state;
-  g_autofree char *reason = NULL;
-  if (!sc_netlab_available(&reason)) {
-    g_print("skipped: %s\n", reason);
-    skip();
-  }
+  sc_netlab_skip_unless_usable();
   g_autoptr(GError) error = NULL;
   f->lab = sc_netlab_new(&error);
   assert_non_null(f->lab);
   ScTestIngestOptions o = {
       .netns = sc_netlab_namespace(f->lab, SC_NETLAB_NET), .address = INGEST_ADDR, .port = 1935};
-  f->ingest = sc_test_ingest_start(&o, &error);
-  assert_non_null(f->ingest);
+  f->ingest = sc_test_ingest_start_or_fail(&o);
   g_autofree char *config =
       write_config(f, "rtmp://" INGEST_ADDR ":1935/live",
                    "segment-length = 20\n"

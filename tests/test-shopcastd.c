@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "tests/support/daemon-fixture.h"
 #include "tests/support/ingest.h"
 #include "tests/support/testutil.h"
 
@@ -19,7 +20,6 @@ typedef struct {
   char *dir;
   char *shopcastd;
   char *probe;
-  char *ctl;
   char *control; /* the daemon's control socket */
 } Fixture;
 
@@ -35,7 +35,6 @@ setup(void **state)
   f->dir = sc_test_tmpdir();
   f->shopcastd = sc_test_build_path("firmware/shopcastd");
   f->probe = sc_test_build_path("tools/shopcast-probe");
-  f->ctl = sc_test_build_path("tools/shopcastctl");
   f->control = g_build_filename(f->dir, "control", NULL);
   *state = f;
   return 0;
@@ -50,7 +49,6 @@ teardown(void **state)
   g_free(f->dir);
   g_free(f->shopcastd);
   g_free(f->probe);
-  g_free(f->ctl);
   g_free(f->control);
   g_free(f);
   return 0;
@@ -60,65 +58,31 @@ static char *
 write_config(Fixture *f, const char *start, const char *extra)
 {
   g_autofree char *url = sc_test_ingest_url(f->ingest, FALSE);
-  g_autofree char *text = g_strdup_printf(
-      "[box]\nboard = sim\nstart = %s\ncontrol-socket = %s\n%s\n[panel]\nlisten = off\n"
-      "[destination local]\nplatform = test ingest\n"
-      "url = %s\nkey = " TEST_KEY "\n",
-      start, f->control, extra, url);
-  return sc_test_write_file(f->dir, "shopcast.ini", text);
+  g_autofree char *rest = g_strdup_printf("%s\n[destination local]\nplatform = test ingest\n"
+                                          "url = %s\nkey = " TEST_KEY "\n",
+                                          extra, url);
+  return sc_test_daemon_write_config(f->dir, f->control, start, rest);
 }
 
 static GSubprocess *
 start_daemon(Fixture *f, const char *config, const char *log_path)
 {
-  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
-  g_subprocess_launcher_set_stderr_file_path(l, log_path);
-  g_autoptr(GError) error = NULL;
-  GSubprocess *p = g_subprocess_launcher_spawn(l, &error, f->shopcastd, "--config", config, NULL);
-  if (p == NULL)
-    fail_msg("shopcastd: %s", error->message);
-  return p;
+  return sc_test_daemon_start(config, log_path, NULL);
 }
 
-static void
-on_waited(GObject *source, GAsyncResult *result, gpointer data)
-{
-  *(gboolean *)data = TRUE;
-}
-
-/* Waits at most @timeout_s for @p to exit; returns its exit status, or -1 if
- * it had to be killed. */
-static int
-wait_exit(GSubprocess *p, guint timeout_s)
-{
-  gboolean done = FALSE;
-  g_subprocess_wait_async(p, NULL, on_waited, &done);
-  gint64 deadline = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
-  while (!done && g_get_monotonic_time() < deadline)
-    if (!g_main_context_iteration(NULL, FALSE))
-      g_usleep(10 * 1000);
-  gboolean killed = !done;
-  if (killed)
-    g_subprocess_force_exit(p);
-  while (!done)
-    g_main_context_iteration(NULL, TRUE);
-  return killed || !g_subprocess_get_if_exited(p) ? -1 : g_subprocess_get_exit_status(p);
-}
-
+/* Where a platform's player reads the stream. */
 static char *
-read_text(const char *path)
+play_url(Fixture *f)
 {
-  char *text = NULL;
-  g_file_get_contents(path, &text, NULL, NULL);
-  return text ? text : g_strdup("");
+  g_autofree char *base = sc_test_ingest_url(f->ingest, FALSE);
+  return g_strconcat(base, "/" TEST_KEY, NULL);
 }
 
 /* Runs shopcastctl against the daemon; returns its exit status. */
 static int
 ctl(Fixture *f, const char *command, const char *argument, char **out, char **err)
 {
-  char *argv[] = {f->ctl, "--socket", f->control, (char *)command, (char *)argument, NULL};
-  return sc_test_run(argv, 10, out, err);
+  return sc_test_daemon_ctl_run(f->control, out, err, command, argument, NULL);
 }
 
 /* The control socket of a live daemon: status, events, commands it refuses. */
@@ -141,8 +105,7 @@ check_control(Fixture *f)
   assert_int_equal(ctl(f, "drill", "wired", NULL, &err), 64);
   assert_non_null(strstr(err, "usage: drill UPLINK SECONDS"));
   g_clear_pointer(&err, g_free);
-  char *drill[] = {f->ctl, "--socket", f->control, "drill", "wired", "5", NULL};
-  assert_int_equal(sc_test_run(drill, 10, NULL, &err), 1);
+  assert_int_equal(sc_test_daemon_ctl_run(f->control, NULL, &err, "drill", "wired", "5", NULL), 1);
   assert_non_null(strstr(err, "no uplink named 'wired' (configured: none"));
   g_clear_pointer(&err, g_free);
   assert_int_equal(ctl(f, "reconnect", "youtube", NULL, &err), 1);
@@ -151,22 +114,19 @@ check_control(Fixture *f)
   assert_non_null(strstr(out, "1 destination reconnecting"));
 
   /* the run of show, driven from the control socket */
-  char *show_status[] = {f->ctl, "--socket", f->control, "show", "status", NULL};
   g_autofree char *status0 = NULL;
-  assert_int_equal(sc_test_run(show_status, 10, &status0, NULL), 0);
+  assert_int_equal(sc_test_daemon_ctl_run(f->control, &status0, NULL, "show", "status", NULL), 0);
   assert_non_null(strstr(status0, "\"product\":null"));
-  char *go[] = {f->ctl, "--socket", f->control, "show", "goto", "down-jacket", NULL};
   g_autofree char *on_air = NULL;
-  assert_int_equal(sc_test_run(go, 10, &on_air, NULL), 0);
+  assert_int_equal(
+      sc_test_daemon_ctl_run(f->control, &on_air, NULL, "show", "goto", "down-jacket", NULL), 0);
   assert_non_null(strstr(on_air, "\"product\":\"down-jacket\",\"price\":\"199\""));
   g_usleep(600 * 1000); /* the example show allows a change every 500 ms */
-  char *bad_price[] = {f->ctl, "--socket", f->control, "show", "price", "399", NULL};
   g_clear_pointer(&err, g_free);
-  assert_int_equal(sc_test_run(bad_price, 10, NULL, &err), 1);
+  assert_int_equal(sc_test_daemon_ctl_run(f->control, NULL, &err, "show", "price", "399", NULL), 1);
   assert_non_null(strstr(err, "not below the struck-through original price"));
-  char *nonsense[] = {f->ctl, "--socket", f->control, "show", "dance", NULL};
   g_clear_pointer(&err, g_free);
-  assert_int_equal(sc_test_run(nonsense, 10, NULL, &err), 64);
+  assert_int_equal(sc_test_daemon_ctl_run(f->control, NULL, &err, "show", "dance", NULL), 64);
   assert_non_null(strstr(err, "usage: show status | next"));
   g_autofree char *journal = NULL;
   assert_int_equal(ctl(f, "events", "50", &journal, NULL), 0);
@@ -174,9 +134,8 @@ check_control(Fixture *f)
 
   /* no daemon on a socket: 69 */
   g_autofree char *nowhere = g_build_filename(f->dir, "nobody-listens", NULL);
-  char *absent[] = {f->ctl, "--socket", nowhere, "status", NULL};
   g_clear_pointer(&err, g_free);
-  assert_int_equal(sc_test_run(absent, 10, NULL, &err), 69);
+  assert_int_equal(sc_test_daemon_ctl_run(nowhere, NULL, &err, "status", NULL), 69);
   assert_non_null(strstr(err, "no shopcastd answers on"));
 }
 
@@ -192,8 +151,7 @@ test_streams_to_spec_and_stops_cleanly(void **state)
   gint64 started = g_get_monotonic_time();
   g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
 
-  g_autofree char *base = sc_test_ingest_url(f->ingest, FALSE);
-  g_autofree char *play = g_strconcat(base, "/" TEST_KEY, NULL);
+  g_autofree char *play = play_url(f);
   char *argv[] = {f->probe,
                   "--duration",
                   "8",
@@ -237,9 +195,8 @@ test_streams_to_spec_and_stops_cleanly(void **state)
   g_print("probe after %.1f s: %s%s", (g_get_monotonic_time() - started) / 1e6, out, err);
   check_control(f);
   /* stop the daemon before asserting anything, so a failure leaves nothing running */
-  g_subprocess_send_signal(daemon, SIGTERM);
-  int status = wait_exit(daemon, 8);
-  g_autofree char *log = read_text(log_path);
+  int status = sc_test_daemon_stop(daemon, 8);
+  g_autofree char *log = sc_test_read_text(log_path);
   g_autofree char *ingest_log = sc_test_ingest_read_log(f->ingest);
   assert_int_equal(probe_status, 0);
   if (status != 0)
@@ -274,8 +231,7 @@ wait_tally(Fixture *f, const char *tally)
 static int
 probe_briefly(Fixture *f)
 {
-  g_autofree char *base = sc_test_ingest_url(f->ingest, FALSE);
-  g_autofree char *play = g_strconcat(base, "/" TEST_KEY, NULL);
+  g_autofree char *play = play_url(f);
   char *argv[] = {f->probe, "--duration",       "3",  "--timeout", "10", "--expect-video-codec",
                   "h264",   "--expect-no-gaps", play, NULL};
   g_autofree char *out = NULL, *err = NULL;
@@ -330,9 +286,8 @@ test_standby_live_end_live(void **state)
   g_autofree char *after_end = sc_test_ingest_read_log(f->ingest);
   int again = ctl(f, "live", "on", NULL, NULL);
   int second = probe_briefly(f);
-  g_subprocess_send_signal(daemon, SIGTERM);
-  int exit_status = wait_exit(daemon, 8);
-  g_autofree char *log = read_text(log_path);
+  int exit_status = sc_test_daemon_stop(daemon, 8);
+  g_autofree char *log = sc_test_read_text(log_path);
 
   assert_true(ready);
   assert_null(strstr(status, "\"destination\"")); /* no push while standing by */
@@ -365,9 +320,9 @@ test_stalled_pipeline_restarts(void **state)
   g_autofree char *log_path = g_build_filename(f->dir, "shopcastd.log", NULL);
   g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
   int before = probe_briefly(f);
-  char *drill[] = {f->ctl, "--socket", f->control, "drill", "pipeline", "60", NULL};
   g_autofree char *drill_out = NULL;
-  int drill_status = sc_test_run(drill, 10, &drill_out, NULL);
+  int drill_status =
+      sc_test_daemon_ctl_run(f->control, &drill_out, NULL, "drill", "pipeline", "60", NULL);
   gint64 drilled = g_get_monotonic_time();
   gboolean restarted = FALSE;
   for (guint i = 0; i < 40 && !restarted; i++) { /* 10 s at most */
@@ -378,14 +333,12 @@ test_stalled_pipeline_restarts(void **state)
   }
   double restart_s = (g_get_monotonic_time() - drilled) / 1e6;
   int after = probe_briefly(f);
-  g_autofree char *base = sc_test_ingest_url(f->ingest, FALSE);
-  g_autofree char *play = g_strconcat(base, "/" TEST_KEY, NULL);
+  g_autofree char *play = play_url(f);
   char *argv[] = {f->probe, "--duration", "3", "--timeout", "10", "--expect-monotonic", play, NULL};
   g_autofree char *out = NULL, *err = NULL;
   int monotonic = sc_test_run(argv, 20, &out, &err);
-  g_subprocess_send_signal(daemon, SIGTERM);
-  int status = wait_exit(daemon, 8);
-  g_autofree char *log = read_text(log_path);
+  int status = sc_test_daemon_stop(daemon, 8);
+  g_autofree char *log = sc_test_read_text(log_path);
   g_autofree char *ingest_log = sc_test_ingest_read_log(f->ingest);
   g_print("restart seen %.1f s after the drill began\n", restart_s);
   assert_int_equal(before, 0);
@@ -418,8 +371,7 @@ test_preflight(void **state)
   int checked = ctl(f, "preflight", NULL, &list, NULL);
   ctl(f, "live", "on", NULL, NULL);
   int refused = ctl(f, "preflight", NULL, NULL, &refusal);
-  g_subprocess_send_signal(daemon, SIGTERM);
-  int exit_status = wait_exit(daemon, 8);
+  int exit_status = sc_test_daemon_stop(daemon, 8);
 
   assert_true(ready);
   assert_int_equal(checked, 0);
@@ -445,8 +397,8 @@ test_typo_in_config_exits_78_before_starting(void **state)
   g_autofree char *config = write_config(f, "live", "[video]\nbitrat = 2500\n");
   g_autofree char *log_path = g_build_filename(f->dir, "typo.log", NULL);
   g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
-  assert_int_equal(wait_exit(daemon, 10), 78);
-  g_autofree char *log = read_text(log_path);
+  assert_int_equal(sc_test_daemon_wait(daemon, 10), 78);
+  g_autofree char *log = sc_test_read_text(log_path);
   assert_non_null(strstr(log, "[video] bitrat: unknown key; did you mean 'bitrate'?"));
   assert_non_null(strstr(log, "shopcast.ini"));
   g_autofree char *ingest_log = sc_test_ingest_read_log(f->ingest);
@@ -464,8 +416,8 @@ test_bad_show_file_exits_78(void **state)
   g_autofree char *config = write_config(f, "live", "show = show.ini\n");
   g_autofree char *log_path = g_build_filename(f->dir, "show.log", NULL);
   g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
-  assert_int_equal(wait_exit(daemon, 10), 78);
-  g_autofree char *log = read_text(log_path);
+  assert_int_equal(sc_test_daemon_wait(daemon, 10), 78);
+  g_autofree char *log = sc_test_read_text(log_path);
   assert_non_null(strstr(log, "[box] show: "));
   assert_non_null(strstr(log, "[product a] original-price: ¥59 is not above the price ¥99"));
 }
@@ -509,9 +461,8 @@ test_command_line(void **state)
 static int
 show_ctl(Fixture *f, const char *word, const char *arg, char **out)
 {
-  char *argv[] = {f->ctl, "--socket", f->control, "show", (char *)word, (char *)arg, NULL};
   g_autofree char *err = NULL;
-  int status = sc_test_run(argv, 10, out, &err);
+  int status = sc_test_daemon_ctl_run(f->control, out, &err, "show", word, arg, NULL);
   if (status != 0)
     g_print("show %s %s: %s", word, arg ? arg : "", err);
   return status;
@@ -530,8 +481,7 @@ flash_end_ms(const char *status)
 static int
 probe_receives(Fixture *f)
 {
-  g_autofree char *base = sc_test_ingest_url(f->ingest, FALSE);
-  g_autofree char *play = g_strconcat(base, "/" TEST_KEY, NULL);
+  g_autofree char *play = play_url(f);
   char *argv[] = {f->probe, "--duration", "3", "--timeout", "10", "--expect-video-codec",
                   "h264",   play,         NULL};
   g_autofree char *out = NULL;
@@ -567,6 +517,23 @@ busy_show(Fixture *f)
   return flash_end_ms(c);
 }
 
+/* The first run of a show to resume: shopcastd on @config (its log
+ * first.log), ready, then busy. Its flash sale's end (ms) in *@end_ms. */
+static GSubprocess *
+start_busy_show(Fixture *f, const char *config, gint64 *end_ms)
+{
+  g_autofree char *log = g_build_filename(f->dir, "first.log", NULL);
+  GSubprocess *first = start_daemon(f, config, log);
+  if (!wait_tally(f, "ready")) {
+    sc_test_daemon_stop(first, 8);
+    g_object_unref(first);
+    g_clear_pointer(&log, g_free); /* fail_msg() does not return */
+    fail_msg("shopcastd never got ready");
+  }
+  *end_ms = busy_show(f);
+  return first;
+}
+
 /* shopcastd killed in the middle of a flash sale (SIGKILL: no chance to
  * save anything) and started again with the same config: live again, the
  * same product on air, the countdown carrying on to the same end, the stock
@@ -576,13 +543,11 @@ test_resumes_after_sigkill(void **state)
 {
   Fixture *f = *state;
   g_autofree char *config = show_config(f, "standby");
-  g_autofree char *log1 = g_build_filename(f->dir, "first.log", NULL);
   g_autofree char *log2 = g_build_filename(f->dir, "second.log", NULL);
-  g_autoptr(GSubprocess) first = start_daemon(f, config, log1);
-  assert_true(wait_tally(f, "ready"));
-  gint64 end_ms = busy_show(f);
+  gint64 end_ms = 0;
+  g_autoptr(GSubprocess) first = start_busy_show(f, config, &end_ms);
   g_subprocess_force_exit(first); /* SIGKILL */
-  assert_int_equal(wait_exit(first, 5), -1);
+  assert_int_equal(sc_test_daemon_wait(first, 5), -1);
 
   gint64 restarted = g_get_monotonic_time();
   g_autoptr(GSubprocess) second = start_daemon(f, config, log2);
@@ -593,9 +558,8 @@ test_resumes_after_sigkill(void **state)
   ctl(f, "status", NULL, &status, NULL);
   ctl(f, "events", "50", &events, NULL);
   int probe = probe_receives(f);
-  g_subprocess_send_signal(second, SIGTERM);
-  int exit_status = wait_exit(second, 8);
-  g_autofree char *log = read_text(log2);
+  int exit_status = sc_test_daemon_stop(second, 8);
+  g_autofree char *log = sc_test_read_text(log2);
   g_autofree char *audit = NULL, *saved = NULL;
   g_autofree char *audit_path = g_build_filename(f->dir, "audit.jsonl", NULL);
   g_autofree char *state_path = g_build_filename(f->dir, "state.json", NULL);
@@ -635,13 +599,10 @@ test_clean_stop_stays_off_air(void **state)
 {
   Fixture *f = *state;
   g_autofree char *config = show_config(f, "standby");
-  g_autofree char *log1 = g_build_filename(f->dir, "first.log", NULL);
   g_autofree char *log2 = g_build_filename(f->dir, "second.log", NULL);
-  g_autoptr(GSubprocess) first = start_daemon(f, config, log1);
-  assert_true(wait_tally(f, "ready"));
-  (void)busy_show(f);
-  g_subprocess_send_signal(first, SIGTERM);
-  assert_int_equal(wait_exit(first, 8), 0);
+  gint64 end_ms = 0;
+  g_autoptr(GSubprocess) first = start_busy_show(f, config, &end_ms);
+  assert_int_equal(sc_test_daemon_stop(first, 8), 0);
 
   g_autoptr(GSubprocess) second = start_daemon(f, config, log2);
   gboolean ready = wait_tally(f, "ready");
@@ -651,9 +612,8 @@ test_clean_stop_stays_off_air(void **state)
   ctl(f, "status", NULL, &status, NULL);
   ctl(f, "events", "50", &events, NULL);
   g_autofree char *ingest_log = sc_test_ingest_read_log(f->ingest);
-  g_subprocess_send_signal(second, SIGTERM);
-  int exit_status = wait_exit(second, 8);
-  g_autofree char *log = read_text(log2);
+  int exit_status = sc_test_daemon_stop(second, 8);
+  g_autofree char *log = sc_test_read_text(log2);
 
   if (!ready)
     fail_msg("not ready after the restart; its log:\n%s", log);
@@ -681,9 +641,8 @@ test_damaged_state_ignored(void **state)
   ctl(f, "events", "50", &events, NULL);
   g_autofree char *state_path = g_build_filename(f->dir, "state.json", NULL);
   g_file_get_contents(state_path, &saved, NULL, NULL);
-  g_subprocess_send_signal(daemon, SIGTERM);
-  int exit_status = wait_exit(daemon, 8);
-  g_autofree char *log = read_text(log_path);
+  int exit_status = sc_test_daemon_stop(daemon, 8);
+  g_autofree char *log = sc_test_read_text(log_path);
 
   if (!ready)
     fail_msg("not ready with a damaged state; its log:\n%s", log);

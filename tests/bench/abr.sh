@@ -30,12 +30,10 @@
 # with the median and range over TRIALS (default 3), then the same for the
 # fixed bitrate.
 set -euo pipefail
-
-build=$(cd "${1:?usage: abr.sh BUILD_DIR [TRIALS]}" && pwd)
+: "${1:?usage: abr.sh BUILD_DIR [TRIALS]}"
+. "$(dirname "$0")/lab-bench.sh"
+lab_bench_init abr abr "$1"
 trials=${2:-3}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-lab_sh="$top/tests/netns/lab.sh"
-[ "$(id -u)" -eq 0 ] || { echo "abr.sh: needs root (network namespaces)" >&2; exit 77; }
 
 STEADY_S=${STEADY_S:-10}
 DROP_S=${DROP_S:-20}
@@ -45,33 +43,7 @@ STEADY_COUNT_S=${STEADY_COUNT_S:-60}
 HIGH=6mbit LOW=2mbit LIMITED=3mbit
 CAPACITY_LOW_KBPS=2000
 BITRATE=4000 AUDIO=128
-INGEST=198.18.0.1
 KEY=bench-key
-lab="abr$((RANDOM % 90000 + 10000))"
-work=$(mktemp -d)
-pids=()
-
-stop_pids() {
-	local p
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	pids=()
-}
-cleanup() {
-	stop_pids
-	"$lab_sh" down "$lab" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-"$lab_sh" up "$lab"
-net=(ip netns exec "$lab-net")
-box=(ip netns exec "$lab-box")
 
 shape() { # rate
 	"${box[@]}" tc qdisc replace dev up0 root tbf rate "$1" burst 32k latency 200ms
@@ -82,31 +54,27 @@ now_us() { echo "${EPOCHREALTIME/./}"; }
 pause() { sleep "$1" & wait $!; }
 
 write_config() { # adaptive: true|false
-	cat > "$work/shopcast.ini" <<-CONF
-		[box]
-		board = sim
-		start = live
-		board-dir = $top/board
-		control-socket = $work/control
-		[panel]
-		listen = off
-		[video]
-		width = 640
-		height = 360
-		bitrate = $BITRATE
-		x264-preset = ultrafast
-		device = snow
-		[audio]
-		bitrate = $AUDIO
-		[destination bench]
-		url = rtmp://$INGEST:1935/live
-		key = $KEY
-		[adaptive]
-		enabled = $1
-	CONF
+	{
+		box_config
+		cat <<-CONF
+			[panel]
+			listen = off
+			[video]
+			width = 640
+			height = 360
+			bitrate = $BITRATE
+			x264-preset = ultrafast
+			device = snow
+			[audio]
+			bitrate = $AUDIO
+			[destination bench]
+			url = rtmp://$INGEST:1935/live
+			key = $KEY
+			[adaptive]
+			enabled = $1
+		CONF
+	} > "$work/shopcast.ini"
 }
-
-ctl() { "$build/tools/shopcastctl" --socket "$work/control" "$@"; }
 
 # The rate events as "<realtime us> <new kb/s>", from the journal.
 rate_events() {
@@ -123,17 +91,12 @@ trial() { # adaptive
 	trap 'exit 130' INT TERM
 	write_config "$1"
 	shape "$HIGH"
-	rm -rf "$work/in"
-	"${net[@]}" "$top/tools/shopcast-ingest" --dir "$work/in" --listen "$INGEST" --port 1935 \
-		>/dev/null 2>&1 &
-	pids+=($!)
-	for _ in $(seq 50); do "${net[@]}" ss -Hltn "sport = :1935" | grep -q . && break; sleep 0.1; done
+	start_ingest "$work/in" 1935
+	wait_listening 1935 || true
 	local total=$((STEADY_S + DROP_S + RECOVER_S + 2 * STEADY_COUNT_S + SETTLE_S + 30))
 	"${net[@]}" "$build/tests/arrival-watch" "$total" "rtmp://$INGEST:1935/live/$KEY" > "$work/arrivals" &
 	pids+=($!)
-	"${box[@]}" "$build/firmware/shopcastd" --config "$work/shopcast.ini" >/dev/null \
-		2>"$work/shopcastd.log" &
-	pids+=($!)
+	start_shopcastd "$work/shopcastd.log"
 	for _ in $(seq 150); do [ "$(wc -l < "$work/arrivals")" -gt 30 ] && break; sleep 0.1; done
 	pause "$STEADY_S"
 	local t_drop t_up t_limited

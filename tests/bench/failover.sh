@@ -20,87 +20,45 @@
 # Prints per fault and approach the median and p90 of TRIALS (default 10),
 # then the ratio naive/shopcast of the medians.
 set -euo pipefail
-
-build=$(cd "${1:?usage: failover.sh BUILD_DIR [TRIALS]}" && pwd)
+: "${1:?usage: failover.sh BUILD_DIR [TRIALS]}"
+. "$(dirname "$0")/lab-bench.sh"
+lab_bench_init failover fo "$1"
 trials=${2:-10}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-lab_sh="$top/tests/netns/lab.sh"
-[ "$(id -u)" -eq 0 ] || { echo "failover.sh: needs root (network namespaces)" >&2; exit 77; }
 
 CAP_S=30      # a trial without recovery by then counts as CAP_S
 STEADY_S=3    # stream time before the fault
-INGEST=198.18.0.1
 KEY=bench-key
-lab="scb$((RANDOM % 90000 + 10000))"
-work=$(mktemp -d)
-pids=()
-
-stop_pids() {
-	local p
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	pids=()
-}
-cleanup() {
-	stop_pids
-	"$lab_sh" down "$lab" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-"$lab_sh" up "$lab"
-# `ip netns exec` execs the command, so $! of a background one is the command's PID
-net=(ip netns exec "$lab-net")
-box=(ip netns exec "$lab-box")
 
 start_ingests() {
-	rm -rf "$work/in1" "$work/in2"
-	"${net[@]}" "$top/tools/shopcast-ingest" --dir "$work/in1" --listen "$INGEST" --port 1935 2>/dev/null &
-	pids+=($!)
-	"${net[@]}" "$top/tools/shopcast-ingest" --dir "$work/in2" --listen "$INGEST" --port 1936 2>/dev/null &
-	pids+=($!)
-	for _ in $(seq 50); do
-		"${net[@]}" ss -Hltn "sport = :1935 or sport = :1936" | grep -c . | grep -q 2 && return 0
-		sleep 0.1
-	done
+	start_ingest "$work/in1" 1935
+	start_ingest "$work/in2" 1936
+	wait_listening 1935 1936 && return 0
 	echo "failover.sh: the ingests did not start" >&2
 	exit 1
 }
 
-cat > "$work/shopcast.ini" <<-CONF
-	[box]
-	board = sim
-	start = live
-	board-dir = $top/board
-	control-socket = $work/control
-	[panel]
-	listen = off
-	[destination bench]
-	url = rtmp://$INGEST:1935/live
-	backup-url = rtmp://$INGEST:1936/live
-	key = $KEY
-	[uplink wired]
-	interface = up0
-	probe-hosts = $INGEST
-	[uplink lte]
-	interface = up1
-	probe-hosts = $INGEST
-	[failover]
-	hold-time = 600
-CONF
+{
+	box_config
+	cat <<-CONF
+		[panel]
+		listen = off
+		[destination bench]
+		url = rtmp://$INGEST:1935/live
+		backup-url = rtmp://$INGEST:1936/live
+		key = $KEY
+	CONF
+	uplinks_config 600
+} > "$work/shopcast.ini"
 
 start_pusher() { # approach
 	case $1 in
-	shopcast) "${box[@]}" "$build/firmware/shopcastd" --config "$work/shopcast.ini" 2>"$work/pusher.log" & ;;
-	naive) "${box[@]}" "$build/tests/naive-push" "rtmp://$INGEST:1935/live/$KEY" $((CAP_S + 30)) \
-		>"$work/pusher.log" 2>&1 & ;;
+	shopcast) start_shopcastd "$work/pusher.log" ;;
+	naive)
+		"${box[@]}" "$build/tests/naive-push" "rtmp://$INGEST:1935/live/$KEY" $((CAP_S + 30)) \
+			>"$work/pusher.log" 2>&1 &
+		pids+=($!)
+		;;
 	esac
-	pids+=($!)
 }
 
 inject() { # fault on|off

@@ -16,86 +16,47 @@
 #
 #   tests/bench/soak.sh BUILD_DIR [DURATION_S]
 set -uo pipefail
-
-build=$(cd "${1:?usage: soak.sh BUILD_DIR [DURATION_S]}" && pwd)
+: "${1:?usage: soak.sh BUILD_DIR [DURATION_S]}"
+. "$(dirname "$0")/lab-bench.sh"
+STOP_TENTHS=80
+lab_bench_init soak sk "$1"
 duration=${2:-3600}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-lab_sh="$top/tests/netns/lab.sh"
-[ "$(id -u)" -eq 0 ] || { echo "soak.sh: needs root (network namespaces)" >&2; exit 77; }
 
 SAMPLE_S=${SAMPLE_S:-10}
 FAULT_EVERY=${FAULT_EVERY:-120}
 FAULT_S=${FAULT_S:-10}
-INGEST=198.18.0.1
-lab="sk$((RANDOM % 90000 + 10000))"
-work=$(mktemp -d)
-pids=()
 daemon_pid=""
 
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 80); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	"$lab_sh" down "$lab" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-"$lab_sh" up "$lab"
-net=(ip netns exec "$lab-net")
-box=(ip netns exec "$lab-box")
-
 for port in 1935 1936; do
-	"${net[@]}" "$top/tools/shopcast-ingest" --dir "$work/in$port" --listen "$INGEST" --port "$port" 2>/dev/null &
-	pids+=($!)
+	start_ingest "$work/in$port" "$port"
 done
-for _ in $(seq 50); do
-	"${net[@]}" ss -Hltn "sport = :1935 or sport = :1936" | grep -c . | grep -q 2 && break
-	sleep 0.1
-done
+wait_listening 1935 1936
 
 sed "s/^min-interval-ms = .*/min-interval-ms = 500/" "$top/overlays/examples/winter-warmth.ini" > "$work/show.ini"
-cat > "$work/shopcast.ini" <<-CONF
-	[box]
-	board = sim
-	start = live
-	board-dir = $top/board
-	log-level = warning
-	control-socket = $work/control
-	show = $work/show.ini
-	audit-log = $work/audit.jsonl
-	[video]
-	width = 1280
-	height = 720
-	framerate = 30
-	bitrate = 2500
-	[panel]
-	listen = 127.0.0.1:8080
-	passwords = $work/passwords
-	[destination one]
-	url = rtmp://$INGEST:1935/live
-	key = soak-one
-	[destination two]
-	url = rtmp://$INGEST:1936/live
-	key = soak-two
-	[uplink wired]
-	interface = up0
-	probe-hosts = $INGEST
-	[uplink lte]
-	interface = up1
-	probe-hosts = $INGEST
-	[failover]
-	hold-time = 20
-CONF
-"${box[@]}" "$build/firmware/shopcastd" --config "$work/shopcast.ini" 2> "$work/shopcastd.log" &
-daemon_pid=$!
-pids+=($daemon_pid)
-ctl() { "$build/tools/shopcastctl" --socket "$work/control" "$@"; }
+{
+	box_config
+	cat <<-CONF
+		log-level = warning
+		show = $work/show.ini
+		audit-log = $work/audit.jsonl
+		[video]
+		width = 1280
+		height = 720
+		framerate = 30
+		bitrate = 2500
+		[panel]
+		listen = 127.0.0.1:8080
+		passwords = $work/passwords
+		[destination one]
+		url = rtmp://$INGEST:1935/live
+		key = soak-one
+		[destination two]
+		url = rtmp://$INGEST:1936/live
+		key = soak-two
+	CONF
+	uplinks_config 20
+} > "$work/shopcast.ini"
+start_shopcastd "$work/shopcastd.log"
 for _ in $(seq 100); do [ -S "$work/control" ] && break; sleep 0.1; done
 alive() {
 	kill -0 "$daemon_pid" 2>/dev/null && return 0

@@ -3,6 +3,11 @@
 
 #include "tests/support/testutil.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -194,6 +199,19 @@ sc_test_ingest_start(const ScTestIngestOptions *options, GError **error)
   if (options->tls)
     ingest->ca_file = g_build_filename(ingest->dir, "cert.pem", NULL);
   return g_steal_pointer(&ingest);
+}
+
+ScTestIngest *
+sc_test_ingest_start_or_fail(const ScTestIngestOptions *options)
+{
+  GError *error = NULL;
+  ScTestIngest *ingest = sc_test_ingest_start(options, &error);
+  if (ingest)
+    return ingest;
+  g_printerr("ingest on port %u: %s\n", options ? options->port : 0, error->message);
+  g_error_free(error);
+  fail_msg("the ingest did not start (the reason is above)");
+  return NULL;
 }
 
 gboolean

@@ -21,6 +21,8 @@ typedef struct _ScTestIngest ScTestIngest;
 
 /* Starts the ingest and returns once it accepts connections (at most ~5 s). */
 ScTestIngest *sc_test_ingest_start(const ScTestIngestOptions *options, GError **error);
+/* The same in a cmocka test: fails the test when the ingest does not start. */
+ScTestIngest *sc_test_ingest_start_or_fail(const ScTestIngestOptions *options);
 /* Stops the ingest and starts it again on the same ports, as a platform's
  * ingest server restarting: every publication and player is dropped. */
 gboolean sc_test_ingest_restart(ScTestIngest *ingest, GError **error);

@@ -3,8 +3,12 @@
 
 #include "tests/support/testutil.h"
 
-#include <gio/gio.h>
+#include <setjmp.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <gio/gio.h>
 #include <unistd.h>
 
 #define LAB_TIMEOUT_S 30
@@ -53,6 +57,35 @@ sc_netlab_available(char **reason)
     return FALSE;
   }
   return TRUE;
+}
+
+/* Why labs cannot be made here, kept for the process's life; NULL where they can. */
+static const char *
+unusable_reason(void)
+{
+  static gsize checked;
+  static char *reason;
+  if (g_once_init_enter(&checked)) {
+    sc_netlab_available(&reason); /* sets it only when they cannot */
+    g_once_init_leave(&checked, 1);
+  }
+  return reason;
+}
+
+gboolean
+sc_netlab_usable(void)
+{
+  return unusable_reason() == NULL;
+}
+
+void
+sc_netlab_skip_unless_usable(void)
+{
+  const char *reason = unusable_reason();
+  if (reason) {
+    g_print("skipped: %s\n", reason);
+    skip();
+  }
 }
 
 ScNetLab *
@@ -112,4 +145,15 @@ sc_netlab_run(ScNetLab *lab, GError **error, const char *cmd, ...)
     g_ptr_array_add(args, (gpointer)a);
   va_end(ap);
   return run_lab(args, error);
+}
+
+void
+sc_netlab_set(ScNetLab *lab, const char *cmd, const char *device, const char *how)
+{
+  GError *error = NULL;
+  if (sc_netlab_run(lab, &error, cmd, device, how, NULL))
+    return;
+  g_printerr("%s\n", error->message);
+  g_error_free(error);
+  fail_msg("lab.sh %s %s %s failed (the reason is above)", cmd, device, how);
 }

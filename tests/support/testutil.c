@@ -90,6 +90,14 @@ sc_test_rmtree(const char *path)
 }
 
 char *
+sc_test_read_text(const char *path)
+{
+  char *text = NULL;
+  g_file_get_contents(path, &text, NULL, NULL);
+  return text ? text : g_strdup("");
+}
+
+char *
 sc_test_write_file(const char *dir, const char *name, const char *contents)
 {
   char *path = g_build_filename(dir, name, NULL);

@@ -31,6 +31,9 @@ gint64 sc_test_mono(void);
 gint64 sc_test_real(void);
 void sc_test_advance_ms(guint ms);
 
+/* The contents of @path, or "" when it cannot be read; g_free() it. */
+char *sc_test_read_text(const char *path);
+
 /* Writes @contents to @dir/@name and returns the full path. */
 char *sc_test_write_file(const char *dir, const char *name, const char *contents);
 
