@@ -81,7 +81,8 @@ network_ok(const char *mode, const char *address, const char *gateway, const cha
   g_autoptr(GError) error = NULL;
   ScProvisionNetwork *n = sc_provision_check_network(mode, address, gateway, dns, &error);
   if (n == NULL)
-    fail_msg("%s %s %s %s: %s", mode, address, gateway, dns, error->message);
+    fail_msg("%s %s %s %s: %s", mode, address ? address : "-", gateway ? gateway : "-",
+             dns ? dns : "-", error->message);
   return n;
 }
 

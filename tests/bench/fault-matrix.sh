@@ -34,19 +34,12 @@
 # path); otherwise the one named in the row's result.
 set -uo pipefail
 
-build=$(cd "${1:?usage: fault-matrix.sh BUILD_DIR}" && pwd)
-top=$(cd "$(dirname "$0")/../.." && pwd)
-lab_sh="$top/tests/netns/lab.sh"
+. "$(dirname "$0")/lab-bench.sh"
+lab_bench_init fault-matrix fm "${1:?usage: fault-matrix.sh BUILD_DIR}"
 ctl_bin="$build/tools/shopcastctl"
-[ "$(id -u)" -eq 0 ] || { echo "fault-matrix.sh: needs root (network namespaces)" >&2; exit 77; }
-
-INGEST=198.18.0.1
 KEY=fault-key-7c41
 FPS=30
 STEADY_S=3
-lab="fm$((RANDOM % 90000 + 10000))"
-work=$(mktemp -d)
-pids=()
 declare -A ingest_pid=()
 daemon=""
 run=""
@@ -60,6 +53,7 @@ stop_pid() {
 	kill -KILL "$p" 2>/dev/null || true
 	wait "$p" 2>/dev/null || true
 }
+# what one fault's run started: shopcastd, the ingests, the viewer, a tmpfs
 stop_all() {
 	local p
 	[ -z "$daemon" ] || stop_pid "$daemon"
@@ -70,17 +64,8 @@ stop_all() {
 	for p in "${mounted[@]}"; do umount "$p" 2>/dev/null || true; done
 	mounted=()
 }
-cleanup() {
-	stop_all
-	"$lab_sh" down "$lab" 2>/dev/null || true
-	if [ -n "${KEEP:-}" ]; then echo "fault-matrix.sh: kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'stop_all; lab_bench_cleanup' EXIT
 
-"$lab_sh" up "$lab" || exit 1
-net=(ip netns exec "$lab-net")
-box=(ip netns exec "$lab-box")
 lab() { "$lab_sh" "$1" "$lab" "${@:2}"; }
 now_us() { echo "${EPOCHREALTIME/./}"; }
 ctl() { "$ctl_bin" --socket "$run/control" "$@" 2>&1; }
@@ -115,18 +100,11 @@ write_config() {
 		url = rtmp://$INGEST:1935/live
 		backup-url = rtmp://$INGEST:1936/live
 		key = $KEY
-		[uplink wired]
-		interface = up0
-		probe-hosts = $INGEST
-		[uplink lte]
-		interface = up1
-		probe-hosts = $INGEST
-		[failover]
-		hold-time = 600
 		[recording]
 		folder = $run/rec
 		keep-free = 16
 	CONF
+	uplinks_config 600 >> "$run/shopcast.ini"
 }
 
 daemon_start() {

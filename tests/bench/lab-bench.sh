@@ -2,7 +2,7 @@
 # lab-bench.sh - sourced by the benchmarks that run shopcastd in a network
 # lab (tests/netns/lab.sh: a "box" with uplinks up0 and up1 to an "internet"
 # whose 198.18.0.1 runs the ingests; addresses in 198.18.0.0/15 only):
-# abr.sh, failover.sh, soak.sh. Needs root.
+# abr.sh, failover.sh, soak.sh, fault-matrix.sh. Needs root.
 #
 #   . "$(dirname "$0")/lab-bench.sh"
 #   lab_bench_init NAME PREFIX BUILD_DIR
@@ -12,7 +12,8 @@
 # other run shares), INGEST, net and box (`ip netns exec` of each side; it
 # execs the command, so $! of a background one is the command's PID), and
 # pids (what was started, stopped by stop_pids); brings the lab up, and on
-# exit stops what was started, takes the lab down and removes work.
+# exit stops what was started, takes the lab down and removes work (KEEP=1
+# keeps it).
 # STOP_TENTHS (default 50) is how long each process is given after SIGTERM.
 
 lab_bench_init() { # name prefix build_dir
@@ -48,7 +49,7 @@ stop_pids() {
 lab_bench_cleanup() {
 	stop_pids
 	"$lab_sh" down "$lab" 2>/dev/null || true
-	rm -rf "$work"
+	if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 
 # An ingest in the internet on INGEST:PORT, its files in DIR (made anew).

@@ -88,8 +88,15 @@ if [ "$DEB_ARCH" = "$(dpkg --print-architecture)" ]; then
 	sbuild="$cache/shopcast-$DEB_ARCH"
 	[ -f "$sbuild/build.ninja" ] ||
 		meson setup "$sbuild" "$top" --prefix=/usr --sysconfdir=/etc --buildtype=release >/dev/null
-	# the installed programs only (the tests are not part of the image)
-	ninja -C "$sbuild" firmware/shopcastd tools/shopcastctl tools/shopcast-probe tools/shopcast-flash >/dev/null
+	# the installed programs only (the tests are not part of the image), as
+	# meson lists them: a program added to the project comes along by itself
+	mapfile -t installed < <(meson introspect "$sbuild" --targets | python3 -c '
+import json, os, sys
+for t in json.load(sys.stdin):
+    if t.get("installed"):
+        print(os.path.relpath(t["filename"][0], sys.argv[1]))' "$sbuild")
+	[ ${#installed[@]} -gt 0 ] || { echo "image: meson lists no installed program" >&2; exit 1; }
+	ninja -C "$sbuild" "${installed[@]}" >/dev/null
 	DESTDIR="$stage" meson install -C "$sbuild" --no-rebuild --quiet >/dev/null
 else
 	step "shopcast build in an $DEB_ARCH build root (qemu-user)"
