@@ -2,6 +2,8 @@
 
 #include "pipeline/camera.h"
 
+#include "pipeline/bin.h"
+
 #include <gst/app/gstappsink.h>
 #include <pango/pangocairo.h>
 #include <stdlib.h>
@@ -741,20 +743,6 @@ sc_cameras_get_control(ScCameras *self, const char *name, ScV4l2Control control,
   return TRUE;
 }
 
-/* The first source element of a camera's pipeline: where an unplug starts. */
-static GstElement *
-camera_source(Camera *cam)
-{
-  g_autoptr(GstIterator) it = gst_bin_iterate_sources(GST_BIN(cam->pipeline));
-  GValue item = G_VALUE_INIT;
-  GstElement *src = NULL;
-  if (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    src = g_value_dup_object(&item);
-    g_value_unset(&item);
-  }
-  return src;
-}
-
 gboolean
 sc_cameras_drill(ScCameras *self, const char *name, ScCameraDrill drill, GError **error)
 {
@@ -764,7 +752,7 @@ sc_cameras_drill(ScCameras *self, const char *name, ScCameraDrill drill, GError 
   g_atomic_int_set((gint *)&cam->drill, drill);
   if (drill == SC_CAMERA_DRILL_UNPLUG && cam->pipeline) {
     /* the source fails as an unplugged camera's does, through the bus */
-    g_autoptr(GstElement) src = camera_source(cam);
+    g_autoptr(GstElement) src = sc_bin_first_source(GST_BIN(cam->pipeline));
     GstElement *from = src ? src : cam->pipeline;
     g_autoptr(GError) gone = g_error_new(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
                                          "Could not read from resource (drill: unplugged)");

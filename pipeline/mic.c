@@ -2,6 +2,8 @@
 
 #include "pipeline/mic.h"
 
+#include "pipeline/bin.h"
+
 G_DEFINE_QUARK(sc - mic - error - quark, sc_mic_error)
 
 #define WATCH_INTERVAL_MS 50
@@ -406,27 +408,13 @@ sc_mic_set_volume(ScMic *self, double linear, gboolean mute)
     g_object_set(self->volume_element, "volume", linear, "mute", mute, NULL);
 }
 
-/* The first source element of the branch: where an unplug starts. */
-static GstElement *
-branch_source(ScMic *self)
-{
-  g_autoptr(GstIterator) it = gst_bin_iterate_sources(GST_BIN(self->bin));
-  GValue item = G_VALUE_INIT;
-  GstElement *src = NULL;
-  if (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    src = g_value_dup_object(&item);
-    g_value_unset(&item);
-  }
-  return src;
-}
-
 void
 sc_mic_drill(ScMic *self, ScMicDrill drill)
 {
   g_atomic_int_set(&self->drill, drill);
   if (drill == SC_MIC_DRILL_OFF && self->bin) {
     /* the source fails as a vanished capture device does, through the bus */
-    g_autoptr(GstElement) src = branch_source(self);
+    g_autoptr(GstElement) src = sc_bin_first_source(GST_BIN(self->bin));
     GstElement *from = src ? src : self->bin;
     g_autoptr(GError) gone = g_error_new(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
                                          "Could not read from resource (drill: unplugged)");
