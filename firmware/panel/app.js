@@ -579,6 +579,9 @@
     renderMeter($("meter-mic"), audio && audio.mic);
     renderMeter($("meter-program"), audio && audio.program);
     $("clipping").hidden = !(audio && ((audio.mic && audio.mic.clipping) || (audio.program && audio.program.clipping)));
+    const micLost = $("mic-lost"); /* the platforms hear silence until it is back */
+    micLost.hidden = !(audio && audio.mic_state === "lost");
+    micLost.title = (audio && audio.mic_lost_because) || "";
     setToggle($("mute-toggle"), !!(audio && audio.mute));
     if (audio && typeof audio.gain_db === "number") $("gain-input").placeholder = String(audio.gain_db);
   }

@@ -428,6 +428,15 @@ await step("technician's firmware update is refused while live", async () => {
   check(message.includes("the box is live"), `the update form says: ${message}`);
 });
 
+await step("a lost microphone is shown, and cleared when it is back", async () => {
+  const off = await pageFetch("POST", "/api/v1/audio/drill", { mode: "off" });
+  check(off.status === 200, `the mic drill answered ${off.status}`);
+  await until("the mic-lost badge", async () => page.locator("#mic-lost").isVisible(), 5000);
+  const on = await pageFetch("POST", "/api/v1/audio/drill", { mode: "on" });
+  check(on.status === 200, `the mic drill answered ${on.status}`);
+  await until("the badge gone", async () => !(await page.locator("#mic-lost").isVisible()), 8000);
+});
+
 await step("operator cannot use the technician view", async () => {
   await logout();
   const answer = await login("operator", OPERATOR_PASSWORD);
