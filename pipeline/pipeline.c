@@ -118,14 +118,44 @@ sc_pipeline_new_variables(const ScPipelineParams *params)
   return vars;
 }
 
+/* Whether every element the fragment names can be loaded: the plugin
+ * registry may list an element whose plugin no longer loads (its file
+ * removed, or a library it needs missing), and parsing it then fails with a
+ * misleading message about a property. */
+static gboolean
+elements_load(const char *text, GError **error)
+{
+  g_auto(GStrv) words = g_strsplit_set(text, " \t\n!", -1);
+  for (guint i = 0; words[i]; i++) {
+    const char *w = words[i];
+    if (*w == '\0' || strpbrk(w, "=/,.:\"'()") != NULL)
+      continue;
+    g_autoptr(GstElementFactory) factory = gst_element_factory_find(w);
+    if (factory == NULL)
+      continue;
+    g_autoptr(GstPluginFeature) loaded = gst_plugin_feature_load(GST_PLUGIN_FEATURE(factory));
+    if (loaded == NULL) {
+      const char *plugin = gst_plugin_feature_get_plugin_name(GST_PLUGIN_FEATURE(factory));
+      g_set_error(error, SC_PIPELINE_ERROR, SC_PIPELINE_ERROR_NO_ENCODER,
+                  "element \"%s\" is registered but its plugin \"%s\" does not load (its file "
+                  "or a library it needs is missing: reinstall the package that provides it)",
+                  w, plugin ? plugin : "?");
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 /* Parses one fragment on its own, to learn whether it can work here: its
- * elements must exist and it must reach READY (a hardware encoder opens its
- * device there): else SC_PIPELINE_ERROR_NO_ENCODER, and the next candidate
- * is tried. A syntax error or a missing named element is a broken profile:
- * SC_PIPELINE_ERROR_FRAGMENT, which no fallback hides. */
+ * elements must exist and load, and it must reach READY (a hardware encoder
+ * opens its device there): else SC_PIPELINE_ERROR_NO_ENCODER, and the next
+ * candidate is tried. A syntax error or a missing named element is a broken
+ * profile: SC_PIPELINE_ERROR_FRAGMENT, which no fallback hides. */
 static gboolean
 try_fragment(const char *text, const char *element_name, GError **error)
 {
+  if (!elements_load(text, error))
+    return FALSE;
   g_autoptr(GError) local = NULL;
   g_autoptr(GstElement) bin =
       gst_parse_bin_from_description_full(text, TRUE, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &local);

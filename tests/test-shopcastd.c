@@ -10,8 +10,10 @@
 #include "tests/support/testutil.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TEST_KEY "it-stream-key-7f3a9c"
 
@@ -405,6 +407,52 @@ test_typo_in_config_exits_78_before_starting(void **state)
   assert_null(strstr(ingest_log, "publish:")); /* nothing started */
 }
 
+/* An encoder the plugin registry lists but whose plugin no longer loads (its
+ * file gone, or a library it needs): shopcastd names the element and the
+ * plugin instead of failing on the first property it sets. The registry is
+ * made with x264's plugin present, which is then taken away. */
+static void
+test_encoder_plugin_that_does_not_load_is_named(void **state)
+{
+  Fixture *f = *state;
+  const char *system_plugins = g_getenv("SHOPCAST_GST_PLUGINS_DIR");
+  assert_non_null(system_plugins);
+  g_autofree char *plugins = g_build_filename(f->dir, "plugins", NULL);
+  g_autofree char *registry = g_build_filename(f->dir, "registry.bin", NULL);
+  assert_int_equal(g_mkdir(plugins, 0755), 0);
+  g_autoptr(GDir) d = g_dir_open(system_plugins, 0, NULL);
+  assert_non_null(d);
+  for (const char *name; (name = g_dir_read_name(d)) != NULL;) {
+    g_autofree char *from = g_build_filename(system_plugins, name, NULL);
+    g_autofree char *to = g_build_filename(plugins, name, NULL);
+    assert_int_equal(symlink(from, to), 0);
+  }
+  g_setenv("GST_REGISTRY", registry, TRUE);
+  g_setenv("GST_PLUGIN_SYSTEM_PATH_1_0", plugins, TRUE);
+  char *inspect[] = {"gst-inspect-1.0", "x264enc", NULL};
+  g_autofree char *inspect_out = NULL;
+  int inspected = sc_test_run(inspect, 60, &inspect_out, NULL);
+  g_autofree char *x264 = g_build_filename(plugins, "libgstx264.so", NULL);
+  int removed = g_unlink(x264);
+  g_setenv("GST_REGISTRY_UPDATE", "no", TRUE);
+  g_autofree char *config = write_config(f, "live", "");
+  g_autofree char *log_path = g_build_filename(f->dir, "stale.log", NULL);
+  g_autoptr(GSubprocess) daemon = start_daemon(f, config, log_path);
+  g_unsetenv("GST_REGISTRY");
+  g_unsetenv("GST_PLUGIN_SYSTEM_PATH_1_0");
+  g_unsetenv("GST_REGISTRY_UPDATE");
+  assert_int_equal(inspected, 0);
+  assert_int_equal(removed, 0);
+  assert_int_equal(sc_test_daemon_wait(daemon, 20), 69);
+  g_autofree char *log = sc_test_read_text(log_path);
+  /* the log writes a message's quotes as \" */
+  const char *named =
+      "element \\\"x264enc\\\" is registered but its plugin \\\"x264\\\" does not load";
+  if (strstr(log, named) == NULL)
+    fail_msg("shopcastd did not name the plugin; its log:\n%s", log);
+  assert_null(strstr(log, "no property"));
+}
+
 /* A bad run of show stops the box before it starts, naming the field. */
 static void
 test_bad_show_file_exits_78(void **state)
@@ -662,6 +710,8 @@ main(void)
       cmocka_unit_test_setup_teardown(test_typo_in_config_exits_78_before_starting, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_bad_show_file_exits_78, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_encoder_plugin_that_does_not_load_is_named, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_streams_to_spec_and_stops_cleanly, setup, teardown),
       cmocka_unit_test_setup_teardown(test_standby_live_end_live, setup, teardown),
       cmocka_unit_test_setup_teardown(test_preflight, setup, teardown),
