@@ -98,7 +98,7 @@ soak: deps
 # behaviour that Memcheck's 20-50x slowdown would fail; they run under ASan and
 # UBSan in make test, and their code runs in the live shopcastd here.
 VALGRIND_SECONDS ?= 60
-VALGRIND_TESTS = rtmp rtmp-peer recorder fuzz-config fuzz-show fuzz-rtmp fuzz-state
+VALGRIND_TESTS = rtmp rtmp-peer recorder fuzz-config fuzz-show fuzz-rtmp fuzz-state fuzz-bmap
 valgrind: deps
 	$(MAKE) all
 	meson test -C $(BUILD) --setup valgrind --suite unit --print-errorlogs --num-processes 2
@@ -110,7 +110,7 @@ valgrind: deps
 fuzz: deps
 	$(MAKE) $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD) tests/fuzz/fuzz-config tests/fuzz/fuzz-show tests/fuzz/fuzz-rtmp tests/fuzz/fuzz-http \
-		tests/fuzz/fuzz-state
+		tests/fuzz/fuzz-state tests/fuzz/fuzz-bmap
 	./tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 clean:

@@ -145,6 +145,10 @@ test_refuses_inconsistent_map(void **state)
   g_autofree char *bad = replaced(bmap_text, "> 256-271 <", "> 271-256 <");
   g_autofree char *d = with_fresh_checksum(bad);
   expect_error(d, SC_BMAP_ERROR_INVALID, "is not N or N-M");
+  /* a field given twice (found by make fuzz: the second one leaked the first) */
+  g_autofree char *twice =
+      replaced(bmap_text, "<ImageSize>", "<ImageSize> 1 </ImageSize><ImageSize>");
+  expect_error(twice, SC_BMAP_ERROR_INVALID, "<ImageSize> appears twice");
 }
 
 static void

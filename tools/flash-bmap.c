@@ -172,6 +172,11 @@ end_field(Reader *r, int field, int line, GError **error)
   const char *text = r->text->str;
   guint64 value = 0;
   gboolean ok = TRUE;
+  if (b->seen & (1u << field)) { /* which one would be meant? */
+    g_set_error(error, SC_BMAP_ERROR, SC_BMAP_ERROR_INVALID, "line %d: <%s> appears twice", line,
+                field_names[field]);
+    return;
+  }
   b->seen |= 1u << field;
   switch (field) {
   case F_IMAGE_SIZE:

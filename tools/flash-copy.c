@@ -219,7 +219,8 @@ sc_flash_copy(const ScFlashCopyParams *params, ScFlashCopyStats *stats, GError *
   Copy c = {.p = params, .spans = spans};
   for (guint i = 0; i < spans->len; i++)
     c.total += g_array_index(spans, Span, i).length;
-  g_autofree guchar *buffer = c.buffer = g_malloc(CHUNK);
+  g_autofree guchar *buffer = g_malloc(CHUNK);
+  c.buffer = buffer;
   *stats = (ScFlashCopyStats){0};
   gint64 start = g_get_monotonic_time();
   if (!write_all(&c, error))

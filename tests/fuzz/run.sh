@@ -13,7 +13,7 @@ build=$(cd "${1:?usage: run.sh BUILD_DIR [SECONDS [TARGET...]]}" && pwd)
 seconds=${2:-60}
 shift $(($# > 1 ? 2 : 1))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(config show rtmp http state)
+[ ${#targets[@]} -gt 0 ] || targets=(config show rtmp http state bmap)
 src=$(cd "$(dirname "$0")/../.." && pwd)
 
 export SHOPCAST_BOARD_DIR=$src/board
