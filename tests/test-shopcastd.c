@@ -29,11 +29,8 @@ static int
 setup(void **state)
 {
   Fixture *f = g_new0(Fixture, 1);
-  g_autoptr(GError) error = NULL;
   ScTestIngestOptions opts = {0};
-  f->ingest = sc_test_ingest_start(&opts, &error);
-  if (f->ingest == NULL)
-    fail_msg("ingest: %s", error->message);
+  f->ingest = sc_test_ingest_start_or_fail(&opts);
   f->dir = sc_test_tmpdir();
   f->shopcastd = sc_test_build_path("firmware/shopcastd");
   f->probe = sc_test_build_path("tools/shopcast-probe");

@@ -2,6 +2,8 @@
  * tests, and the calls they make to it (see api-fixture.h). */
 #include "tests/support/api-fixture.h"
 
+#include "tests/support/daemon-fixture.h"
+
 #include "tests/support/testutil.h"
 
 #include <setjmp.h>
@@ -12,7 +14,6 @@
 #include <json-glib/json-glib.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 void
 reply_clear(Reply *r)
@@ -108,22 +109,12 @@ login_as(Fixture *f, const char *role, const char *password)
   return l;
 }
 
-/* shopcastd ends with the test, even when the test crashes. */
-static void
-die_with_parent(gpointer data)
-{
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
-}
-
 int
 api_setup_with(void **state, const char *box_lines)
 {
   Fixture *f = g_new0(Fixture, 1);
-  g_autoptr(GError) error = NULL;
   ScTestIngestOptions opts = {0};
-  f->ingest = sc_test_ingest_start(&opts, &error);
-  if (f->ingest == NULL)
-    fail_msg("ingest: %s", error->message);
+  f->ingest = sc_test_ingest_start_or_fail(&opts);
   f->dir = sc_test_tmpdir();
   f->ctl = sc_test_build_path("tools/shopcastctl");
   f->control = g_build_filename(f->dir, "control", NULL);
@@ -140,14 +131,8 @@ api_setup_with(void **state, const char *box_lines)
       "lockout = 30\n",
       f->control, show, f->dir, box_lines ? box_lines : "", url, f->port, f->dir);
   g_autofree char *config = sc_test_write_file(f->dir, "shopcast.ini", text);
-  g_autofree char *shopcastd = sc_test_build_path("firmware/shopcastd");
   g_autofree char *log = g_build_filename(f->dir, "shopcastd.log", NULL);
-  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
-  g_subprocess_launcher_set_stderr_file_path(l, log);
-  g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
-  f->daemon = g_subprocess_launcher_spawn(l, &error, shopcastd, "--config", config, NULL);
-  if (f->daemon == NULL)
-    fail_msg("shopcastd: %s", error->message);
+  f->daemon = sc_test_daemon_start(config, log, NULL);
   if (!sc_test_wait_port(f->port, 15000))
     fail_msg("the panel did not open on port %u", f->port);
   f->http = soup_session_new_with_options("timeout", 30, NULL);

@@ -10,6 +10,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #define CTL_TIMEOUT_S  20
 #define STOP_TIMEOUT_S 30
@@ -25,12 +26,21 @@ sc_test_daemon_write_config(const char *dir, const char *control, const char *st
   return sc_test_write_file(dir, "shopcast.ini", text);
 }
 
+/* In the child: shopcastd ends with the test, also when a timeout kills the
+ * test before its teardown (`ip netns exec` keeps this across its exec). */
+static void
+die_with_parent(gpointer data)
+{
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static GSubprocess *
 spawn(const char *config, const char *log_path, const char *netns, GError **error)
 {
   g_autofree char *shopcastd = sc_test_build_path("firmware/shopcastd");
   g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
   g_subprocess_launcher_set_stderr_file_path(l, log_path);
+  g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
   if (netns)
     return g_subprocess_launcher_spawn(l, error, "ip", "netns", "exec", netns, shopcastd,
                                        "--config", config, NULL);
