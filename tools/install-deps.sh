@@ -33,10 +33,10 @@ packages=(
 	# the panel's browser tests: headless Chromium driven by playwright-core (npm)
 	chromium nodejs
 	# firmware images, flashing and updates: Debian root file systems (x86-64, and
-	# arm64 through qemu-user), partitions and file systems, boot loaders, signed
-	# RAUC bundles, bmaps (shopcast-flash's tests and its benchmark peers), and qemu
-	# for the system test
-	mmdebstrap qemu-user-static binfmt-support fdisk e2fsprogs dosfstools mtools
+	# arm64 through qemu-user, shopcast cross-compiled for arm64), partitions and
+	# file systems, boot loaders, signed RAUC bundles, bmaps (shopcast-flash's
+	# tests and its benchmark peers), and qemu for the system test
+	mmdebstrap qemu-user-static binfmt-support gcc-aarch64-linux-gnu fdisk e2fsprogs dosfstools mtools
 	squashfs-tools grub-efi-amd64-bin grub-common ovmf rauc openssl bmap-tools u-boot-tools
 	qemu-system-x86 qemu-utils util-linux
 )

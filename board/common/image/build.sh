@@ -4,8 +4,9 @@
 #   board/common/image/build.sh BOARD OUT_DIR
 #
 # Root file system from Debian with mmdebstrap (arm64 through qemu-user), the
-# shopcast build installed into it, read-only (squashfs or ext4), twice on the
-# disk (RAUC slots A and B), with a boot partition and a data partition:
+# shopcast build installed into it (cross-compiled for arm64, see cross.sh),
+# read-only (squashfs or ext4), twice on the disk (RAUC slots A and B), with a
+# boot partition and a data partition:
 #
 #   OUT_DIR/BOARD/disk.img        the disk, to flash with shopcast-flash
 #   OUT_DIR/BOARD/disk.img.bmap   its block map
@@ -83,25 +84,37 @@ fi
 # ---- shopcast, built for the board --------------------------------------------
 stage="$work/shopcast-root"
 rm -rf "$stage"
+setup=(--prefix=/usr --sysconfdir=/etc --buildtype=release)
 if [ "$DEB_ARCH" = "$(dpkg --print-architecture)" ]; then
-	step "shopcast build (release, prefix /usr)"
 	sbuild="$cache/shopcast-$DEB_ARCH"
-	[ -f "$sbuild/build.ninja" ] ||
-		meson setup "$sbuild" "$top" --prefix=/usr --sysconfdir=/etc --buildtype=release >/dev/null
-	# the installed programs only (the tests are not part of the image), as
-	# meson lists them: a program added to the project comes along by itself
-	mapfile -t installed < <(meson introspect "$sbuild" --targets | python3 -c '
+else
+	step "sysroot for $DEB_ARCH and the cross compiler"
+	cross=$("$here/cross.sh" "$cache" "$DEB_ARCH")
+	setup+=(--cross-file "$cross")
+	# a build per cross file: a new sysroot is a new build
+	sbuild="$cache/shopcast-$(basename "$cross" .ini)"
+	for old in "$cache"/shopcast-cross-"$DEB_ARCH"-*; do
+		[ "$old" = "$sbuild" ] || rm -rf "$old"
+	done
+fi
+step "shopcast build ($DEB_ARCH, release, prefix /usr)"
+[ -f "$sbuild/build.ninja" ] || meson setup "$sbuild" "$top" "${setup[@]}" >/dev/null
+# the installed programs only (the tests are not part of the image), as meson
+# lists them: a program added to the project comes along by itself
+mapfile -t installed < <(meson introspect "$sbuild" --targets | python3 -c '
 import json, os, sys
 for t in json.load(sys.stdin):
     if t.get("installed"):
         print(os.path.relpath(t["filename"][0], sys.argv[1]))' "$sbuild")
-	[ ${#installed[@]} -gt 0 ] || { echo "image: meson lists no installed program" >&2; exit 1; }
-	ninja -C "$sbuild" "${installed[@]}" >/dev/null
-	DESTDIR="$stage" meson install -C "$sbuild" --no-rebuild --quiet >/dev/null
-else
-	step "shopcast build in an $DEB_ARCH build root (qemu-user)"
-	"$here/build-foreign.sh" "$top" "$cache" "$DEB_ARCH" "$stage"
-fi
+[ ${#installed[@]} -gt 0 ] || { echo "image: meson lists no installed program" >&2; exit 1; }
+ninja -C "$sbuild" "${installed[@]}" >/dev/null
+DESTDIR="$stage" meson install -C "$sbuild" --no-rebuild --quiet >/dev/null
+# built for the board's processor
+machine=$(readelf -h "$stage/usr/sbin/shopcastd" | sed -n 's/^ *Machine: *//p')
+case "$DEB_ARCH:$machine" in
+amd64:*X86-64* | arm64:AArch64) ;;
+*) echo "image: shopcastd was built for '$machine', not $DEB_ARCH" >&2; exit 1 ;;
+esac
 
 # ---- the root file system ------------------------------------------------------
 step "root file system"
