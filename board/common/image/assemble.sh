@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The disk: partition table, then boot.img, rootfs.img (slot A; slot B stays
 # empty until the first update) and data.img written at their partitions.
-#   assemble.sh WORK_DIR gpt|dos BOOT_MIB ROOTFS_MIB DATA_MIB
+#   assemble.sh WORK_DIR gpt|dos BOOT_MIB ROOTFS_MIB DATA_MIB [DISK_ID]
+# DISK_ID: the MBR's disk identifier (8 hex digits), which partitions are named
+# by (PARTUUID DISK_ID-0N); random when not given.
 set -euo pipefail
-work=$1 table=$2 boot=$3 rootfs=$4 data=$5
+work=$1 table=$2 boot=$3 rootfs=$4 data=$5 disk_id=${6:-}
 disk="$work/disk.img"
 rm -f "$disk"
 truncate -s $((1 + boot + 2 * rootfs + data + 1))M "$disk"
@@ -20,6 +22,7 @@ LAYOUT
 else
 	sfdisk -q "$disk" <<LAYOUT
 label: dos
+${disk_id:+label-id: 0x$disk_id}
 start=$mib, size=$((boot * mib)), type=c, bootable
 start=$((a * mib)), size=$((rootfs * mib)), type=83
 start=$((b * mib)), size=$((rootfs * mib)), type=83

@@ -56,7 +56,9 @@ fi
 # ---- base root file system (cached) ------------------------------------------
 # bump when the mmdebstrap command below changes
 base_recipe=1
-key=$( (cat "$conf" "$here/packages"; echo "$base_recipe") | sha256sum | cut -c1-16)
+# what the base is made of: the architecture, the package lists, the recipe
+key=$( (printf '%s\n' "$DEB_ARCH" "$COMPONENTS" "${PACKAGES[@]}" "$base_recipe"; cat "$here/packages") |
+	sha256sum | cut -c1-16)
 base="$cache/base-$board-$key.tar"
 if [ ! -f "$base" ]; then
 	step "base root file system from Debian 12 ($DEB_ARCH; mmdebstrap)"
@@ -160,10 +162,10 @@ mkfs.ext4 -q -L data -d "$data" "$work/data.img" "${DATA_MIB}M"
 
 step "boot partition"
 rm -f "$work/boot.img"
-"$top/board/$board/image/boot.sh" "$rootfs" "$work/boot.img" "$BOOT_MIB" "$CONSOLE"
+"$top/board/$board/image/boot.sh" "$rootfs" "$work/boot.img" "$BOOT_MIB" "$CONSOLE" "${DISK_ID:-}"
 
 step "disk image ($PARTITION_TABLE)"
-"$here/assemble.sh" "$work" "$PARTITION_TABLE" "$BOOT_MIB" "$ROOTFS_MIB" "$DATA_MIB"
+"$here/assemble.sh" "$work" "$PARTITION_TABLE" "$BOOT_MIB" "$ROOTFS_MIB" "$DATA_MIB" "${DISK_ID:-}"
 bmaptool create -o "$work/disk.img.bmap" "$work/disk.img"
 
 size=$(stat -c %s "$work/disk.img")

@@ -3,6 +3,10 @@
 # U-Boot back end keeps it: BOOT_ORDER lists the slots, BOOT_x_LEFT the tries
 # a slot has left. Each boot takes one try; rauc mark-good gives them back,
 # mark-bad takes them all, and a slot with none left is skipped.
+# The disk this script was loaded from (U-Boot's boot scan sets devtype and
+# devnum): the slots are on the same disk.
+test -n "${devtype}" || setenv devtype mmc
+test -n "${devnum}" || setenv devnum 0
 test -n "${BOOT_ORDER}" || setenv BOOT_ORDER "A B"
 test -n "${BOOT_A_LEFT}" || setenv BOOT_A_LEFT 3
 test -n "${BOOT_B_LEFT}" || setenv BOOT_B_LEFT 3
@@ -31,11 +35,23 @@ if test "x${slot}" = "x"; then
 fi
 saveenv
 
-# the kernel is gzip-compressed (Debian's arm64 vmlinuz): booti unpacks it here
-setenv kernel_comp_addr_r 0x0a000000
-setenv kernel_comp_size 0x04000000
-setenv bootargs "root=/dev/mmcblk0p${part} ro rootwait panic=10 systemd.volatile=state @CONSOLE@ rauc.slot=${slot}"
+# the initrd 96 MiB above the kernel, whatever the board's U-Boot proposes:
+# room for the kernel as it runs (its image_size, 32 MiB for Debian 12's) and
+# for kernels to come
+setexpr initrd_addr ${kernel_addr_r} + 0x6000000
+# a compressed kernel would be unpacked from here
+test -n "${kernel_comp_addr_r}" || setexpr kernel_comp_addr_r ${initrd_addr} + 0x6000000
+test -n "${kernel_comp_size}" || setenv kernel_comp_size 0x04000000
+
+# extra kernel arguments for a technician or the system test (e.g. the journal
+# on a serial console): extra.txt on this partition, a line
+# EXTRA_CMDLINE=...; read where the initrd goes later
+setenv EXTRA_CMDLINE
+if load ${devtype} ${devnum}:1 ${initrd_addr} extra.txt; then
+	env import -t ${initrd_addr} ${filesize} EXTRA_CMDLINE
+fi
+setenv bootargs "root=PARTUUID=@DISK_ID@-0${part} ro rootwait panic=10 systemd.volatile=state @CONSOLE@ rauc.slot=${slot} ${EXTRA_CMDLINE}"
 echo "shopcast: booting slot ${slot} (partition ${part})"
-load mmc 0:${part} ${kernel_addr_r} /boot/vmlinuz
-load mmc 0:${part} ${ramdisk_addr_r} /boot/initrd.img
-booti ${kernel_addr_r} ${ramdisk_addr_r}:${filesize} ${fdt_addr}
+load ${devtype} ${devnum}:${part} ${kernel_addr_r} /boot/vmlinuz
+load ${devtype} ${devnum}:${part} ${initrd_addr} /boot/initrd.img
+booti ${kernel_addr_r} ${initrd_addr}:${filesize} ${fdt_addr}

@@ -4,9 +4,9 @@
 # rpi_arm64) and its boot script, which picks slot A or B from U-Boot's
 # environment (uboot.env here, also read and written by RAUC through
 # fw_setenv, see fw_env.config in the root file system).
-#   boot.sh ROOTFS OUT_IMG SIZE_MIB CONSOLE
+#   boot.sh ROOTFS OUT_IMG SIZE_MIB CONSOLE DISK_ID
 set -euo pipefail
-rootfs=$1 img=$2 mib=$3 console=$4
+rootfs=$1 img=$2 mib=$3 console=$4 disk_id=$5
 here=$(dirname "$0")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -14,12 +14,11 @@ kver=$(basename "$(ls -d "$rootfs"/usr/lib/modules/* | sort -V | tail -1)")
 mkdir -p "$tmp/boot"
 cp "$rootfs"/usr/lib/raspi-firmware/{bootcode.bin,start4.elf,fixup4.dat,start4cd.elf,fixup4cd.dat} \
 	"$tmp/boot/" 2>/dev/null || cp "$rootfs"/usr/lib/raspi-firmware/*4* "$tmp/boot/"
-cp "$rootfs/usr/lib/linux-image-$kver"/broadcom/bcm2711-rpi-4-b.dtb \
-	"$rootfs/usr/lib/linux-image-$kver"/broadcom/bcm2711-rpi-400.dtb \
-	"$rootfs/usr/lib/linux-image-$kver"/broadcom/bcm2711-rpi-cm4.dtb "$tmp/boot/"
+# every BCM2711 board's device tree (Pi 4 B, Pi 400, the CM4 on its I/O board)
+cp "$rootfs/usr/lib/linux-image-$kver"/broadcom/bcm2711-*.dtb "$tmp/boot/"
 cp "$rootfs/usr/lib/u-boot/rpi_arm64/u-boot.bin" "$tmp/boot/u-boot.bin"
 cp "$here/config.txt" "$tmp/boot/config.txt"
-sed "s|@CONSOLE@|$console|" "$here/boot.cmd" >"$tmp/boot.cmd"
+sed "s|@CONSOLE@|$console|; s|@DISK_ID@|$disk_id|" "$here/boot.cmd" >"$tmp/boot.cmd"
 mkimage -A arm64 -T script -C none -n "shopcast A/B" -d "$tmp/boot.cmd" "$tmp/boot/boot.scr" >/dev/null
 # U-Boot's environment: rpi_arm64 keeps 16 KiB in uboot.env on this partition
 printf 'BOOT_ORDER=A B\nBOOT_A_LEFT=3\nBOOT_B_LEFT=3\n' >"$tmp/env.txt"
