@@ -124,9 +124,10 @@ image:
 
 # The x86-64 image booted in qemu with the vivid camera and snd-aloop: live to a
 # local ingest, an update into the other slot, a broken one rolled back (root).
+# BOARD=rpi4: the Raspberry Pi image on qemu's arm64 machine through U-Boot.
 test-system: deps
 	$(MAKE) all
-	./tests/system/run.sh $(BUILD)
+	./tests/system/run.sh $(BUILD) $(if $(filter sim,$(BOARD)),x86-64,$(BOARD))
 
 # A signed RAUC bundle of the last `make image` for BOARD.
 bundle:
