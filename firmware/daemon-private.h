@@ -61,6 +61,7 @@ struct _ScDaemon {
   ScProvision *provision; /* the box's hostname and network (system-dir) */
   guint reboot_timer;     /* a freshly installed firmware starts soon */
   GMainLoop *loop;
+  guint trim_timer; /* free memory given back to the system now and then */
   guint stop_timer;
   gboolean stopping;
   gboolean finished; /* outputs finished, pipeline stopped, loop told to quit */

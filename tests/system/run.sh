@@ -205,15 +205,16 @@ ingest_pid=$!
 if [ "$board" = x86-64 ]; then
 	cp "$ovmf_vars" "$work/vars.fd"
 	machine=(-machine q35 -drive if=pflash,format=raw,readonly=on,file="$firmware"
-		-drive if=pflash,format=raw,file="$work/vars.fd")
+		-drive if=pflash,format=raw,file="$work/vars.fd"
+		-drive file="$work/disk.img",if=virtio,format=raw,cache=writeback)
 else
-	machine=(-machine virt -cpu cortex-a72 -bios "$firmware")
+	machine=(-machine virt -cpu cortex-a72 -bios "$firmware"
+		-drive file="$work/disk.img",if=none,id=disk0,format=raw,cache=writeback
+		-device virtio-blk-pci,drive=disk0)
 fi
 # Powers the box on (the serial console appends to serial.log across boots).
 power_on() {
 	"$qemu" "${machine[@]}" -accel tcg -m 2048 -smp 2 \
-		-drive file="$work/disk.img",if=none,id=disk0,format=raw,cache=writeback \
-		-device virtio-blk-pci,drive=disk0 \
 		-netdev user,id=net0,hostfwd=tcp:127.0.0.1:"$panel_port"-:8080 \
 		-device virtio-net-pci,netdev=net0 \
 		-chardev file,id=serial0,path="$work/serial.log",append=on -serial chardev:serial0 \
