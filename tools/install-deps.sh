@@ -37,7 +37,7 @@ packages=(
 	# file systems, boot loaders, signed RAUC bundles, bmaps (shopcast-flash's
 	# tests and its benchmark peers), and qemu for the system tests (x86-64 with
 	# UEFI; the Raspberry Pi image on qemu's arm64 machine with U-Boot)
-	mmdebstrap qemu-user-static binfmt-support gcc-aarch64-linux-gnu fdisk e2fsprogs dosfstools mtools
+	mmdebstrap arch-test qemu-user-static binfmt-support gcc-aarch64-linux-gnu fdisk e2fsprogs dosfstools mtools
 	squashfs-tools grub-efi-amd64-bin grub-common ovmf rauc openssl bmap-tools u-boot-tools
 	qemu-system-x86 qemu-system-arm u-boot-qemu qemu-utils util-linux
 )
