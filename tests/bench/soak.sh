@@ -95,7 +95,7 @@ fault_loop() {
 	local n=0
 	while kill -0 "$daemon_pid" 2>/dev/null; do
 		sleep "$FAULT_EVERY"
-		echo "$(date +%s) on" >> "$work/faults"
+		echo "$(date +%s.%N) on" >> "$work/faults"
 		if [ $((n % 2)) -eq 0 ]; then
 			"$lab_sh" blackhole "$lab" up0 on
 			sleep "$FAULT_S"
@@ -105,7 +105,7 @@ fault_loop() {
 			sleep "$FAULT_S"
 			"$lab_sh" link "$lab" up0 up
 		fi
-		echo "$(date +%s) off" >> "$work/faults"
+		echo "$(date +%s.%N) off" >> "$work/faults"
 		n=$((n + 1))
 	done
 }
@@ -124,7 +124,10 @@ dropped() {
 	echo "$last_drop"
 }
 echo "# t_s rss_kb fds cpu_percent dropped_tags" > "$work/samples"
-start=$(date +%s)
+# the faults and the samples stamped to the millisecond, so that a drop in
+# the first second of a fault is not counted before it
+start_ns=$(date +%s%N)
+start=$((start_ns / 1000000000))
 last_ticks=$(cpu_ticks)
 last_t=$start
 printf 'soak: %s s, a sample every %s s, a fault every %s s\n' "$duration" "$SAMPLE_S" "$FAULT_EVERY"
@@ -138,16 +141,17 @@ while [ $(($(date +%s) - start)) -lt "$duration" ]; do
 	cpu=$(awk -v d="$((ticks - last_ticks))" -v hz="$hz" -v s="$((now - last_t))" 'BEGIN { printf "%.1f", s ? 100 * d / hz / s : 0 }')
 	dropped > "$work/drop"
 	drop=$(cat "$work/drop")
-	echo "$((now - start)) $rss $fds $cpu $drop" | tee -a "$work/samples"
+	t_ms=$((($(date +%s%N) - start_ns) / 1000000))
+	printf '%d.%03d %s %s %s %s\n' $((t_ms / 1000)) $((t_ms % 1000)) "$rss" "$fds" "$cpu" "$drop" | tee -a "$work/samples"
 	last_ticks=$ticks last_t=$now
 done
 
-python3 - "$work/samples" "$work/faults" "$start" "$FAULT_S" <<'PY'
+python3 - "$work/samples" "$work/faults" "$start_ns" "$FAULT_S" <<'PY'
 import statistics, sys
 samples = [list(map(float, l.split())) for l in open(sys.argv[1])
            if not l.startswith("#") and len(l.split()) == 5]
 faults = [l.split() for l in open(sys.argv[2])]
-start, fault_s = float(sys.argv[3]), float(sys.argv[4])
+start, fault_s = int(sys.argv[3]) / 1e9, float(sys.argv[4])
 ons = [float(t) - start for t, what in faults if what == "on"]
 def in_fault(t0, t1):  # a fault (and 15 s after it) overlaps (t0, t1]
     return any(on < t1 and on + fault_s + 15 > t0 for on in ons)
