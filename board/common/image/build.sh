@@ -137,16 +137,7 @@ echo "$version+$build_id" >"$work/version"
 
 # ---- partitions ---------------------------------------------------------------
 step "rootfs image ($ROOTFS_FS)"
-rm -f "$work/rootfs.img"
-if [ "$ROOTFS_FS" = squashfs ]; then
-	# gzip: the compression GRUB's squash4 reads (it has no zstd)
-	mksquashfs "$rootfs" "$work/rootfs.img" -comp gzip -noappend -quiet \
-		-processors "$(nproc)" >/dev/null
-else
-	used=$(du -sm "$rootfs" | cut -f1)
-	mkfs.ext4 -q -L rootfs -d "$rootfs" -O ^has_journal,^metadata_csum_seed -m 0 \
-		"$work/rootfs.img" "$((used + used / 8 + 64))M"
-fi
+"$here/rootfs-image.sh" "$ROOTFS_FS" "$rootfs" "$work/rootfs.img"
 rsize=$(stat -c %s "$work/rootfs.img")
 [ "$rsize" -le $((ROOTFS_MIB * 1048576)) ] ||
 	{ echo "image: rootfs.img ($((rsize / 1048576)) MiB) is larger than a slot ($ROOTFS_MIB MiB)" >&2; exit 65; }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The Raspberry Pi boot partition (FAT): Debian's Pi firmware (raspi-firmware),
 # the Pi 4's device trees from the image's kernel, U-Boot (u-boot-rpi,
-# rpi_arm64) and its boot script, which picks slot A or B from U-Boot's
-# environment (uboot.env here, also read and written by RAUC through
+# rpi_arm64) and its boot script, which picks slot A or B from shopcast.env
+# here (U-Boot's environment format, also read and written by RAUC through
 # fw_setenv, see fw_env.config in the root file system).
 #   boot.sh ROOTFS OUT_IMG SIZE_MIB CONSOLE DISK_ID
 set -euo pipefail
@@ -20,8 +20,9 @@ cp "$rootfs/usr/lib/u-boot/rpi_arm64/u-boot.bin" "$tmp/boot/u-boot.bin"
 cp "$here/config.txt" "$tmp/boot/config.txt"
 sed "s|@CONSOLE@|$console|; s|@DISK_ID@|$disk_id|" "$here/boot.cmd" >"$tmp/boot.cmd"
 mkimage -A arm64 -T script -C none -n "shopcast A/B" -d "$tmp/boot.cmd" "$tmp/boot/boot.scr" >/dev/null
-# U-Boot's environment: rpi_arm64 keeps 16 KiB in uboot.env on this partition
+# the slot choice, in U-Boot's checksummed environment format (boot.cmd reads
+# and writes it; no uboot.env: U-Boot's own environment stays its default)
 printf 'BOOT_ORDER=A B\nBOOT_A_LEFT=3\nBOOT_B_LEFT=3\n' >"$tmp/env.txt"
-mkenvimage -s 0x4000 -o "$tmp/boot/uboot.env" "$tmp/env.txt"
+mkenvimage -s 0x4000 -o "$tmp/boot/shopcast.env" "$tmp/env.txt"
 mkfs.vfat -n BOOT -C "$img" $((mib * 1024)) >/dev/null
 mcopy -s -i "$img" "$tmp/boot/"* ::/
