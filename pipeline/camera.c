@@ -391,7 +391,8 @@ camera_open(Camera *cam, GError **error)
 {
   cam->attempts++;
   if (g_atomic_int_get((gint *)&cam->drill) == SC_CAMERA_DRILL_UNPLUG) {
-    g_set_error(error, SC_CAMERA_ERROR, SC_CAMERA_ERROR_DEVICE, "unplugged (drill)");
+    g_set_error(error, SC_CAMERA_ERROR, SC_CAMERA_ERROR_DEVICE,
+                "Could not open the camera (drill: unplugged)");
     return FALSE;
   }
   if (cam->owner->kind == SC_CAMERA_KIND_V4L2 && !negotiate(cam, error))

@@ -200,7 +200,8 @@ branch_open(ScMic *self, GError **error)
 {
   self->attempts++;
   if (g_atomic_int_get(&self->drill) == SC_MIC_DRILL_OFF) {
-    g_set_error(error, SC_MIC_ERROR, SC_MIC_ERROR_DEVICE, "unplugged (drill)");
+    g_set_error(error, SC_MIC_ERROR, SC_MIC_ERROR_DEVICE,
+                "Could not open the mic (drill: unplugged)");
     return FALSE;
   }
   self->bin = build_branch(self, error);
