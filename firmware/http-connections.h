@@ -1,14 +1,26 @@
-/* http-connections.h - the HTTP server's clients' connections, followed so
- * that one whose client went away is closed.
+/* http-connections.h - the HTTP server's connections: accepted here, handed
+ * to libsoup, and closed once their client has gone.
  *
- * libsoup 3.2 never closes a connection whose client went away between two
- * requests (or before its first): a browser's preconnect, a closed tab or a
- * dropped Wi-Fi would each keep a descriptor for good. Every connection is
- * followed from its first request (the server's request-* signals); once a
- * second, one that is between requests and whose client has closed its end
- * is closed here, so that libsoup's next read fails and lets it go. A
- * connection upgraded to a WebSocket watches its own end and is no longer
- * followed.
+ * Two faults of libsoup 3.2 (Debian 12's) are worked around here:
+ *  - Its listener keeps a reference to every socket it accepts: about 340
+ *    bytes lost per connection, some 0.5 MB an hour for a panel and a
+ *    monitoring script. So the server never listens itself: the sockets are
+ *    accepted here (a GSocketService) and each connection is handed over with
+ *    soup_server_accept_iostream(), which takes only what it keeps. libsoup
+ *    answers one request on such a connection, then closes it: every answer
+ *    says "Connection: close", so that no client sends a second one on it.
+ *  - It never closes a connection whose client went away between two
+ *    requests (or before its first): a browser's preconnect, a closed tab or
+ *    a dropped Wi-Fi would each keep a descriptor for good. Once a second,
+ *    while no request is being answered, a connection whose client has closed
+ *    its end is closed here, so that libsoup's next read fails and lets it go.
+ *    (libsoup says nothing of which connection a request came on when it did
+ *    not accept it, so the server's requests are counted as a whole: a client
+ *    that half-closes its end while it waits for an answer keeps its answer.)
+ *
+ * Every socket accepted is followed to its end: sc_http_connections_count()
+ * is the number not yet freed, WebSockets included, so that a connection
+ * held by anyone after its client left shows.
  *
  * Main thread only (the server's thread).
  */
@@ -20,16 +32,22 @@ G_BEGIN_DECLS
 
 typedef struct _ScHttpConnections ScHttpConnections;
 
-/* Follows @server's connections (the server must outlive the handle). */
+/* Accepts connections for @server (which must outlive the handle). */
 ScHttpConnections *sc_http_connections_new(SoupServer *server);
-/* Stops following: no signal of the server reaches the handle after this. */
+/* Stops accepting and following; connections libsoup has stay with it (see
+ * soup_server_disconnect()). No signal of the server reaches the handle after
+ * this. */
 void sc_http_connections_free(ScHttpConnections *self);
 
-/* The connection of @msg is a WebSocket now. */
+/* Accepts connections on @socket, bound and listening; TCP ones without
+ * Nagle's delay. */
+gboolean sc_http_connections_listen(ScHttpConnections *self, GSocket *socket, GError **error);
+
+/* The request of @msg became a WebSocket: it is no longer being answered. */
 void sc_http_connections_upgraded(ScHttpConnections *self, SoupServerMessage *msg);
 
-/* Clients' connections open now (WebSockets not counted), after closing
- * those their clients left. */
+/* Sockets accepted and not yet freed, after closing those their clients
+ * left. */
 guint sc_http_connections_count(ScHttpConnections *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScHttpConnections, sc_http_connections_free)

@@ -42,7 +42,7 @@ struct _ScHttp {
   char *unix_path;
   guint port;
   ScHttpAuth *access;             /* who is asking, and whether they may */
-  ScHttpConnections *connections; /* closes those their client left */
+  ScHttpConnections *connections; /* accepts, and closes those their client left */
 };
 
 struct _ScHttpRequest {
@@ -781,15 +781,16 @@ sc_http_listen_tcp(ScHttp *self, const char *address, guint port, GError **error
     return FALSE;
   }
   g_autoptr(GSocketAddress) where = g_inet_socket_address_new(inet, port);
-  if (!soup_server_listen(self->server, where, 0, error))
+  g_autoptr(GSocket) socket = g_socket_new(g_socket_address_get_family(where), G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL || !g_socket_bind(socket, where, TRUE, error) ||
+      !g_socket_listen(socket, error) ||
+      !sc_http_connections_listen(self->connections, socket, error))
     return FALSE;
-  GSList *listeners = soup_server_get_listeners(self->server);
-  for (GSList *l = listeners; l; l = l->next) {
-    g_autoptr(GSocketAddress) local = g_socket_get_local_address(l->data, NULL);
-    if (local && G_IS_INET_SOCKET_ADDRESS(local))
-      self->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
-  }
-  g_slist_free(listeners);
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address(socket, error);
+  if (local == NULL)
+    return FALSE;
+  self->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
   return TRUE;
 }
 
@@ -834,7 +835,7 @@ sc_http_listen_unix(ScHttp *self, const char *path, GError **error)
   gboolean bound = socket && g_socket_bind(socket, address, FALSE, error);
   umask(old);
   if (!bound || !g_socket_listen(socket, error) ||
-      !soup_server_listen_socket(self->server, socket, 0, error))
+      !sc_http_connections_listen(self->connections, socket, error))
     return FALSE;
   g_chmod(path, 0660);
   self->unix_path = g_strdup(path);

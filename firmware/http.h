@@ -22,8 +22,8 @@
  * strict Content-Security-Policy; API responses are never cached.
  *
  * http.c routes, reads bodies and replies; who is asking and whether they
- * may is http-auth.h's, and closing the connections clients left is
- * http-connections.h's.
+ * may is http-auth.h's, and accepting connections and closing those their
+ * clients left is http-connections.h's.
  *
  * Main thread only.
  */
@@ -79,7 +79,8 @@ gboolean sc_http_listen_tcp(ScHttp *self, const char *address, guint port,
                             GError **error) G_GNUC_WARN_UNUSED_RESULT;
 guint sc_http_get_port(ScHttp *self);
 
-/* Clients' connections open now (WebSockets not counted). */
+/* Clients' connections not yet let go, WebSockets included (after closing
+ * those their clients left). */
 guint sc_http_count_connections(ScHttp *self);
 /* Listens on a Unix socket at @path (mode 0660; its folder made 0755 if
  * missing). A stale socket of a crashed shopcastd is replaced; one that
