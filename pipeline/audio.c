@@ -218,7 +218,8 @@ attach_bed(ScAudio *self, GError **error)
 {
   if (!build_bed_branch(self, error))
     return FALSE;
-  gst_bin_add(GST_BIN(self->pipeline), gst_object_ref(self->bed_bin));
+  /* not floating: the pipeline takes a reference of its own, ours stays ours */
+  gst_bin_add(GST_BIN(self->pipeline), self->bed_bin);
   self->mixer_pad = gst_element_request_pad_simple(self->mixer, "sink_%u");
   g_autoptr(GstPad) src = gst_element_get_static_pad(self->bed_bin, "src");
   if (gst_pad_link(src, self->mixer_pad) != GST_PAD_LINK_OK) {

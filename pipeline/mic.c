@@ -9,8 +9,10 @@ G_DEFINE_QUARK(sc - mic - error - quark, sc_mic_error)
 #define WATCH_INTERVAL_MS 50
 #define BRANCH_NAME       "mic-branch"
 
-/* Marks every mic branch built, so that an error from one taken out (its
- * last words, still on the bus) is told apart from the rest of the program's. */
+/* Marks every element of every mic branch built with the branch's number, so
+ * that an error from one taken out (its last words, still on the bus, from an
+ * element its freed bin no longer holds) is told apart from the current
+ * branch's and from the rest of the program's. */
 static GQuark
 branch_mark_quark(void)
 {
@@ -42,6 +44,8 @@ struct _ScMic {
   gint64 opened_us;
   guint64 losses, attempts;
   GPtrArray *closers; /* GThread*: branches being set to NULL */
+  guint branches;     /* the number of the last branch built (its elements' mark) */
+  guint bin_number;   /* the number of the branch in the program */
 
   GMutex lock; /* between the branch's probe and the main thread */
   gint64 last_us;
@@ -131,7 +135,15 @@ build_branch(ScMic *self, GError **error)
   }
   gst_object_ref_sink(bin);
   gst_element_set_name(bin, BRANCH_NAME);
-  g_object_set_qdata(G_OBJECT(bin), branch_mark_quark(), GINT_TO_POINTER(1));
+  gpointer mark = GUINT_TO_POINTER(++self->branches);
+  g_object_set_qdata(G_OBJECT(bin), branch_mark_quark(), mark);
+  g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(bin));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    g_object_set_qdata(g_value_get_object(&item), branch_mark_quark(), mark);
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
   return bin;
 }
 
@@ -186,7 +198,8 @@ branch_link(ScMic *self, GError **error)
   gst_pad_add_probe(out, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
                     on_branch_buffer, self, NULL);
   g_object_set(self->volume_element, "volume", self->volume, "mute", self->mute, NULL);
-  gst_bin_add(GST_BIN(self->pipeline), gst_object_ref(self->bin));
+  /* not floating: the pipeline takes a reference of its own, ours stays ours */
+  gst_bin_add(GST_BIN(self->pipeline), self->bin);
   self->mixer_pad = gst_element_request_pad_simple(self->mixer, "sink_%u");
   if (self->mixer_pad == NULL || gst_pad_link(out, self->mixer_pad) != GST_PAD_LINK_OK) {
     g_set_error(error, SC_MIC_ERROR, SC_MIC_ERROR_FRAGMENT, "cannot be linked to the mixer");
@@ -207,6 +220,7 @@ branch_open(ScMic *self, GError **error)
   self->bin = build_branch(self, error);
   if (self->bin == NULL)
     return FALSE;
+  self->bin_number = self->branches;
   g_mutex_lock(&self->lock);
   self->last_us = 0;
   g_mutex_unlock(&self->lock);
@@ -283,13 +297,16 @@ on_watch(gpointer data)
 
 /* ---- messages ---- */
 
-static GstElement *
+/* The number of the branch @object belongs to; 0: none. */
+static guint
 branch_of(GstObject *object)
 {
-  for (GstObject *o = object; o; o = GST_OBJECT_PARENT(o))
-    if (g_object_get_qdata(G_OBJECT(o), branch_mark_quark()))
-      return GST_ELEMENT(o);
-  return NULL;
+  for (GstObject *o = object; o; o = GST_OBJECT_PARENT(o)) {
+    guint n = GPOINTER_TO_UINT(g_object_get_qdata(G_OBJECT(o), branch_mark_quark()));
+    if (n)
+      return n;
+  }
+  return 0;
 }
 
 gboolean
@@ -297,15 +314,15 @@ sc_mic_handle_message(ScMic *self, GstMessage *msg)
 {
   if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_ERROR)
     return FALSE;
-  GstElement *branch = branch_of(GST_MESSAGE_SRC(msg));
-  if (branch == NULL)
+  guint branch = branch_of(GST_MESSAGE_SRC(msg));
+  if (branch == 0)
     return FALSE;
   g_autoptr(GError) err = NULL;
   g_autofree char *debug = NULL;
   gst_message_parse_error(msg, &err, &debug);
   g_autofree char *why =
       g_strdup_printf("%s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)), err->message);
-  if (branch != self->bin) {
+  if (self->bin == NULL || branch != self->bin_number) {
     /* a branch already taken out: its last words say why it did not open */
     if (self->bin == NULL && self->state == SC_MIC_STATE_LOST)
       set_state(self, SC_MIC_STATE_LOST, why);
