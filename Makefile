@@ -35,12 +35,14 @@ run: deps
 	$(MAKE) all
 	./tools/run-demo.sh $(BUILD) $(BOARD)
 
-# Every test, in the normal build and under ASan+UBSan; ends with the summary.
+# Every test, in the normal build and under ASan+UBSan, then the system test of
+# the x86-64 image in qemu (SYSTEM_TEST= leaves it out); ends with the summary.
+SYSTEM_TEST ?= x86-64
 test: deps
 	$(MAKE) all
 	$(MAKE) $(SAN_BUILD)/build.ninja
 	ninja -C $(SAN_BUILD)
-	./tests/run-tests.sh $(BUILD) $(SAN_BUILD)
+	SYSTEM_TEST='$(SYSTEM_TEST)' ./tests/run-tests.sh $(BUILD) $(SAN_BUILD)
 
 # CPU benchmarks beside ffmpeg in the same run: the program pipeline, then what
 # the on-air graphics add per frame; then how soon a show change, a studio

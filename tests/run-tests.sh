@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test in each build directory given (the normal build and the
-# ASan+UBSan build) and ends with one summary line: "N passed, N failed, N skipped".
+# ASan+UBSan build), then the system test of the x86-64 image in qemu (with the
+# first build directory; SYSTEM_TEST= leaves it out), and ends with one summary
+# line: "N passed, N failed, N skipped".
 set -u
 passed=0 failed=0 skipped=0
+system_board=${SYSTEM_TEST-x86-64}
 for dir in "$@"; do
 	echo "=== tests in $dir"
 	rm -rf "$dir/test-logs" # filled again by this run's tests, for check-secrets
@@ -25,5 +28,17 @@ for dir in "$@"; do
 		failed=$((failed + 1))
 	fi
 done
+if [ -n "$system_board" ]; then
+	echo "=== system test: the $system_board image in qemu"
+	"$(dirname "$0")/system/run.sh" "$1" "$system_board"
+	case $? in
+	0) passed=$((passed + 1)) ;;
+	77) skipped=$((skipped + 1)) ;;
+	*) failed=$((failed + 1)) ;;
+	esac
+else
+	echo "=== system test: not run (SYSTEM_TEST is empty)"
+	skipped=$((skipped + 1))
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
