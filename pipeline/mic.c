@@ -44,8 +44,8 @@ struct _ScMic {
   gint64 opened_us;
   guint64 losses, attempts;
   GPtrArray *closers; /* GThread*: branches being set to NULL */
-  guint branches;     /* the number of the last branch built (its elements' mark) */
-  guint bin_number;   /* the number of the branch in the program */
+  guint branches;     /* the number of the last branch built (its elements' mark):
+                       * the one in the program, while there is one */
 
   GMutex lock; /* between the branch's probe and the main thread */
   gint64 last_us;
@@ -220,7 +220,6 @@ branch_open(ScMic *self, GError **error)
   self->bin = build_branch(self, error);
   if (self->bin == NULL)
     return FALSE;
-  self->bin_number = self->branches;
   g_mutex_lock(&self->lock);
   self->last_us = 0;
   g_mutex_unlock(&self->lock);
@@ -322,7 +321,7 @@ sc_mic_handle_message(ScMic *self, GstMessage *msg)
   gst_message_parse_error(msg, &err, &debug);
   g_autofree char *why =
       g_strdup_printf("%s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)), err->message);
-  if (self->bin == NULL || branch != self->bin_number) {
+  if (self->bin == NULL || branch != self->branches) {
     /* a branch already taken out: its last words say why it did not open */
     if (self->bin == NULL && self->state == SC_MIC_STATE_LOST)
       set_state(self, SC_MIC_STATE_LOST, why);

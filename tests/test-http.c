@@ -182,15 +182,35 @@ one_client(Fixture *f, gboolean on_unix, Ending how)
   return ok;
 }
 
+/* Clients on a thread of their own, beside the server's main loop. */
 typedef struct {
   Fixture *f;
-  guint rounds;
-  gint failed; /* atomic */
-  gint done;   /* atomic */
-  GMainContext *context;
-  int fds[4]; /* finish_requests(): connections in the middle of a request */
-  gint go;    /* atomic */
+  guint rounds; /* run_clients() */
+  int fds[4];   /* finish_requests(): connections in the middle of a request */
+  gint failed;  /* atomic */
+  gint done;    /* atomic */
 } Clients;
+
+static void
+clients_done(Clients *c)
+{
+  g_atomic_int_set(&c->done, 1);
+  g_main_context_wakeup(NULL);
+}
+
+/* Runs @func(@c) on a thread while the main loop runs, at most @max_s; then
+ * every client must have got its answer. */
+static void
+run_beside(GThreadFunc func, Clients *c, guint max_s)
+{
+  GThread *thread = g_thread_new("clients", func, c);
+  gint64 start = g_get_monotonic_time();
+  while (!g_atomic_int_get(&c->done) && g_get_monotonic_time() - start < max_s * G_USEC_PER_SEC)
+    g_main_context_iteration(NULL, TRUE);
+  assert_true(g_atomic_int_get(&c->done)); /* else a client blocks in a recv (10 s at most) */
+  g_thread_join(thread);
+  assert_int_equal(g_atomic_int_get(&c->failed), 0);
+}
 
 static gpointer
 run_clients(gpointer data)
@@ -204,8 +224,7 @@ run_clients(gpointer data)
                      on_unix ? "Unix socket" : "TCP", how, g_strerror(errno));
           g_atomic_int_inc(&c->failed);
         }
-  g_atomic_int_set(&c->done, 1);
-  g_main_context_wakeup(c->context);
+  clients_done(c);
   return NULL;
 }
 
@@ -215,16 +234,28 @@ static gpointer
 finish_requests(gpointer data)
 {
   Clients *c = data;
-  while (!g_atomic_int_get(&c->go))
-    g_usleep(1000);
   for (guint i = 0; i < G_N_ELEMENTS(c->fds); i++) {
     if (!send_text(c->fds[i], "Host: box\r\n\r\n") ||
         !read_answer(c->fds[i], "Connection: close", TRUE))
       g_atomic_int_inc(&c->failed);
     close(c->fds[i]);
   }
-  g_atomic_int_set(&c->done, 1);
-  g_main_context_wakeup(c->context);
+  clients_done(c);
+  return NULL;
+}
+
+/* One client asks for the slow answer, shuts its write side, and waits. */
+static gpointer
+run_slow_client(gpointer data)
+{
+  Clients *c = data;
+  int fd = connect_to(c->f, FALSE);
+  if (!(fd >= 0 && send_text(fd, "GET /api/v1/slow HTTP/1.1\r\nHost: box\r\n\r\n") &&
+        shutdown(fd, SHUT_WR) == 0 && read_answer(fd, "slowly", FALSE)))
+    g_atomic_int_inc(&c->failed);
+  if (fd >= 0)
+    close(fd);
+  clients_done(c);
   return NULL;
 }
 
@@ -247,14 +278,8 @@ static void
 test_every_connection_is_let_go(void **state)
 {
   Fixture *f = *state;
-  Clients c = {.f = f, .rounds = 60, .context = g_main_context_default()};
-  GThread *thread = g_thread_new("clients", run_clients, &c);
-  gint64 start = g_get_monotonic_time();
-  while (!g_atomic_int_get(&c.done) && g_get_monotonic_time() - start < 120 * G_USEC_PER_SEC)
-    g_main_context_iteration(NULL, TRUE);
-  assert_true(g_atomic_int_get(&c.done)); /* else the thread blocks in a recv (10 s at most) */
-  g_thread_join(thread);
-  assert_int_equal(g_atomic_int_get(&c.failed), 0);
+  Clients c = {.f = f, .rounds = 60};
+  run_beside(run_clients, &c, 120);
   guint total = c.rounds * N_ENDINGS * 2;
   gint64 ms = wait_for_count(f, 0, 5000);
   if (ms < 0)
@@ -272,66 +297,30 @@ static void
 test_connections_that_stay_are_counted(void **state)
 {
   Fixture *f = *state;
-  int fds[4];
-  for (guint i = 0; i < G_N_ELEMENTS(fds); i++) {
-    fds[i] = connect_to(f, i % 2);
-    assert_true(fds[i] >= 0);
-    assert_true(send_text(fds[i], "GET /api/v1/ping HTTP/1.1\r\n"));
+  Clients c = {.f = f};
+  for (guint i = 0; i < G_N_ELEMENTS(c.fds); i++) {
+    c.fds[i] = connect_to(f, i % 2);
+    assert_true(c.fds[i] >= 0);
+    assert_true(send_text(c.fds[i], "GET /api/v1/ping HTTP/1.1\r\n"));
   }
-  if (wait_for_count(f, G_N_ELEMENTS(fds), 5000) < 0)
+  if (wait_for_count(f, G_N_ELEMENTS(c.fds), 5000) < 0)
     fail_msg("%u connections counted, %u open", sc_http_count_connections(f->http),
-             (guint)G_N_ELEMENTS(fds));
+             (guint)G_N_ELEMENTS(c.fds));
   for (guint i = 0; i < 25; i++) { /* 2.5 s: sweeps pass; they stay */
     g_main_context_iteration(NULL, FALSE);
     g_usleep(100 * 1000);
   }
-  assert_int_equal(sc_http_count_connections(f->http), G_N_ELEMENTS(fds));
-  Clients rest = {.f = f, .context = g_main_context_default()};
-  GThread *thread = g_thread_new("finish", finish_requests, &rest);
-  for (guint i = 0; i < G_N_ELEMENTS(fds); i++)
-    rest.fds[i] = fds[i];
-  g_atomic_int_set(&rest.go, 1);
-  gint64 start = g_get_monotonic_time();
-  while (!g_atomic_int_get(&rest.done) && g_get_monotonic_time() - start < 30 * G_USEC_PER_SEC)
-    g_main_context_iteration(NULL, TRUE);
-  assert_true(g_atomic_int_get(&rest.done));
-  g_thread_join(thread);
-  assert_int_equal(g_atomic_int_get(&rest.failed), 0);
+  assert_int_equal(sc_http_count_connections(f->http), G_N_ELEMENTS(c.fds));
+  run_beside(finish_requests, &c, 30);
   assert_true(wait_for_count(f, 0, 5000) >= 0);
-}
-
-typedef struct {
-  Fixture *f;
-  gboolean answered;
-  gint done; /* atomic */
-} SlowClient;
-
-static gpointer
-run_slow_client(gpointer data)
-{
-  SlowClient *c = data;
-  int fd = connect_to(c->f, FALSE);
-  c->answered = fd >= 0 && send_text(fd, "GET /api/v1/slow HTTP/1.1\r\nHost: box\r\n\r\n") &&
-                shutdown(fd, SHUT_WR) == 0 && read_answer(fd, "slowly", FALSE);
-  if (fd >= 0)
-    close(fd);
-  g_atomic_int_set(&c->done, 1);
-  g_main_context_wakeup(NULL);
-  return NULL;
 }
 
 static void
 test_half_closed_client_gets_a_slow_answer(void **state)
 {
   Fixture *f = *state;
-  SlowClient c = {.f = f};
-  GThread *thread = g_thread_new("slow-client", run_slow_client, &c);
-  gint64 start = g_get_monotonic_time();
-  while (!g_atomic_int_get(&c.done) && g_get_monotonic_time() - start < 20 * G_USEC_PER_SEC)
-    g_main_context_iteration(NULL, TRUE);
-  assert_true(g_atomic_int_get(&c.done));
-  g_thread_join(thread);
-  assert_true(c.answered);
+  Clients c = {.f = f};
+  run_beside(run_slow_client, &c, 20);
   assert_true(wait_for_count(f, 0, 5000) >= 0);
 }
 
