@@ -2,10 +2,27 @@
 
 #include "firmware/events.h"
 
+#include <string.h>
+
+/* Each event lives in a slot of its own of EVENT_BYTES, taken when the
+ * journal is made: the ring's memory is all taken, and touched, at start, so
+ * the journal weighs the same in the first minute of a show as in its tenth
+ * hour, when it has long been full. Kind, subject and state keep up to
+ * FIELD_MAX bytes each, the detail what is left of the slot; what does not fit
+ * is cut at a character and ends with an ellipsis (the log line, written as
+ * the event comes, keeps it whole). */
+#define EVENT_BYTES 512
+#define FIELD_MAX   64
+#define ELLIPSIS    "…"
+
 typedef struct {
   gint64 realtime_us;
-  char *kind, *subject, *state, *detail;
+  guint16 subject, state, detail; /* where each starts in text; detail 0: none */
+  char text[EVENT_BYTES - sizeof(gint64) - 3 * sizeof(guint16)]; /* kind first */
 } Event;
+
+G_STATIC_ASSERT(sizeof(Event) == EVENT_BYTES);
+G_STATIC_ASSERT(3 * (FIELD_MAX + 1) < sizeof(((Event *)NULL)->text) / 2); /* half for the detail */
 
 struct _ScEventLog {
   Event *ring;
@@ -13,22 +30,14 @@ struct _ScEventLog {
   guint64 total;
 };
 
-static void
-event_clear(Event *e)
-{
-  g_free(e->kind);
-  g_free(e->subject);
-  g_free(e->state);
-  g_free(e->detail);
-  *e = (Event){0};
-}
-
 ScEventLog *
 sc_event_log_new(guint capacity)
 {
   ScEventLog *self = g_new0(ScEventLog, 1);
   self->capacity = MAX(capacity, 1);
-  self->ring = g_new0(Event, self->capacity);
+  self->ring = g_new(Event, self->capacity);
+  for (guint i = 0; i < self->capacity; i++) /* every page of the ring written once */
+    self->ring[i] = (Event){0};
   return self;
 }
 
@@ -37,10 +46,34 @@ sc_event_log_free(ScEventLog *self)
 {
   if (self == NULL)
     return;
-  for (guint i = 0; i < self->capacity; i++)
-    event_clear(&self->ring[i]);
   g_free(self->ring);
   g_free(self);
+}
+
+/* Writes @s at *@at in @e's text, at most @max bytes of it (cut at a character,
+ * with an ellipsis, when longer), with its NUL; moves *@at past it and gives
+ * where it starts. */
+static guint16
+put(Event *e, gsize *at, const char *s, gsize max)
+{
+  const gsize ellipsis = strlen(ELLIPSIS);
+  gsize start = *at, room = MIN(max, sizeof e->text - 1 - start), len = strlen(s);
+  char *to = e->text + start;
+  if (len <= room) {
+    memcpy(to, s, len);
+  } else {
+    len = room >= ellipsis ? room - ellipsis : 0;
+    while (len > 0 && (s[len] & 0xC0) == 0x80) /* not inside a character */
+      len--;
+    memcpy(to, s, len);
+    if (room >= ellipsis) {
+      memcpy(to + len, ELLIPSIS, ellipsis);
+      len += ellipsis;
+    }
+  }
+  to[len] = '\0';
+  *at = start + len + 1;
+  return (guint16)start;
 }
 
 void
@@ -48,12 +81,12 @@ sc_event_log_add(ScEventLog *self, gint64 realtime_us, gboolean warning, const c
                  const char *subject, const char *state, const char *detail)
 {
   Event *e = &self->ring[self->next];
-  event_clear(e);
+  gsize at = 0;
   e->realtime_us = realtime_us;
-  e->kind = g_strdup(kind);
-  e->subject = g_strdup(subject);
-  e->state = g_strdup(state);
-  e->detail = g_strdup(detail);
+  put(e, &at, kind, FIELD_MAX);
+  e->subject = put(e, &at, subject, FIELD_MAX);
+  e->state = put(e, &at, state, FIELD_MAX);
+  e->detail = detail ? put(e, &at, detail, G_MAXSIZE) : 0;
   self->next = (self->next + 1) % self->capacity;
   self->count = MIN(self->count + 1, self->capacity);
   self->total++;
@@ -85,14 +118,14 @@ append_event(GString *out, const Event *e)
   g_string_append(out, "{\"ts\":");
   sc_json_append_string(out, ts);
   g_string_append(out, ",\"kind\":");
-  sc_json_append_string(out, e->kind);
+  sc_json_append_string(out, e->text);
   g_string_append(out, ",\"subject\":");
-  sc_json_append_string(out, e->subject);
+  sc_json_append_string(out, e->text + e->subject);
   g_string_append(out, ",\"state\":");
-  sc_json_append_string(out, e->state);
+  sc_json_append_string(out, e->text + e->state);
   if (e->detail) {
     g_string_append(out, ",\"detail\":");
-    sc_json_append_string(out, e->detail);
+    sc_json_append_string(out, e->text + e->detail);
   }
   g_string_append(out, "}\n");
 }

@@ -3,7 +3,10 @@
  *
  * The journal keeps the latest events in memory (a ring), for the control
  * socket now and for the panel, the metrics and the post-show report later;
- * each event is also a structured log line. Events never hold secrets: a
+ * each event is also a structured log line. The ring's memory is all taken
+ * when it is made (512 bytes an event), so a full journal weighs what an
+ * empty one does; a detail too long for its slot is cut with an ellipsis
+ * there, and kept whole in the log line. Events never hold secrets: a
  * destination's URL is always the masked one. Main thread only.
  */
 #pragma once

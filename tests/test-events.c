@@ -6,6 +6,7 @@
 
 #include "firmware/events.h"
 
+#include <malloc.h>
 #include <string.h>
 
 /* 2026-11-23T10:15:02.123456Z */
@@ -61,6 +62,61 @@ test_empty(void **state)
   assert_non_null(strstr(one, "\"ended\""));
 }
 
+/* What does not fit its slot is cut at a character, with an ellipsis; the
+ * rest of the event stays whole. */
+static void
+test_long_fields_cut(void **state)
+{
+  g_autoptr(ScEventLog) log = sc_event_log_new(2);
+  g_autoptr(GString) detail = g_string_new(NULL);
+  for (int i = 0; i < 300; i++)
+    g_string_append(detail, "小"); /* 3 bytes each: 900 in all */
+  g_autofree char *subject = g_strnfill(100, 's');
+  sc_event_log_add(log, T0, FALSE, "recording", subject, "failed", detail->str);
+  g_autofree char *line = sc_event_log_to_json_lines(log, 0);
+  assert_true(g_utf8_validate(line, -1, NULL));
+  /* the subject: 61 bytes kept and the ellipsis, 64 in all */
+  g_autofree char *cut_subject = g_strdup_printf("\"subject\":\"%.*s…\"", 61, subject);
+  assert_non_null(strstr(line, cut_subject));
+  assert_non_null(strstr(line, "\"state\":\"failed\""));
+  const char *d = strstr(line, "\"detail\":\"");
+  assert_non_null(d);
+  d += strlen("\"detail\":\"");
+  const char *end = strstr(d, "…\"}");
+  assert_non_null(end);
+  /* whole characters only, and as many as the slot holds */
+  assert_int_equal((end - d) % 3, 0);
+  assert_true(end - d > 200 && end - d < 512);
+  for (const char *c = d; c < end; c += 3)
+    assert_memory_equal(c, "小", 3);
+}
+
+/* A full journal weighs what an empty one does: events come and go in the
+ * slots taken at start. */
+static void
+test_no_memory_as_it_fills(void **state)
+{
+  void *probe = g_malloc(4000);
+  size_t with_probe = mallinfo2().uordblks;
+  g_free(probe);
+  if (with_probe == 0 || mallinfo2().uordblks == with_probe) {
+    print_message("skipped: malloc does not report its use here (a sanitizer's allocator)\n");
+    return;
+  }
+  g_autoptr(ScEventLog) log = sc_event_log_new(200);
+  g_autofree char *detail = g_strnfill(300, 'd');
+  sc_event_log_add(log, T0, FALSE, "output", "douyin", "retrying", detail); /* the log's first use */
+  size_t before = mallinfo2().uordblks;
+  for (int i = 0; i < 1000; i++) {
+    g_autofree char *subject = g_strdup_printf("destination %d", i);
+    sc_event_log_add(log, T0 + i, FALSE, "output", subject, "retrying", detail);
+  }
+  size_t after = mallinfo2().uordblks;
+  assert_int_equal(sc_event_log_get_count(log), 200);
+  if (after > before + 1024)
+    fail_msg("the journal grew by %zu bytes over 1000 events", after - before);
+}
+
 int
 main(void)
 {
@@ -68,6 +124,8 @@ main(void)
       cmocka_unit_test(test_keeps_the_latest_in_order),
       cmocka_unit_test(test_json_lines),
       cmocka_unit_test(test_empty),
+      cmocka_unit_test(test_long_fields_cut),
+      cmocka_unit_test(test_no_memory_as_it_fills),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

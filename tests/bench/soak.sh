@@ -8,9 +8,12 @@
 # uplink fails for FAULT_S seconds (alternately silent and link down).
 #
 # Every SAMPLE_S seconds: shopcastd's RSS, open descriptors, CPU (percent of a
-# core since the last sample) and what its destinations dropped. At the end:
-#   soak duration_s=N rss_kb_first=N rss_kb_last=N rss_kb_per_h=N fds_first=N
-#        fds_last=N cpu_percent_median=N dropped_in_faults=N dropped_outside_faults=N
+# core since the last sample), what its destinations dropped, and the RSS split
+# into anonymous memory and mapped files, with the count of threads. At the end:
+#   soak duration_s=N rss_kb_first=N rss_kb_last=N rss_kb_per_h=N
+#        anon_kb_first=N anon_kb_last=N anon_kb_per_h=N fds_first=N fds_last=N
+#        fds_per_h=N cpu_percent_median=N dropped_in_faults=N
+#        dropped_outside_faults=N faults=N
 # The slopes are fitted over the second half (after warm-up). Exit status 1
 # when shopcastd dies. Root (network namespaces).
 #
@@ -123,7 +126,7 @@ dropped() {
 	[ -n "$n" ] && last_drop=$n
 	echo "$last_drop"
 }
-echo "# t_s rss_kb fds cpu_percent dropped_tags" > "$work/samples"
+echo "# t_s rss_kb fds cpu_percent dropped_tags anon_kb file_kb threads" > "$work/samples"
 # the faults and the samples stamped to the millisecond, so that a drop in
 # the first second of a fault is not counted before it
 start_ns=$(date +%s%N)
@@ -136,20 +139,22 @@ while [ $(($(date +%s) - start)) -lt "$duration" ]; do
 	alive
 	now=$(date +%s)
 	ticks=$(cpu_ticks)
-	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$daemon_pid/status")
+	read -r rss anon file threads < <(awk '/^VmRSS:/ { r = $2 } /^RssAnon:/ { a = $2 }
+		/^RssFile:/ { f = $2 } /^Threads:/ { t = $2 } END { print r, a, f, t }' "/proc/$daemon_pid/status")
 	fds=$(ls "/proc/$daemon_pid/fd" | wc -l)
 	cpu=$(awk -v d="$((ticks - last_ticks))" -v hz="$hz" -v s="$((now - last_t))" 'BEGIN { printf "%.1f", s ? 100 * d / hz / s : 0 }')
 	dropped > "$work/drop"
 	drop=$(cat "$work/drop")
 	t_ms=$((($(date +%s%N) - start_ns) / 1000000))
-	printf '%d.%03d %s %s %s %s\n' $((t_ms / 1000)) $((t_ms % 1000)) "$rss" "$fds" "$cpu" "$drop" | tee -a "$work/samples"
+	printf '%d.%03d %s %s %s %s %s %s %s\n' $((t_ms / 1000)) $((t_ms % 1000)) "$rss" "$fds" "$cpu" "$drop" \
+		"$anon" "$file" "$threads" | tee -a "$work/samples"
 	last_ticks=$ticks last_t=$now
 done
 
 python3 - "$work/samples" "$work/faults" "$start_ns" "$FAULT_S" <<'PY'
 import statistics, sys
 samples = [list(map(float, l.split())) for l in open(sys.argv[1])
-           if not l.startswith("#") and len(l.split()) == 5]
+           if not l.startswith("#") and len(l.split()) == 8]
 faults = [l.split() for l in open(sys.argv[2])]
 start, fault_s = int(sys.argv[3]) / 1e9, float(sys.argv[4])
 ons = [float(t) - start for t, what in faults if what == "on"]
@@ -165,14 +170,16 @@ def slope_per_h(col):
     return 3600 * sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else 0.0
 drop_in = drop_out = 0
 prev_t, prev_d = 0.0, samples[0][4] if samples else 0
-for t, _, _, _, d in samples:
+for t, _, _, _, d, _, _, _ in samples:
     if in_fault(prev_t, t):
         drop_in += d - prev_d
     else:
         drop_out += d - prev_d
     prev_t, prev_d = t, d
-print("soak duration_s=%d rss_kb_first=%d rss_kb_last=%d rss_kb_per_h=%.0f fds_first=%d fds_last=%d "
-      "fds_per_h=%.1f cpu_percent_median=%.1f dropped_in_faults=%d dropped_outside_faults=%d faults=%d" % (
-      samples[-1][0], samples[0][1], samples[-1][1], slope_per_h(1), samples[0][2], samples[-1][2],
+print("soak duration_s=%d rss_kb_first=%d rss_kb_last=%d rss_kb_per_h=%.0f anon_kb_first=%d anon_kb_last=%d "
+      "anon_kb_per_h=%.0f fds_first=%d fds_last=%d fds_per_h=%.1f cpu_percent_median=%.1f dropped_in_faults=%d "
+      "dropped_outside_faults=%d faults=%d" % (
+      samples[-1][0], samples[0][1], samples[-1][1], slope_per_h(1), samples[0][5], samples[-1][5],
+      slope_per_h(5), samples[0][2], samples[-1][2],
       slope_per_h(2), statistics.median(s[3] for s in samples), drop_in, drop_out, len(ons)))
 PY
