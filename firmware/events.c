@@ -23,6 +23,7 @@ typedef struct {
 
 G_STATIC_ASSERT(sizeof(Event) == EVENT_BYTES);
 G_STATIC_ASSERT(3 * (FIELD_MAX + 1) < sizeof(((Event *)NULL)->text) / 2); /* half for the detail */
+G_STATIC_ASSERT(FIELD_MAX > sizeof ELLIPSIS);
 
 struct _ScEventLog {
   Event *ring;
@@ -52,24 +53,21 @@ sc_event_log_free(ScEventLog *self)
 
 /* Writes @s at *@at in @e's text, at most @max bytes of it (cut at a character,
  * with an ellipsis, when longer), with its NUL; moves *@at past it and gives
- * where it starts. */
+ * where it starts. The slot always has room for FIELD_MAX bytes more. */
 static guint16
 put(Event *e, gsize *at, const char *s, gsize max)
 {
-  const gsize ellipsis = strlen(ELLIPSIS);
   gsize start = *at, room = MIN(max, sizeof e->text - 1 - start), len = strlen(s);
   char *to = e->text + start;
   if (len <= room) {
     memcpy(to, s, len);
   } else {
-    len = room >= ellipsis ? room - ellipsis : 0;
-    while (len > 0 && (s[len] & 0xC0) == 0x80) /* not inside a character */
-      len--;
-    memcpy(to, s, len);
-    if (room >= ellipsis) {
-      memcpy(to + len, ELLIPSIS, ellipsis);
-      len += ellipsis;
-    }
+    gsize keep = room - strlen(ELLIPSIS);
+    while (keep > 0 && (s[keep] & 0xC0) == 0x80) /* not inside a character */
+      keep--;
+    memcpy(to, s, keep);
+    memcpy(to + keep, ELLIPSIS, strlen(ELLIPSIS));
+    len = keep + strlen(ELLIPSIS);
   }
   to[len] = '\0';
   *at = start + len + 1;
