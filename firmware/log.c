@@ -109,34 +109,73 @@ sc_log_format(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gin
   return g_string_free(out, FALSE);
 }
 
-/* The latest lines, for the technician's log download. */
-#define RECENT_LINES 2000
+/* The latest lines, for the technician's log download. They live in one ring
+ * of RECENT_BYTES taken, and touched, when logging starts, so the log weighs
+ * the same in the first minute of a show as in its tenth hour: each line ends
+ * with '\n' (a line never holds one: values escape it), the oldest lines go
+ * whole to make room, and a line longer than LINE_BYTES is cut at a character
+ * with an ellipsis (stderr and the journal keep it whole). */
+#define RECENT_BYTES (512 * 1024)
+#define LINE_BYTES   4096
+#define ELLIPSIS     "…"
 static GMutex recent_lock;
-static char *recent[RECENT_LINES];
-static guint recent_next;
+static char *recent;                    /* RECENT_BYTES */
+static gsize recent_start, recent_used; /* where the oldest line starts; bytes held */
+
+/* Appends @n bytes of @s after the newest line, wrapping at the ring's end. */
+static void
+ring_append(const char *s, gsize n)
+{
+  gsize at = (recent_start + recent_used) % RECENT_BYTES, first = MIN(n, RECENT_BYTES - at);
+  memcpy(recent + at, s, first);
+  memcpy(recent, s + first, n - first);
+  recent_used += n;
+}
+
+static void
+drop_oldest_line(void)
+{
+  gsize len = 1;
+  while (recent[(recent_start + len - 1) % RECENT_BYTES] != '\n')
+    len++;
+  recent_start = (recent_start + len) % RECENT_BYTES;
+  recent_used -= len;
+}
 
 static void
 remember(const char *line)
 {
+  gsize keep = strlen(line);
+  gboolean cut = keep >= LINE_BYTES;
+  if (cut) {
+    /* up to the character at the last byte that fits, not inside it */
+    const char *c = g_utf8_find_prev_char(line, line + LINE_BYTES - strlen(ELLIPSIS));
+    keep = c ? (gsize)(c - line) : 0;
+  }
+  gsize need = keep + (cut ? strlen(ELLIPSIS) : 0) + 1;
   g_mutex_lock(&recent_lock);
-  g_free(recent[recent_next]);
-  recent[recent_next] = g_strdup(line);
-  recent_next = (recent_next + 1) % RECENT_LINES;
+  while (recent_used + need > RECENT_BYTES)
+    drop_oldest_line();
+  ring_append(line, keep);
+  if (cut)
+    ring_append(ELLIPSIS, strlen(ELLIPSIS));
+  ring_append("\n", 1);
   g_mutex_unlock(&recent_lock);
 }
 
 char *
 sc_log_recent(void)
 {
-  GString *out = g_string_new(NULL);
   g_mutex_lock(&recent_lock);
-  for (guint i = 0; i < RECENT_LINES; i++) {
-    const char *line = recent[(recent_next + i) % RECENT_LINES];
-    if (line)
-      g_string_append_printf(out, "%s\n", line);
+  char *out = g_malloc(recent_used + 1);
+  gsize first = MIN(recent_used, RECENT_BYTES - recent_start);
+  if (recent_used > 0) {
+    memcpy(out, recent + recent_start, first);
+    memcpy(out + first, recent, recent_used - first);
   }
+  out[recent_used] = '\0';
   g_mutex_unlock(&recent_lock);
-  return g_string_free(out, FALSE);
+  return out;
 }
 
 static GLogWriterOutput
@@ -158,6 +197,12 @@ void
 sc_log_init(ScLogLevel level)
 {
   sc_log_set_level(level);
+  g_mutex_lock(&recent_lock);
+  if (recent == NULL) {
+    recent = g_malloc(RECENT_BYTES);
+    memset(recent, 0, RECENT_BYTES); /* every page of the ring taken now */
+  }
+  g_mutex_unlock(&recent_lock);
   g_log_set_writer_func(writer, NULL, NULL);
 }
 

@@ -35,8 +35,9 @@ gboolean sc_log_level_parse(const char *text, ScLogLevel *level);
  * message in microseconds since the epoch. Used by the writer; public for tests. */
 char *sc_log_format(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gint64 wall_us);
 
-/* The latest lines written (at most 2000, oldest first, one a line), for the
- * technician's log download. Any thread. */
+/* The latest lines written (the last 512 kB of them, oldest first, each ending
+ * in a newline; a line over 4 kB is cut with an ellipsis), for the technician's
+ * log download. Empty before sc_log_init(). Any thread. */
 char *sc_log_recent(void) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -1,8 +1,15 @@
 #include "tests/support/testutil.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <malloc.h>
 #include <netinet/in.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -240,4 +247,28 @@ sc_test_advance_ms(guint ms)
 {
   sc_test_mono_us += (gint64)ms * 1000;
   sc_test_real_us += (gint64)ms * 1000;
+}
+
+gsize
+sc_test_heap_in_use(void)
+{
+  return mallinfo2().uordblks;
+}
+
+gboolean
+sc_test_heap_measurable(void)
+{
+  void *probe = g_malloc(4000);
+  gsize with_probe = sc_test_heap_in_use();
+  g_free(probe);
+  if (with_probe == 0 || sc_test_heap_in_use() == with_probe) {
+    print_message("skipped: malloc does not report its use here (valgrind's or a sanitizer's)\n");
+    return FALSE;
+  }
+  const char *tunables = g_getenv("GLIBC_TUNABLES");
+  if (tunables == NULL || strstr(tunables, "glibc.malloc.tcache_count=0") == NULL) {
+    print_message("skipped: malloc's per-thread cache is on (run it with meson test)\n");
+    return FALSE;
+  }
+  return TRUE;
 }

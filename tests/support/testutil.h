@@ -49,4 +49,12 @@ int sc_test_run(char **argv, guint timeout_s, char **out, char **err);
  * most @timeout_ms. */
 gboolean sc_test_wait_port(guint16 port, guint timeout_ms);
 
+/* For tests that something stays the same size: bytes malloc has handed out
+ * and not had back (mallinfo2's uordblks). Measurable only with glibc's malloc
+ * and its per-thread cache off (GLIBC_TUNABLES=glibc.malloc.tcache_count=0,
+ * as meson test runs them), as that cache keeps freed chunks counted as in
+ * use; otherwise sc_test_heap_measurable() prints why the test skips. */
+gboolean sc_test_heap_measurable(void);
+gsize sc_test_heap_in_use(void);
+
 G_END_DECLS
