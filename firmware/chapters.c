@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
+#include <string.h>
 
 #define FLASH_PREFIX "秒杀 · "
 
@@ -37,7 +38,142 @@ chapter_new(ScChapterKind kind, const char *id, const char *title, guint64 start
   return c;
 }
 
-/* The open chapters while the audit lines are read. */
+/* What an audit entry does to the chapters. */
+typedef enum {
+  DOES_PRODUCT,
+  DOES_FLASH_START,
+  DOES_FLASH_END,
+  DOES_COUPON_SHOW,
+  DOES_COUPON_HIDE,
+  DOES_CORRECTION,
+  DOES_CLOSING,
+} Does;
+
+/* An audit entry that makes or ends a chapter, with what of it the chapters
+ * need: its times (both, as the show's time is worked out from one or the
+ * other only when the chapters are made) and its product. */
+typedef struct {
+  Does does;
+  gboolean has_stream_ms, has_wall_us;
+  gint64 stream_ms, wall_us;
+  char *id;   /* the product's, or NULL */
+  char *text; /* a product's name, a price correction's title, or NULL */
+} Entry;
+
+struct _ScChapterLog {
+  GArray *entries; /* Entry, in the audit's order */
+  JsonParser *parser;
+};
+
+static void
+entry_clear(gpointer p)
+{
+  Entry *e = p;
+  g_free(e->id);
+  g_free(e->text);
+}
+
+ScChapterLog *
+sc_chapter_log_new(void)
+{
+  ScChapterLog *self = g_new0(ScChapterLog, 1);
+  self->entries = g_array_new(FALSE, TRUE, sizeof(Entry));
+  g_array_set_clear_func(self->entries, entry_clear);
+  self->parser = json_parser_new();
+  return self;
+}
+
+void
+sc_chapter_log_free(ScChapterLog *self)
+{
+  if (self == NULL)
+    return;
+  g_array_unref(self->entries);
+  g_object_unref(self->parser);
+  g_free(self);
+}
+
+static const char *
+member(JsonObject *o, const char *name)
+{
+  JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+  return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
+             ? json_node_get_string(n)
+             : NULL;
+}
+
+static gboolean
+does_from_kind(const char *kind, Does *does)
+{
+  static const struct {
+    const char *kind;
+    Does does;
+  } kinds[] = {
+      {"product", DOES_PRODUCT},
+      {"flash-start", DOES_FLASH_START},
+      {"flash-ended", DOES_FLASH_END},
+      {"flash-stop", DOES_FLASH_END},
+      {"coupon-show", DOES_COUPON_SHOW},
+      {"coupon-hide", DOES_COUPON_HIDE},
+      {"price-correction", DOES_CORRECTION},
+      {"closing-show", DOES_CLOSING},
+  };
+  for (gsize i = 0; kind && i < G_N_ELEMENTS(kinds); i++)
+    if (g_str_equal(kind, kinds[i].kind)) {
+      *does = kinds[i].does;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+read_line(ScChapterLog *self, const char *line, gssize len)
+{
+  if (!json_parser_load_from_data(self->parser, line, len, NULL))
+    return;
+  JsonNode *root = json_parser_get_root(self->parser);
+  JsonObject *o = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+  Entry e = {0};
+  if (o == NULL || !does_from_kind(member(o, "kind"), &e.does))
+    return;
+  JsonNode *d = json_object_get_member(o, "detail");
+  JsonObject *detail = d && JSON_NODE_HOLDS_OBJECT(d) ? json_node_get_object(d) : NULL;
+  const char *id = member(detail, "id");
+  if (e.does == DOES_PRODUCT && id == NULL)
+    return; /* no product to make a chapter of */
+  JsonNode *stream = json_object_get_member(o, "stream_ms");
+  e.has_stream_ms =
+      stream && JSON_NODE_HOLDS_VALUE(stream) && json_node_get_value_type(stream) == G_TYPE_INT64;
+  e.stream_ms = e.has_stream_ms ? json_node_get_int(stream) : 0;
+  const char *ts = member(o, "ts");
+  g_autoptr(GDateTime) t = ts ? g_date_time_new_from_iso8601(ts, NULL) : NULL;
+  e.has_wall_us = t != NULL;
+  e.wall_us = t ? g_date_time_to_unix(t) * G_USEC_PER_SEC + g_date_time_get_microsecond(t) : 0;
+  if (!e.has_stream_ms && !e.has_wall_us)
+    return;
+  e.id = g_strdup(id);
+  if (e.does == DOES_PRODUCT)
+    e.text = g_strdup(member(detail, "name"));
+  else if (e.does == DOES_CORRECTION)
+    e.text = g_strdup_printf("¥%s → ¥%s", member(detail, "was") ? member(detail, "was") : "?",
+                             member(detail, "price") ? member(detail, "price") : "?");
+  g_array_append_val(self->entries, e);
+}
+
+void
+sc_chapter_log_add(ScChapterLog *self, const char *lines, gsize len)
+{
+  const char *end = lines + len;
+  for (const char *line = lines; line < end;) {
+    const char *nl = memchr(line, '\n', (gsize)(end - line));
+    const char *line_end = nl ? nl : end;
+    if (line_end > line)
+      read_line(self, line, line_end - line);
+    line = line_end + 1;
+  }
+}
+
+/* The open chapters while the entries are gone through. */
 typedef struct {
   const ScChapterShow *show;
   GPtrArray *out;
@@ -62,95 +198,59 @@ open_chapter(Reader *r, ScChapterKind kind, const char *id, guint64 at)
   return c;
 }
 
-static const char *
-member(JsonObject *o, const char *name)
-{
-  JsonNode *n = o ? json_object_get_member(o, name) : NULL;
-  return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
-             ? json_node_get_string(n)
-             : NULL;
-}
-
-/* The entry's show time; FALSE when it is not of this show. */
+/* The entry's show time; FALSE when it has none in this show. */
 static gboolean
-show_time(const ScChapterShow *show, JsonObject *entry, guint64 *at)
+show_time(const ScChapterShow *show, const Entry *e, guint64 *at)
 {
   gint64 ms;
-  if (show->first_stream_ms >= 0 && json_object_has_member(entry, "stream_ms")) {
-    ms = json_object_get_int_member(entry, "stream_ms") - show->first_stream_ms;
-  } else {
-    const char *ts = member(entry, "ts");
-    g_autoptr(GDateTime) t = ts ? g_date_time_new_from_iso8601(ts, NULL) : NULL;
-    if (t == NULL)
-      return FALSE;
-    ms = ((g_date_time_to_unix(t) * G_USEC_PER_SEC + g_date_time_get_microsecond(t)) -
-          show->start_us) /
-         1000;
-  }
+  if (show->first_stream_ms >= 0 && e->has_stream_ms)
+    ms = e->stream_ms - show->first_stream_ms;
+  else if (e->has_wall_us)
+    ms = (e->wall_us - show->start_us) / 1000;
+  else
+    return FALSE;
   *at = (guint64)CLAMP(ms, 0, (gint64)show->duration_ms);
   return TRUE;
 }
 
 static void
-product(Reader *r, JsonObject *detail, guint64 at)
+apply(Reader *r, const Entry *e, guint64 at)
 {
-  const char *id = member(detail, "id");
-  if (id == NULL)
-    return;
-  if (member(detail, "name"))
-    g_hash_table_insert(r->names, g_strdup(id), g_strdup(member(detail, "name")));
-  close_open(&r->flash, at);
-  close_open(&r->coupon, at);
-  close_open(&r->product, at);
-  r->product = open_chapter(r, SC_CHAPTER_PRODUCT, id, at);
-}
-
-static void
-correction(Reader *r, JsonObject *detail, guint64 at)
-{
-  ScChapter *c = open_chapter(r, SC_CHAPTER_PRICE_CORRECTION, member(detail, "id"), at);
-  g_free(c->title);
-  c->title = g_strdup_printf("¥%s → ¥%s", member(detail, "was") ? member(detail, "was") : "?",
-                             member(detail, "price") ? member(detail, "price") : "?");
-}
-
-static void
-apply(Reader *r, const char *kind, JsonObject *detail, guint64 at)
-{
-  if (g_str_equal(kind, "product"))
-    product(r, detail, at);
-  else if (g_str_equal(kind, "flash-start")) {
-    close_open(&r->flash, at);
-    r->flash = open_chapter(r, SC_CHAPTER_FLASH_SALE, member(detail, "id"), at);
-  } else if (g_str_equal(kind, "flash-ended") || g_str_equal(kind, "flash-stop"))
-    close_open(&r->flash, at);
-  else if (g_str_equal(kind, "coupon-show")) {
-    close_open(&r->coupon, at);
-    r->coupon = open_chapter(r, SC_CHAPTER_COUPON, member(detail, "id"), at);
-  } else if (g_str_equal(kind, "coupon-hide"))
-    close_open(&r->coupon, at);
-  else if (g_str_equal(kind, "price-correction"))
-    correction(r, detail, at);
-  else if (g_str_equal(kind, "closing-show")) {
+  switch (e->does) {
+  case DOES_PRODUCT:
+    if (e->text)
+      g_hash_table_insert(r->names, g_strdup(e->id), g_strdup(e->text));
     close_open(&r->flash, at);
     close_open(&r->coupon, at);
     close_open(&r->product, at);
+    r->product = open_chapter(r, SC_CHAPTER_PRODUCT, e->id, at);
+    break;
+  case DOES_FLASH_START:
+    close_open(&r->flash, at);
+    r->flash = open_chapter(r, SC_CHAPTER_FLASH_SALE, e->id, at);
+    break;
+  case DOES_FLASH_END:
+    close_open(&r->flash, at);
+    break;
+  case DOES_COUPON_SHOW:
+    close_open(&r->coupon, at);
+    r->coupon = open_chapter(r, SC_CHAPTER_COUPON, e->id, at);
+    break;
+  case DOES_COUPON_HIDE:
+    close_open(&r->coupon, at);
+    break;
+  case DOES_CORRECTION: {
+    ScChapter *c = open_chapter(r, SC_CHAPTER_PRICE_CORRECTION, e->id, at);
+    g_free(c->title);
+    c->title = g_strdup(e->text);
+    break;
   }
-}
-
-static void
-read_line(Reader *r, JsonParser *parser, const char *line)
-{
-  if (!json_parser_load_from_data(parser, line, -1, NULL))
-    return;
-  JsonNode *root = json_parser_get_root(parser);
-  JsonObject *entry = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
-  const char *kind = member(entry, "kind");
-  guint64 at = 0;
-  if (kind == NULL || !show_time(r->show, entry, &at))
-    return;
-  JsonNode *d = json_object_get_member(entry, "detail");
-  apply(r, kind, d && JSON_NODE_HOLDS_OBJECT(d) ? json_node_get_object(d) : NULL, at);
+  case DOES_CLOSING:
+    close_open(&r->flash, at);
+    close_open(&r->coupon, at);
+    close_open(&r->product, at);
+    break;
+  }
 }
 
 static gint
@@ -161,7 +261,7 @@ by_start(gconstpointer a, gconstpointer b)
 }
 
 GPtrArray *
-sc_chapters_from_audit(const char *audit, const ScChapterShow *show)
+sc_chapter_log_get_chapters(ScChapterLog *self, const ScChapterShow *show)
 {
   Reader r = {.show = show,
               .out = g_ptr_array_new_with_free_func((GDestroyNotify)sc_chapter_free),
@@ -171,17 +271,27 @@ sc_chapters_from_audit(const char *audit, const ScChapterShow *show)
                         g_strdup(show->product_name ? show->product_name : show->product_id));
     r.product = open_chapter(&r, SC_CHAPTER_PRODUCT, show->product_id, 0);
   }
-  g_autoptr(JsonParser) parser = json_parser_new();
-  g_auto(GStrv) lines = g_strsplit(audit ? audit : "", "\n", -1);
-  for (char **l = lines; *l; l++)
-    if (**l)
-      read_line(&r, parser, *l);
+  for (guint i = 0; i < self->entries->len; i++) {
+    const Entry *e = &g_array_index(self->entries, Entry, i);
+    guint64 at;
+    if (show_time(show, e, &at))
+      apply(&r, e, at);
+  }
   close_open(&r.flash, show->duration_ms);
   close_open(&r.coupon, show->duration_ms);
   close_open(&r.product, show->duration_ms);
   g_hash_table_unref(r.names);
   g_ptr_array_sort(r.out, by_start); /* stable: entries at one instant keep their order */
   return r.out;
+}
+
+GPtrArray *
+sc_chapters_from_audit(const char *audit, const ScChapterShow *show)
+{
+  g_autoptr(ScChapterLog) log = sc_chapter_log_new();
+  if (audit)
+    sc_chapter_log_add(log, audit, strlen(audit));
+  return sc_chapter_log_get_chapters(log, show);
 }
 
 static void

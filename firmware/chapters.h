@@ -44,6 +44,18 @@ typedef struct {
  * log has them; lines that do not parse are skipped), sorted by start. */
 GPtrArray *sc_chapters_from_audit(const char *audit, const ScChapterShow *show);
 
+/* The same, for a show on air: its audit lines are read as they come and
+ * only the entries that make or end a chapter are kept, in a few dozen bytes
+ * each, so the show's audit text need not be. One thread at a time. */
+typedef struct _ScChapterLog ScChapterLog;
+ScChapterLog *sc_chapter_log_new(void);
+void sc_chapter_log_free(ScChapterLog *log);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScChapterLog, sc_chapter_log_free)
+/* Reads @len bytes of complete audit lines. */
+void sc_chapter_log_add(ScChapterLog *log, const char *lines, gsize len);
+/* The chapters of the lines read so far, sorted by start. */
+GPtrArray *sc_chapter_log_get_chapters(ScChapterLog *log, const ScChapterShow *show);
+
 /* Chapter marks for a player (what the recording embeds): a mark at each
  * product chapter ("羽绒服"), at each flash sale ("秒杀 · 羽绒服") and where
  * the product resumes after it. Returns ScChapterMark, sorted. */

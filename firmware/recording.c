@@ -26,7 +26,7 @@ typedef struct {
   char *id, *dir, *title, *product_id, *product_name;
   gint64 start_us, end_us;
   int samples_fd, events_fd, audit_fd;
-  GString *audit;         /* the show's audit lines so far */
+  ScChapterLog *chapters; /* from the show's audit lines so far */
   gint64 first_stream_ms; /* as the marks were last made with */
   GArray *segments;       /* Segment */
 } Show;
@@ -88,7 +88,7 @@ show_free(Show *s)
   close_fd(&s->samples_fd);
   close_fd(&s->events_fd);
   close_fd(&s->audit_fd);
-  g_string_free(s->audit, TRUE);
+  sc_chapter_log_free(s->chapters);
   g_array_unref(s->segments);
   g_free(s);
 }
@@ -265,7 +265,7 @@ update_marks(ScRecording *self, gint64 first_stream_ms)
   Show *s = self->show;
   s->first_stream_ms = first_stream_ms;
   ScChapterShow cs = chapter_show(s, first_stream_ms, G_MAXINT64 / 2);
-  g_autoptr(GPtrArray) chapters = sc_chapters_from_audit(s->audit->str, &cs);
+  g_autoptr(GPtrArray) chapters = sc_chapter_log_get_chapters(s->chapters, &cs);
   g_autoptr(GArray) marks = sc_chapters_marks(chapters);
   g_autofree ScRecorderChapter *rc = g_new0(ScRecorderChapter, marks->len + 1);
   for (guint i = 0; i < marks->len; i++) {
@@ -294,7 +294,7 @@ read_audit(ScRecording *self)
   if (end == NULL)
     return FALSE;
   gsize len = (gsize)(end - buffer) + 1;
-  g_string_append_len(self->show->audit, buffer, (gssize)len);
+  sc_chapter_log_add(self->show->chapters, buffer, len);
   append(self->show->audit_fd, buffer, len);
   self->audit_offset += (goffset)len;
   return TRUE;
@@ -469,7 +469,7 @@ show_new(ScRecording *self, const char *title, const char *product_id, const cha
   s->product_name = g_strdup(product_name);
   s->start_us = now;
   s->first_stream_ms = -1;
-  s->audit = g_string_new(NULL);
+  s->chapters = sc_chapter_log_new();
   s->segments = g_array_new(FALSE, TRUE, sizeof(Segment));
   g_array_set_clear_func(s->segments, segment_clear);
   s->samples_fd = s->events_fd = s->audit_fd = -1;
@@ -544,7 +544,7 @@ write_chapters(ScRecording *self, gint64 first_stream_ms)
 {
   Show *s = self->show;
   ScChapterShow cs = chapter_show(s, first_stream_ms, s->end_us);
-  g_autoptr(GPtrArray) chapters = sc_chapters_from_audit(s->audit->str, &cs);
+  g_autoptr(GPtrArray) chapters = sc_chapter_log_get_chapters(s->chapters, &cs);
   g_autoptr(GArray) marks = sc_chapters_marks(chapters);
   g_autofree char *json = sc_chapters_to_json(chapters);
   g_autofree char *ffmeta = sc_chapters_to_ffmetadata(marks, cs.duration_ms);

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "firmware/chapters.h"
+#include "tests/support/testutil.h"
 
 #include <string.h>
 
@@ -97,6 +98,69 @@ test_marks_and_files(void **state)
   assert_null(sc_chapters_from_json("[{\"kind\":\"dance\"}]", &error));
 }
 
+static void
+assert_same_chapters(GPtrArray *a, GPtrArray *b)
+{
+  assert_int_equal(a->len, b->len);
+  for (guint i = 0; i < a->len; i++) {
+    const ScChapter *c = g_ptr_array_index(b, i);
+    assert_chapter(a, i, c->kind, c->id, c->title, c->start_ms, c->end_ms);
+  }
+}
+
+/* A show on air: its audit lines read as they come, a few at a time, give
+ * the chapters the whole text gives, with the recording's start known or
+ * not yet. */
+static void
+test_log_read_as_it_comes(void **state)
+{
+  ScChapterShow wall = {.start_us = START_US, .first_stream_ms = -1, .duration_ms = 20000};
+  ScChapterShow stream = {.start_us = START_US, .first_stream_ms = 1000, .duration_ms = 20000};
+  g_autoptr(ScChapterLog) log = sc_chapter_log_new();
+  const char *at = audit;
+  for (guint n = 1; *at; n++) { /* 1 line, then 2, then 3... */
+    const char *end = at;
+    for (guint i = 0; i < n && *end; i++)
+      end = strchr(end, '\n') + 1;
+    sc_chapter_log_add(log, at, end - at);
+    at = end;
+  }
+  g_autoptr(GPtrArray) from_wall = sc_chapter_log_get_chapters(log, &wall);
+  g_autoptr(GPtrArray) whole_wall = sc_chapters_from_audit(audit, &wall);
+  assert_same_chapters(from_wall, whole_wall);
+  g_autoptr(GPtrArray) from_stream = sc_chapter_log_get_chapters(log, &stream);
+  g_autoptr(GPtrArray) whole_stream = sc_chapters_from_audit(audit, &stream);
+  assert_same_chapters(from_stream, whole_stream);
+  assert_chapter(from_stream, 3, SC_CHAPTER_PRODUCT, "scarf", "围巾=羊毛", 11000, 14000);
+}
+
+/* What makes no chapter (stock, lower thirds, prices on the card...) takes
+ * no memory however long the show: only chapter entries are kept. */
+static void
+test_log_keeps_only_chapter_entries(void **state)
+{
+  if (!sc_test_heap_measurable())
+    return;
+  g_autoptr(ScChapterLog) log = sc_chapter_log_new();
+  sc_chapter_log_add(log, audit, strlen(audit));
+  gsize before = sc_test_heap_in_use();
+  for (int i = 0; i < 2000; i++) {
+    g_autofree char *lines = g_strdup_printf(
+        "{\"ts\":\"2026-11-23T10:00:16.000000Z\",\"stream_ms\":%d,\"kind\":\"stock-show\","
+        "\"detail\":{\"id\":\"scarf\",\"stock\":\"%d\"}}\n"
+        "{\"ts\":\"2026-11-23T10:00:16.000000Z\",\"stream_ms\":%d,\"kind\":\"lower-third\","
+        "\"detail\":{\"name\":\"小雅\",\"role\":\"主播\"}}\n",
+        16000 + i, 300 - i % 300, 16000 + i);
+    sc_chapter_log_add(log, lines, strlen(lines));
+  }
+  gsize after = sc_test_heap_in_use();
+  if (after > before + 1024)
+    fail_msg("4000 lines that make no chapter took %" G_GSIZE_FORMAT " bytes", after - before);
+  ScChapterShow show = {.start_us = START_US, .first_stream_ms = 1000, .duration_ms = 20000};
+  g_autoptr(GPtrArray) c = sc_chapter_log_get_chapters(log, &show);
+  assert_int_equal(c->len, 5);
+}
+
 int
 main(void)
 {
@@ -104,6 +168,8 @@ main(void)
       cmocka_unit_test(test_from_audit),
       cmocka_unit_test(test_on_air_at_start_and_wall_clock),
       cmocka_unit_test(test_marks_and_files),
+      cmocka_unit_test(test_log_read_as_it_comes),
+      cmocka_unit_test(test_log_keeps_only_chapter_entries),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
