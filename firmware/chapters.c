@@ -175,7 +175,6 @@ sc_chapter_log_add(ScChapterLog *self, const char *lines, gsize len)
 
 /* The open chapters while the entries are gone through. */
 typedef struct {
-  const ScChapterShow *show;
   GPtrArray *out;
   ScChapter *product, *flash, *coupon; /* open, owned by @out */
   GHashTable *names;                   /* product id -> name */
@@ -187,6 +186,15 @@ close_open(ScChapter **open, guint64 at)
   if (*open)
     (*open)->end_ms = MAX(at, (*open)->start_ms);
   *open = NULL;
+}
+
+/* The product ends, and with it its flash sale and coupon. */
+static void
+close_product(Reader *r, guint64 at)
+{
+  close_open(&r->flash, at);
+  close_open(&r->coupon, at);
+  close_open(&r->product, at);
 }
 
 static ScChapter *
@@ -220,9 +228,7 @@ apply(Reader *r, const Entry *e, guint64 at)
   case DOES_PRODUCT:
     if (e->text)
       g_hash_table_insert(r->names, g_strdup(e->id), g_strdup(e->text));
-    close_open(&r->flash, at);
-    close_open(&r->coupon, at);
-    close_open(&r->product, at);
+    close_product(r, at);
     r->product = open_chapter(r, SC_CHAPTER_PRODUCT, e->id, at);
     break;
   case DOES_FLASH_START:
@@ -246,9 +252,7 @@ apply(Reader *r, const Entry *e, guint64 at)
     break;
   }
   case DOES_CLOSING:
-    close_open(&r->flash, at);
-    close_open(&r->coupon, at);
-    close_open(&r->product, at);
+    close_product(r, at);
     break;
   }
 }
@@ -263,8 +267,7 @@ by_start(gconstpointer a, gconstpointer b)
 GPtrArray *
 sc_chapter_log_get_chapters(ScChapterLog *self, const ScChapterShow *show)
 {
-  Reader r = {.show = show,
-              .out = g_ptr_array_new_with_free_func((GDestroyNotify)sc_chapter_free),
+  Reader r = {.out = g_ptr_array_new_with_free_func((GDestroyNotify)sc_chapter_free),
               .names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free)};
   if (show->product_id) {
     g_hash_table_insert(r.names, g_strdup(show->product_id),
@@ -277,9 +280,7 @@ sc_chapter_log_get_chapters(ScChapterLog *self, const ScChapterShow *show)
     if (show_time(show, e, &at))
       apply(&r, e, at);
   }
-  close_open(&r.flash, show->duration_ms);
-  close_open(&r.coupon, show->duration_ms);
-  close_open(&r.product, show->duration_ms);
+  close_product(&r, show->duration_ms);
   g_hash_table_unref(r.names);
   g_ptr_array_sort(r.out, by_start); /* stable: entries at one instant keep their order */
   return r.out;

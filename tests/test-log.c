@@ -79,19 +79,33 @@ test_parse_level(void **state)
   assert_int_equal(level, SC_LOG_WARNING);
 }
 
-/* Logs lines "line N <pad>" for N in [@from, @to), with stderr on /dev/null. */
+/* stderr on /dev/null while the tests log; gives the real one back. */
+static int
+mute_stderr(void)
+{
+  int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY);
+  assert_true(saved >= 0 && null >= 0);
+  dup2(null, STDERR_FILENO);
+  close(null);
+  return saved;
+}
+
+static void
+unmute_stderr(int saved)
+{
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+}
+
+/* Logs lines "line N <pad>" for N in [@from, @to), stderr muted. */
 static void
 log_lines(int from, int to, gsize pad)
 {
   g_autofree char *padding = g_strnfill(pad, 'p');
-  int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY);
-  assert_true(saved >= 0 && null >= 0);
-  dup2(null, STDERR_FILENO);
+  int saved = mute_stderr();
   for (int i = from; i < to; i++)
     g_info("line %d %s", i, padding);
-  dup2(saved, STDERR_FILENO);
-  close(saved);
-  close(null);
+  unmute_stderr(saved);
 }
 
 static int
@@ -129,13 +143,10 @@ test_recent_cuts_a_long_line(void **state)
   GString *text = g_string_new(NULL);
   for (int i = 0; i < 3000; i++)
     g_string_append(text, "小");
-  int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY);
-  dup2(null, STDERR_FILENO);
+  int saved = mute_stderr();
   g_info("%s", text->str);
   g_info("after");
-  dup2(saved, STDERR_FILENO);
-  close(saved);
-  close(null);
+  unmute_stderr(saved);
   g_string_free(text, TRUE);
   g_autofree char *recent = sc_log_recent();
   g_auto(GStrv) lines = g_strsplit(recent, "\n", -1);
