@@ -76,10 +76,57 @@ invalid(GError **error, const char *format, ...)
 }
 
 static gboolean
+has_control(const char *text)
+{
+  for (const char *p = text; *p; p++)
+    if (g_ascii_iscntrl(*p))
+      return TRUE;
+  return FALSE;
+}
+
+/* What keeps @group from being a group of the file ("[group]" on a line of
+ * its own), or NULL. GLib's key file would refuse it without saying so, and
+ * the change would be lost on save. */
+static const char *
+group_name_problem(const char *group)
+{
+  if (group[0] == '\0')
+    return "it is empty";
+  if (strlen(group) > 96)
+    return "more than 96 bytes";
+  if (strpbrk(group, "[]"))
+    return "'[' and ']' cannot be in it";
+  if (has_control(group))
+    return "a control character (tab, line break...) cannot be in it";
+  return NULL;
+}
+
+/* What keeps @key from being a key of the file ("key=value"), or NULL. */
+static const char *
+key_name_problem(const char *key)
+{
+  gsize len = strlen(key);
+  if (len == 0)
+    return "it is empty";
+  if (len > 64)
+    return "more than 64 bytes";
+  if (strpbrk(key, "=[]"))
+    return "'=', '[' and ']' cannot be in it";
+  if (has_control(key))
+    return "a control character (tab, line break...) cannot be in it";
+  if (key[0] == ' ' || key[len - 1] == ' ')
+    return "it cannot start or end with a space";
+  if (key[0] == '#')
+    return "a line starting with '#' is a comment";
+  return NULL;
+}
+
+static gboolean
 set_key(GKeyFile *kf, const char *group, const char *key, JsonNode *value, GError **error)
 {
-  if (key[0] == '\0' || strpbrk(key, "=[]\n\r") || strlen(key) > 64)
-    return invalid(error, "[%s] '%s': not a key name", group, key);
+  const char *why = key_name_problem(key);
+  if (why)
+    return invalid(error, "[%s] '%s': not a key name: %s", group, key, why);
   if (JSON_NODE_HOLDS_NULL(value)) {
     g_key_file_remove_key(kf, group, key, NULL);
     return TRUE;
@@ -108,8 +155,9 @@ set_key(GKeyFile *kf, const char *group, const char *key, JsonNode *value, GErro
 static gboolean
 apply_group(GKeyFile *kf, const char *group, JsonNode *node, GError **error)
 {
-  if (group[0] == '\0' || strpbrk(group, "[]\n\r") || strlen(group) > 96)
-    return invalid(error, "'%s': not a group name", group);
+  const char *why = group_name_problem(group);
+  if (why)
+    return invalid(error, "'%s': not a group name: %s", group, why);
   if (JSON_NODE_HOLDS_NULL(node)) {
     g_key_file_remove_group(kf, group, NULL);
     return TRUE;

@@ -200,6 +200,25 @@ test_bad_bodies_are_refused_with_reasons(void **state)
   g_autofree char *after = NULL;
   g_file_get_contents(config, &after, NULL, NULL);
   assert_string_equal(before, after);
+  /* names the file cannot hold are refused by name, with what to fix; nothing is saved */
+  static const struct {
+    const char *body, *says;
+  } names[] = {
+      {"{\"groups\":{\"video\\tx\":{\"bitrate\":\"900\"}}}", "a control character"},
+      {"{\"groups\":{\"video\":{\" bitrate\":\"900\"}}}", "cannot start or end with a space"},
+      {"{\"groups\":{\"video\":{\"#bitrate\":\"900\"}}}", "is a comment"},
+      {"{\"groups\":{\"video\":{\"bit\\u0001rate\":\"900\"}}}", "a control character"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+    r = call(f, "PUT", "/api/v1/config", names[i].body, &tech);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, names[i].says));
+    reply_clear(&r);
+  }
+  g_free(after);
+  after = NULL;
+  g_file_get_contents(config, &after, NULL, NULL);
+  assert_string_equal(before, after);
   /* a good change is saved; the stream key stays write-only */
   r = call(f, "PUT", "/api/v1/config", "{\"groups\":{\"video\":{\"bitrate\":\"900\"}}}", &tech);
   assert_int_equal(r.status, 200);

@@ -8,7 +8,7 @@
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-  g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL);
+  sc_fuzz_fatal_logs(G_LOG_LEVEL_CRITICAL);
   return 0;
 }
 

@@ -8,7 +8,7 @@
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-  g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL);
+  sc_fuzz_fatal_logs(G_LOG_LEVEL_CRITICAL);
   if (g_getenv("SHOPCAST_BOARD_DIR") == NULL)
     g_setenv("SHOPCAST_BOARD_DIR", SC_FUZZ_BOARD_DIR, TRUE);
   return 0;

@@ -113,7 +113,7 @@ open_box(void)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-  g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL);
+  sc_fuzz_fatal_logs(G_LOG_LEVEL_CRITICAL);
   open_box();
   return 0;
 }

@@ -1,10 +1,27 @@
-/* fuzz-util.c - the private folder of a fuzz target. */
+/* fuzz-util.c - what the fuzz targets share: fatal logs, a private folder. */
 #include "tests/fuzz/fuzz.h"
 
 #include <glib/gstdio.h>
 #include <stdlib.h>
 
 static char *fuzz_dir;
+static GLogLevelFlags fatal_levels;
+
+static GLogWriterOutput
+write_or_abort(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+  GLogWriterOutput out = g_log_writer_default(level, fields, n_fields, data);
+  if (level & fatal_levels)
+    abort();
+  return out;
+}
+
+void
+sc_fuzz_fatal_logs(GLogLevelFlags levels)
+{
+  fatal_levels = levels | G_LOG_LEVEL_ERROR;
+  g_log_set_writer_func(write_or_abort, NULL, NULL);
+}
 
 static void
 remove_dir(void)

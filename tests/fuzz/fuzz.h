@@ -15,6 +15,12 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Makes a log message of @levels (G_LOG_LEVEL_CRITICAL, ...) a crash: the
+ * process aborts, which libFuzzer catches and keeps the input for. GLib's own
+ * fatal messages stop at a breakpoint instead (SIGTRAP), which it does not:
+ * the run dies and the input is lost. Call once, from LLVMFuzzerInitialize. */
+void sc_fuzz_fatal_logs(GLogLevelFlags levels);
+
 /* A private folder for the target's files, made once, removed at exit. */
 const char *sc_fuzz_dir(void);
 
