@@ -5,6 +5,7 @@
 #include "firmware/http-connections.h"
 
 #include <errno.h>
+#include <gio/gunixsocketaddress.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -65,6 +66,12 @@ on_incoming(GSocketService *service, GSocketConnection *connection, GObject *sou
   if (remote == NULL) { /* gone already; the service's reference was the last */
     g_debug("a client left before its connection was accepted: %s", error->message);
     return TRUE;
+  }
+  /* libsoup takes the local address for an IP one (an HTTP/1.0 request
+   * without Host is named after it); on the Unix socket it is loopback */
+  if (G_IS_UNIX_SOCKET_ADDRESS(local)) {
+    g_object_unref(local);
+    local = g_inet_socket_address_new_from_string("127.0.0.1", 0);
   }
   self->tally->alive++;
   g_object_weak_ref(G_OBJECT(socket), socket_freed, g_rc_box_acquire(self->tally));

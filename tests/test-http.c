@@ -5,7 +5,7 @@
  * of entirely: the count of sockets not yet freed is back to zero within a
  * few seconds, so a long show with a panel and a monitoring script polling
  * does not grow. A client that half-closes while its answer is still being
- * worked on gets it. */
+ * worked on gets it. An HTTP/1.0 request without Host is answered on both. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -137,7 +137,9 @@ read_answer(int fd, const char *word, gboolean to_end)
     if (!to_end && strstr(got->str, word))
       break;
   }
-  gboolean ok = g_str_has_prefix(got->str, "HTTP/1.1 200") && strstr(got->str, word);
+  gboolean ok = (g_str_has_prefix(got->str, "HTTP/1.1 200") ||
+                 g_str_has_prefix(got->str, "HTTP/1.0 200")) &&
+                strstr(got->str, word);
   g_string_free(got, TRUE);
   return ok;
 }
@@ -259,6 +261,25 @@ run_slow_client(gpointer data)
   return NULL;
 }
 
+/* HTTP/1.0 without Host, on TCP and on the Unix socket. */
+static gpointer
+run_http10_clients(gpointer data)
+{
+  Clients *c = data;
+  for (int on_unix = 0; on_unix < 2; on_unix++) {
+    int fd = connect_to(c->f, on_unix);
+    if (!(fd >= 0 && send_text(fd, "GET /api/v1/ping HTTP/1.0\r\n\r\n") &&
+          read_answer(fd, "pong", TRUE))) {
+      g_printerr("HTTP/1.0 on %s: no answer\n", on_unix ? "the Unix socket" : "TCP");
+      g_atomic_int_inc(&c->failed);
+    }
+    if (fd >= 0)
+      close(fd);
+  }
+  clients_done(c);
+  return NULL;
+}
+
 /* Runs the main loop until the count of connections not let go is @want, at
  * most @max_ms; returns the ms it took, or -1. */
 static gint64
@@ -324,6 +345,20 @@ test_half_closed_client_gets_a_slow_answer(void **state)
   assert_true(wait_for_count(f, 0, 5000) >= 0);
 }
 
+/* An HTTP/1.0 request without Host is answered on the Unix socket as on TCP,
+ * and nothing is logged for it: libsoup names such a request after the local
+ * address, which it takes for an IP one (found by fuzz-http). */
+static void
+test_http10_without_host(void **state)
+{
+  Fixture *f = *state;
+  GLogLevelFlags before = g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+  Clients c = {.f = f};
+  run_beside(run_http10_clients, &c, 30);
+  g_log_set_always_fatal(before);
+  assert_true(wait_for_count(f, 0, 5000) >= 0);
+}
+
 int
 main(void)
 {
@@ -331,6 +366,7 @@ main(void)
       cmocka_unit_test_setup_teardown(test_every_connection_is_let_go, setup, teardown),
       cmocka_unit_test_setup_teardown(test_connections_that_stay_are_counted, setup, teardown),
       cmocka_unit_test_setup_teardown(test_half_closed_client_gets_a_slow_answer, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_http10_without_host, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
