@@ -137,9 +137,9 @@ read_answer(int fd, const char *word, gboolean to_end)
     if (!to_end && strstr(got->str, word))
       break;
   }
-  gboolean ok = (g_str_has_prefix(got->str, "HTTP/1.1 200") ||
-                 g_str_has_prefix(got->str, "HTTP/1.0 200")) &&
-                strstr(got->str, word);
+  gboolean ok =
+      (g_str_has_prefix(got->str, "HTTP/1.1 200") || g_str_has_prefix(got->str, "HTTP/1.0 200")) &&
+      strstr(got->str, word);
   g_string_free(got, TRUE);
   return ok;
 }
