@@ -9,6 +9,7 @@
 #include "firmware/adaptive.h"
 #include "firmware/api.h"
 #include "firmware/audio-control.h"
+#include "firmware/background-save.h"
 #include "firmware/daemon.h"
 #include "firmware/events.h"
 #include "firmware/failover.h"
@@ -48,18 +49,18 @@ struct _ScDaemon {
   ScAuth *auth; /* the panel's passwords and sessions */
   ScHttp *http; /* the panel and the API (LAN), shopcastctl (Unix socket) */
   ScApi *api;
-  ScShow *show;           /* the run of show, or NULL */
-  ScGraphics *graphics;   /* the show on the program frames, with the show */
-  ScAudioControl *audio;  /* gain, mute, sync; the music bed follows the flash sale */
-  ScRecording *recording; /* each show's recording, chapters and report */
-  ScAdaptive *adaptive;   /* the encoder's bitrate follows the uplinks */
-  ScShowState *resume;    /* the state read at start, restored once the program plays */
-  gboolean state_ready;   /* the saved state was dealt with: changes are saved from now on */
-  gboolean state_failing; /* a failed save was said once, not for every change */
-  ScSlot *slot;           /* systemd's watchdog, RAUC's mark-good once healthy */
-  ScUpdate *update;       /* firmware updates through the API, with the API */
-  ScProvision *provision; /* the box's hostname and network (system-dir) */
-  guint reboot_timer;     /* a freshly installed firmware starts soon */
+  ScShow *show;                 /* the run of show, or NULL */
+  ScGraphics *graphics;         /* the show on the program frames, with the show */
+  ScAudioControl *audio;        /* gain, mute, sync; the music bed follows the flash sale */
+  ScRecording *recording;       /* each show's recording, chapters and report */
+  ScAdaptive *adaptive;         /* the encoder's bitrate follows the uplinks */
+  ScShowState *resume;          /* the state read at start, restored once the program plays */
+  gboolean state_ready;         /* the saved state was dealt with: changes are saved from now on */
+  ScBackgroundSave *state_save; /* writes the state off the main loop; NULL: [box] state = off */
+  ScSlot *slot;                 /* systemd's watchdog, RAUC's mark-good once healthy */
+  ScUpdate *update;             /* firmware updates through the API, with the API */
+  ScProvision *provision;       /* the box's hostname and network (system-dir) */
+  guint reboot_timer;           /* a freshly installed firmware starts soon */
   GMainLoop *loop;
   guint trim_timer; /* free memory given back to the system now and then */
   guint stop_timer;

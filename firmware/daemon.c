@@ -197,6 +197,15 @@ sc_daemon_go_live(ScDaemon *self, const char *who)
 
 /* The show ends: each destination gets the end of its stream and its
  * publication closed; the program keeps encoding, ready to go live again. */
+/* The show's recording and report end with every audit line of the show in them. */
+static void
+end_recording(ScDaemon *self)
+{
+  if (self->graphics)
+    sc_graphics_sync_audit(self->graphics);
+  sc_recording_show_end(self->recording);
+}
+
 void
 sc_daemon_end_show(ScDaemon *self, const char *who)
 {
@@ -217,7 +226,7 @@ sc_daemon_end_show(ScDaemon *self, const char *who)
   sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", "live", "off air", who);
   g_info("off air (%s)", who);
   save_state(self);
-  sc_recording_show_end(self->recording);
+  end_recording(self);
 }
 
 /* The destinations, for the recording's once-a-second samples (main thread). */
@@ -267,22 +276,29 @@ sc_daemon_outputs_json_lines(ScDaemon *self)
 
 /* ---- the show's state on disk, for a restart ---- */
 
-/* After every change: live (unless stopping cleanly) and what is on air. */
+/* After every change: live (unless stopping cleanly) and what is on air.
+ * The write happens off the main loop: the graphics and the uplinks are not
+ * kept waiting for an fsync behind the recording. */
 static void
 save_state(ScDaemon *self)
 {
-  if (self->config->state == NULL || !self->state_ready)
+  if (self->state_save == NULL || !self->state_ready)
     return;
-  g_autoptr(GError) error = NULL;
   gboolean live = self->live && !self->stopping;
-  if (sc_show_state_save(self->config->state, self->show, live, &error)) {
-    self->state_failing = FALSE;
-    return;
-  }
-  if (!self->state_failing)
+  sc_background_save_put(self->state_save, sc_show_state_to_json(self->show, live));
+}
+
+/* A failed save is said once, and so is the first save after it. */
+static void
+on_state_saved(const GError *error, gpointer data)
+{
+  ScDaemon *self = data;
+  if (error)
     sc_event_log_add(self->events, g_get_real_time(), TRUE, "show", "state", "not saved",
                      error->message);
-  self->state_failing = TRUE;
+  else
+    sc_event_log_add(self->events, g_get_real_time(), FALSE, "show", "state", "saved again",
+                     self->config->state);
 }
 
 /* A clean stop: the next start does not go live by itself. Stopped before
@@ -290,11 +306,10 @@ save_state(ScDaemon *self)
 static void
 save_stopped(ScDaemon *self)
 {
-  g_autoptr(GError) error = NULL;
   if (self->state_ready || self->resume == NULL)
     save_state(self);
-  else if (!sc_show_state_write(self->resume, self->config->state, FALSE, &error))
-    g_warning("%s", error->message);
+  else if (self->state_save)
+    sc_background_save_put(self->state_save, sc_show_state_text(self->resume, FALSE));
 }
 
 /* At start: the state the last run left, kept until the program plays. */
@@ -305,6 +320,7 @@ load_state(ScDaemon *self)
   g_autoptr(GError) error = NULL;
   if (path == NULL)
     return;
+  self->state_save = sc_background_save_new(path, 0600, on_state_saved, self);
   self->resume = sc_show_state_load(path, &error);
   if (self->resume)
     return;
@@ -626,6 +642,10 @@ sc_daemon_free(ScDaemon *self)
   g_clear_handle_id(&self->trim_timer, g_source_remove);
   g_clear_pointer(&self->stall, sc_stall_watch_free);
   g_clear_pointer(&self->slot, sc_slot_free);
+  g_autoptr(GError) error = NULL;
+  if (self->state_save && !sc_background_save_flush(self->state_save, &error))
+    g_warning("show state: %s", error->message);
+  g_clear_pointer(&self->state_save, sc_background_save_free);
   sc_daemon_close_api(self); /* no request reaches what is freed next */
   /* the graphics stage leaves the pipeline first, and then the pipeline: no
    * more tags reach the outputs once it is freed */
@@ -714,7 +734,7 @@ finish_and_quit(ScDaemon *self, guint output_timeout_ms)
   finish_outputs(self->outputs, output_timeout_ms);
   sc_pipeline_stop(self->pipeline);
   if (self->live) /* the show ends with the box: its recording and report are complete */
-    sc_recording_show_end(self->recording);
+    end_recording(self);
   sc_cameras_stop(self->cameras);
   log_totals(self);
   g_main_loop_quit(self->loop);

@@ -20,14 +20,18 @@ struct _ScGraphics {
   ScShow *show;
   ScPipeline *pipeline;
   ScRenderer *renderer;
-  ScBlender *blender; /* the streaming thread's */
-  ScAuditLog *audit;  /* NULL: not audited */
+  ScBlender *blender;    /* the streaming thread's */
+  ScAuditLog *audit;     /* NULL: not audited; else written by @auditing's thread only */
+  GThreadPool *auditing; /* one thread: appends in order, the main loop never waits for fsync */
+  GMutex audit_lock;
+  GCond audit_cond;
+  guint audit_pending;    /* changes handed to @auditing not yet written */
+  gboolean audit_failing; /* said once, not for every change (@auditing's thread) */
   GMainContext *context;
   guint tick;              /* the picture's next change by itself */
   guint redraw;            /* the show changed: drawing it is due */
   GPtrArray *asked;        /* Change*: the show's changes since the last drawing */
   gint64 ended_logged_for; /* the end instant of the flash sale whose end was audited */
-  gboolean audit_failing;  /* said once, not for every change */
 
   GMutex lock;                             /* the rest is shared with the streaming thread */
   GstVideoOverlayComposition *composition; /* what frames get; NULL: nothing */
@@ -57,13 +61,11 @@ change_new(const char *kind, const char *detail, gint64 asked_ms)
   return c;
 }
 
-/* ---- the main thread: audit what the frames showed ---- */
+/* ---- the audit thread: append what the frames showed ---- */
 
 static void
 audit(ScGraphics *self, const Change *c)
 {
-  if (self->audit == NULL)
-    return;
   ScAuditEntry entry = {
       .realtime_us = c->shown_realtime_us,
       .stream_ms = c->shown_time / GST_MSECOND,
@@ -87,6 +89,20 @@ audit(ScGraphics *self, const Change *c)
             c->detail ? c->detail : "{}", entry.stream_ms);
 }
 
+static void
+audit_in_thread(gpointer data, gpointer user_data)
+{
+  ScGraphics *self = user_data;
+  audit(self, data);
+  change_free(data);
+  g_mutex_lock(&self->audit_lock);
+  self->audit_pending--;
+  g_cond_broadcast(&self->audit_cond);
+  g_mutex_unlock(&self->audit_lock);
+}
+
+/* ---- the main thread: hand what the frames showed to the audit thread ---- */
+
 static gboolean
 flush_shown(gpointer data)
 {
@@ -94,12 +110,31 @@ flush_shown(gpointer data)
   g_mutex_lock(&self->lock);
   GQueue shown = self->shown;
   g_queue_init(&self->shown);
-  g_clear_pointer(&self->flush, g_source_unref);
+  if (self->flush) {
+    g_source_destroy(self->flush);
+    g_clear_pointer(&self->flush, g_source_unref);
+  }
   g_mutex_unlock(&self->lock);
-  for (GList *l = shown.head; l; l = l->next)
-    audit(self, l->data);
-  g_queue_clear_full(&shown, change_free);
+  if (self->audit == NULL) {
+    g_queue_clear_full(&shown, change_free);
+    return G_SOURCE_REMOVE;
+  }
+  g_mutex_lock(&self->audit_lock);
+  self->audit_pending += shown.length;
+  g_mutex_unlock(&self->audit_lock);
+  for (Change *c = g_queue_pop_head(&shown); c; c = g_queue_pop_head(&shown))
+    g_thread_pool_push(self->auditing, c, NULL);
   return G_SOURCE_REMOVE;
+}
+
+void
+sc_graphics_sync_audit(ScGraphics *self)
+{
+  flush_shown(self);
+  g_mutex_lock(&self->audit_lock);
+  while (self->audit_pending > 0)
+    g_cond_wait(&self->audit_cond, &self->audit_lock);
+  g_mutex_unlock(&self->audit_lock);
 }
 
 /* ---- the streaming thread: every program frame ---- */
@@ -268,6 +303,10 @@ sc_graphics_new(ScShow *show, ScPipeline *pipeline, guint width, guint height,
   self->renderer = sc_renderer_new(width, height, NULL);
   self->blender = sc_blender_new();
   self->audit = g_steal_pointer(&audit);
+  g_mutex_init(&self->audit_lock);
+  g_cond_init(&self->audit_cond);
+  if (self->audit)
+    self->auditing = g_thread_pool_new(audit_in_thread, self, 1, FALSE, NULL);
   self->context = g_main_context_ref_thread_default();
   self->last_frame = GST_CLOCK_TIME_NONE;
   g_mutex_init(&self->lock);
@@ -289,12 +328,12 @@ sc_graphics_free(ScGraphics *self)
   g_clear_handle_id(&self->redraw, g_source_remove);
   g_ptr_array_set_free_func(self->asked, change_free); /* asked, never drawn: never on air */
   g_ptr_array_unref(self->asked);
-  if (self->flush) {
-    g_source_destroy(self->flush);
-    g_clear_pointer(&self->flush, g_source_unref);
-  }
   /* what frames showed is still audited; what none showed never reached air */
-  flush_shown(self);
+  sc_graphics_sync_audit(self);
+  if (self->auditing)
+    g_thread_pool_free(self->auditing, FALSE, TRUE);
+  g_mutex_clear(&self->audit_lock);
+  g_cond_clear(&self->audit_cond);
   g_queue_clear_full(&self->waiting, change_free);
   if (self->composition)
     gst_video_overlay_composition_unref(self->composition);

@@ -5,9 +5,10 @@
  * second, a fade step, a flash sale ending) it draws what changed and hands
  * the new composition to the overlay stage under a lock. The streaming
  * thread blends the current composition onto every program frame, and notes
- * the stream time of the first frame that shows each change. The main thread
- * then appends those changes to the on-air audit log: what reached the
- * program, not what was asked for.
+ * the stream time of the first frame that shows each change. Those changes
+ * then go to the on-air audit log: what reached the program, not what was
+ * asked for. A thread of the stage's own appends them, in order, so the main
+ * loop never waits for the fsync of a disk busy with the recording.
  *
  * A change that leaves the picture as it was (stock set while the counter is
  * hidden, a product moved in the running order) is in the event journal but
@@ -35,6 +36,10 @@ void sc_graphics_free(ScGraphics *graphics);
  * @detail are audited when a frame shows it, with the stream time of now as
  * when it was asked. Main thread. */
 void sc_graphics_changed(ScGraphics *graphics, const char *what, const char *detail);
+
+/* Waits until every change a frame has shown is in the audit log (for a
+ * reader of the log: the show's recording at its end). Main thread. */
+void sc_graphics_sync_audit(ScGraphics *graphics);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScGraphics, sc_graphics_free)
 

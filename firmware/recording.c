@@ -2,6 +2,7 @@
 
 #include "firmware/recording.h"
 
+#include "firmware/background-save.h"
 #include "firmware/chapters.h"
 #include "firmware/json.h"
 #include "firmware/report.h"
@@ -26,9 +27,10 @@ typedef struct {
   char *id, *dir, *title, *product_id, *product_name;
   gint64 start_us, end_us;
   int samples_fd, events_fd, audit_fd;
-  ScChapterLog *chapters; /* from the show's audit lines so far */
-  gint64 first_stream_ms; /* as the marks were last made with */
-  GArray *segments;       /* Segment */
+  ScBackgroundSave *show_json; /* show.json, written off the main loop */
+  ScChapterLog *chapters;      /* from the show's audit lines so far */
+  gint64 first_stream_ms;      /* as the marks were last made with */
+  GArray *segments;            /* Segment */
 } Show;
 
 typedef struct {
@@ -88,6 +90,7 @@ show_free(Show *s)
   close_fd(&s->samples_fd);
   close_fd(&s->events_fd);
   close_fd(&s->audit_fd);
+  sc_background_save_free(s->show_json); /* writes what is waiting */
   sc_chapter_log_free(s->chapters);
   g_array_unref(s->segments);
   g_free(s);
@@ -226,10 +229,26 @@ write_show_json(ScRecording *self, const ScRecorderStats *st)
   }
   append_recording(self, out, st);
   g_string_append(out, "}\n");
-  g_autofree char *path = g_build_filename(s->dir, "show.json", NULL);
+  sc_background_save_put(s->show_json, g_string_free(g_steal_pointer(&out), FALSE));
+}
+
+/* The show's last show.json on disk, for its report; a failure is said. */
+static void
+sync_show_json(ScRecording *self)
+{
   g_autoptr(GError) error = NULL;
-  if (!g_file_set_contents(path, out->str, (gssize)out->len, &error))
+  if (!sc_background_save_flush(self->show->show_json, &error))
     g_warning("%s", error->message);
+}
+
+static void
+on_show_json_saved(const GError *error, gpointer data)
+{
+  Show *s = data;
+  if (error)
+    g_warning("%s", error->message);
+  else
+    g_message("%s: show.json written again", s->dir);
 }
 
 static void
@@ -473,6 +492,8 @@ show_new(ScRecording *self, const char *title, const char *product_id, const cha
   s->segments = g_array_new(FALSE, TRUE, sizeof(Segment));
   g_array_set_clear_func(s->segments, segment_clear);
   s->samples_fd = s->events_fd = s->audit_fd = -1;
+  g_autofree char *show_json = g_build_filename(s->dir, "show.json", NULL);
+  s->show_json = sc_background_save_new(show_json, 0644, on_show_json_saved, s);
   if (g_mkdir(s->dir, 0755) != 0) {
     int saved = errno;
     g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved), "cannot create %s: %s", s->dir,
@@ -593,6 +614,7 @@ sc_recording_show_end(ScRecording *self)
   write_sample(self);
   write_show_json(self, &self->last);
   write_chapters(self, self->last.first_stream_ms);
+  sync_show_json(self); /* the report reads it */
   g_autofree char *dir = g_strdup(s->dir);
   g_clear_pointer(&self->show, show_free);
   sc_recording_report(self, dir);
@@ -749,6 +771,7 @@ sc_recording_free(ScRecording *self)
     flush_events(self);
     write_show_json(self, &self->last);
     write_chapters(self, self->last.first_stream_ms);
+    sync_show_json(self);
     g_clear_pointer(&self->show, show_free);
   }
   finish_report(self);

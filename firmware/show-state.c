@@ -175,6 +175,12 @@ sc_show_state_to_json(ScShow *show, gboolean live)
   return serialize(s, live);
 }
 
+char *
+sc_show_state_text(const ScShowState *state, gboolean live)
+{
+  return serialize(state, live);
+}
+
 gboolean
 sc_show_state_write(const ScShowState *state, const char *path, gboolean live, GError **error)
 {

@@ -2,7 +2,8 @@
  * a power cut) and started again by systemd resumes the show where it was.
  *
  * The state is one small JSON file ([box] state), replaced atomically
- * (firmware/safe-file.h) after every change on air and every go live / end
+ * (firmware/safe-file.h; shopcastd does it off the main loop,
+ * firmware/background-save.h) after every change on air and every go live / end
  * of show: whether the box is live, the product on air, every flash sale's
  * fixed end instant (wall clock), and the graphics on air (coupon, stock
  * shown, price correction, lower third, opening and closing cards).
@@ -41,8 +42,10 @@ char *sc_show_state_to_json(ScShow *show, gboolean live) G_GNUC_WARN_UNUSED_RESU
 gboolean sc_show_state_save(const char *path, ScShow *show, gboolean live,
                             GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* Replaces @path with @state, as live or not (@live): a clean stop before
- * a read state was restored keeps it, no longer live. */
+/* @state as JSON text, as live or not (@live): a clean stop before a read
+ * state was restored keeps it, no longer live. */
+char *sc_show_state_text(const ScShowState *state, gboolean live) G_GNUC_WARN_UNUSED_RESULT;
+/* Replaces @path with sc_show_state_text(). */
 gboolean sc_show_state_write(const ScShowState *state, const char *path, gboolean live,
                              GError **error) G_GNUC_WARN_UNUSED_RESULT;
 

@@ -4,7 +4,12 @@
  * FLV the destinations would get). It then decodes every frame with libav and
  * finds the price change in the product card's region: it must appear at the
  * stream time the audit log gives for it, within a few frames of the request,
- * and the frames before it must show the old card. */
+ * and the frames before it must show the old card.
+ *
+ * Then the same show on a disk as slow as one busy with the recording: every
+ * fsync takes a second. The pictures must come as promptly, and the main loop
+ * must never wait for the disk; the state and the audit log reach it all
+ * the same. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +17,7 @@
 
 #include "firmware/daemon.h"
 #include "overlays/render.h"
+#include "tests/support/slow-disk.h"
 #include "tests/support/testutil.h"
 
 #include <libavcodec/avcodec.h>
@@ -27,6 +33,16 @@
 #define CORRECT_AT_MS 3500
 #define STOP_AT_MS    5500
 #define RUN_LIMIT_S   30 /* the whole run, bounded */
+/* The slow disk (tests/support/slow-disk.h): each fsync of a file in the
+ * test's folder takes this long.
+ * The correction then comes while the product's saves are still on their
+ * way (the example show allows a change every 500 ms). */
+#define SLOW_FSYNC_MS      1000
+#define SLOW_CORRECT_AT_MS 2100
+/* The longest the main loop may be away between two turns of a 20 ms timer
+ * (a loaded machine under the sanitizers included); a wait for the slow
+ * disk would be a whole second. */
+#define MAX_LOOP_GAP_MS 400
 /* From the request to the first frame that shows it: one or two frame periods
  * on a quiet machine (see `make bench`); the bound leaves room for a loaded
  * machine under the sanitizers. */
@@ -43,6 +59,8 @@ typedef struct {
   guint32 first_tag_ms;
   GMainLoop *loop;
   gboolean product_ok, correction_ok, timed_out;
+  guint turns;                         /* a 20 ms timer, from the product on to the stop */
+  gint64 last_turn_us, longest_gap_us; /* how long the main loop was away */
 } Run;
 
 /* ---- the program, as the destinations get it ---- */
@@ -87,6 +105,18 @@ on_tag(GstBuffer *tag, GstCaps *caps, gpointer data)
 
 /* ---- the show, driven as the panel would ---- */
 
+/* Every 20 ms from the product on: how long the main loop was away. */
+static gboolean
+clock_turn(gpointer data)
+{
+  Run *run = data;
+  gint64 now = g_get_monotonic_time();
+  if (run->last_turn_us > 0)
+    run->longest_gap_us = MAX(run->longest_gap_us, now - run->last_turn_us);
+  run->last_turn_us = now;
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 put_product_on_air(gpointer data)
 {
@@ -94,6 +124,7 @@ put_product_on_air(gpointer data)
   g_autoptr(GError) error = NULL;
   run->product_ok = sc_show_goto_product(sc_daemon_get_show(run->daemon), "down-jacket", &error);
   g_assert_no_error(error);
+  run->turns = g_timeout_add(20, clock_turn, run);
   return G_SOURCE_REMOVE;
 }
 
@@ -111,6 +142,7 @@ static gboolean
 stop(gpointer data)
 {
   Run *run = data;
+  g_clear_handle_id(&run->turns, g_source_remove);
   sc_daemon_stop(run->daemon);
   return G_SOURCE_REMOVE;
 }
@@ -299,44 +331,61 @@ product_card(void)
   return (Rect){x + margin, y + margin, (int)w - 2 * margin, (int)h - 2 * margin};
 }
 
+/* shopcastd from the start to a clean stop, the product put on air and its
+ * price corrected @correct_at_ms after the start. */
 static void
-test_price_change_reaches_the_encoded_frames(void **state)
+run_show(Run *run, const char *audit, const char *flv, guint correct_at_ms)
 {
-  g_autofree char *audit = g_build_filename(dir, "audit.jsonl", NULL);
-  g_autofree char *flv = g_build_filename(dir, "program.flv", NULL);
   g_autoptr(GError) error = NULL;
-  Run run = {.first_tag_pts = GST_CLOCK_TIME_NONE};
-  g_mutex_init(&run.lock);
-  run.loop = g_main_loop_new(NULL, FALSE);
-  run.daemon = new_daemon(audit, run.loop, &error);
+  run->first_tag_pts = GST_CLOCK_TIME_NONE;
+  g_mutex_init(&run->lock);
+  run->loop = g_main_loop_new(NULL, FALSE);
+  run->daemon = new_daemon(audit, run->loop, &error);
   g_assert_no_error(error);
-  run.flv = fopen(flv, "wb");
-  assert_non_null(run.flv);
-  sc_pipeline_add_program_sink(sc_daemon_get_pipeline(run.daemon), on_tag, &run);
-  assert_true(sc_daemon_start(run.daemon, &error));
-  g_timeout_add(PRODUCT_AT_MS, put_product_on_air, &run);
-  g_timeout_add(CORRECT_AT_MS, correct_price, &run);
-  g_timeout_add(STOP_AT_MS, stop, &run);
-  guint limit = g_timeout_add_seconds(RUN_LIMIT_S, give_up, &run);
-  g_main_loop_run(run.loop); /* the daemon quits it when the stream has ended */
-  if (run.timed_out)
+  run->flv = fopen(flv, "wb");
+  assert_non_null(run->flv);
+  sc_pipeline_add_program_sink(sc_daemon_get_pipeline(run->daemon), on_tag, run);
+  assert_true(sc_daemon_start(run->daemon, &error));
+  g_timeout_add(PRODUCT_AT_MS, put_product_on_air, run);
+  g_timeout_add(correct_at_ms, correct_price, run);
+  g_timeout_add(STOP_AT_MS, stop, run);
+  guint limit = g_timeout_add_seconds(RUN_LIMIT_S, give_up, run);
+  g_main_loop_run(run->loop); /* the daemon quits it when the stream has ended */
+  if (run->timed_out)
     fail_msg("the daemon did not stop within %d s", RUN_LIMIT_S);
   g_source_remove(limit);
-  g_main_loop_unref(run.loop);
-  assert_int_equal(sc_daemon_get_exit_code(run.daemon), 0);
-  sc_daemon_free(run.daemon);
-  fclose(run.flv);
-  assert_true(run.product_ok && run.correction_ok);
+  g_clear_handle_id(&run->turns, g_source_remove);
+  g_main_loop_unref(run->loop);
+  assert_int_equal(sc_daemon_get_exit_code(run->daemon), 0);
+  sc_daemon_free(run->daemon);
+  fclose(run->flv);
+  g_mutex_clear(&run->lock);
+  assert_true(run->product_ok && run->correction_ok);
+}
 
-  /* the audit log: both changes, each shown within a few frames of its request */
-  Audited product = find_audited(audit, "product");
-  Audited correction = find_audited(audit, "price-correction");
-  for (const Audited *a = &product; a; a = a == &product ? &correction : NULL) {
+/* The audit log has both changes, each shown within a few frames of its request. */
+static void
+assert_prompt(const char *audit, Audited *product, Audited *correction)
+{
+  *product = find_audited(audit, "product");
+  *correction = find_audited(audit, "price-correction");
+  for (const Audited *a = product; a; a = a == product ? correction : NULL) {
     if (a->stream_ms < a->asked_ms + FRAME_MS - 2 ||
         a->stream_ms > a->asked_ms + MAX_LATENCY_FRAMES * FRAME_MS)
       fail_msg("asked at %" G_GINT64_FORMAT " ms, shown at %" G_GINT64_FORMAT " ms", a->asked_ms,
                a->stream_ms);
   }
+}
+
+static void
+test_price_change_reaches_the_encoded_frames(void **state)
+{
+  g_autofree char *audit = g_build_filename(dir, "audit.jsonl", NULL);
+  g_autofree char *flv = g_build_filename(dir, "program.flv", NULL);
+  Run run = {0};
+  run_show(&run, audit, flv, CORRECT_AT_MS);
+  Audited product, correction;
+  assert_prompt(audit, &product, &correction);
 
   /* the encoded frames: FLV time = running time - the first tag's offset */
   double offset_ms = (double)run.first_tag_pts / GST_MSECOND - run.first_tag_ms;
@@ -373,7 +422,35 @@ test_price_change_reaches_the_encoded_frames(void **state)
     fail_msg("the new card first shows at %.1f ms, the audit log says %.1f ms", first_new->pts_ms,
              change_ms);
   assert_true(old_frames >= 15 && new_frames >= 15);
-  g_mutex_clear(&run.lock);
+}
+
+/* Every fsync takes a second: the pictures are as prompt, the main loop
+ * never waits, and the show state and the audit log are complete on disk
+ * once shopcastd has stopped. */
+static void
+test_slow_disk_holds_nothing_up(void **state)
+{
+  g_autofree char *audit = g_build_filename(dir, "audit.jsonl", NULL);
+  g_autofree char *flv = g_build_filename(dir, "program.flv", NULL);
+  Run run = {0};
+  sc_slow_disk_set(dir, SLOW_FSYNC_MS);
+  run_show(&run, audit, flv, SLOW_CORRECT_AT_MS);
+  guint syncs = sc_slow_disk_get_syncs();
+  sc_slow_disk_set(NULL, 0);
+  assert_true(syncs > 0); /* the slow disk was used */
+  Audited product, correction;
+  assert_prompt(audit, &product, &correction);
+  g_print("main loop away at most %.0f ms; shown %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT
+          " ms after the requests\n",
+          run.longest_gap_us / 1000.0, product.stream_ms - product.asked_ms,
+          correction.stream_ms - correction.asked_ms);
+  if (run.longest_gap_us > MAX_LOOP_GAP_MS * G_TIME_SPAN_MILLISECOND)
+    fail_msg("the main loop was away %.0f ms", run.longest_gap_us / 1000.0);
+  g_autofree char *state_path = g_build_filename(dir, "state.json", NULL);
+  g_autofree char *saved = sc_test_read_text(state_path);
+  assert_non_null(strstr(saved, "\"product\":\"down-jacket\""));
+  assert_non_null(strstr(saved, "\"corrected_price_fen\":18900"));
+  assert_non_null(strstr(saved, "\"live\":false")); /* the clean stop's */
 }
 
 static int
@@ -396,7 +473,9 @@ main(void)
 {
   gst_init(NULL, NULL);
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_price_change_reaches_the_encoded_frames),
+      cmocka_unit_test_setup_teardown(test_price_change_reaches_the_encoded_frames, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_slow_disk_holds_nothing_up, setup, teardown),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -579,6 +579,21 @@ start_busy_show(Fixture *f, const char *config, gint64 *end_ms)
   return first;
 }
 
+/* Whether @f's state file says @what within 5 s: shopcastd writes it off
+ * its main loop, a few milliseconds after the change. */
+static gboolean
+state_saved(Fixture *f, const char *what)
+{
+  g_autofree char *path = g_build_filename(f->dir, "state.json", NULL);
+  for (int i = 0; i < 250; i++) {
+    g_autofree char *text = NULL;
+    if (g_file_get_contents(path, &text, NULL, NULL) && strstr(text, what))
+      return TRUE;
+    g_usleep(20 * 1000);
+  }
+  return FALSE;
+}
+
 /* shopcastd killed in the middle of a flash sale (SIGKILL: no chance to
  * save anything) and started again with the same config: live again, the
  * same product on air, the countdown carrying on to the same end, the stock
@@ -591,6 +606,7 @@ test_resumes_after_sigkill(void **state)
   g_autofree char *log2 = g_build_filename(f->dir, "second.log", NULL);
   gint64 end_ms = 0;
   g_autoptr(GSubprocess) first = start_busy_show(f, config, &end_ms);
+  gboolean saved_before = state_saved(f, "\"stock\":37,");
   g_subprocess_force_exit(first); /* SIGKILL */
   assert_int_equal(sc_test_daemon_wait(first, 5), -1);
 
@@ -612,6 +628,7 @@ test_resumes_after_sigkill(void **state)
   g_file_get_contents(state_path, &saved, NULL, NULL);
 
   g_print("live again %.1f s after the restart; show: %s", resumed_s, show);
+  assert_true(saved_before);
   if (!on_air)
     fail_msg("not live again after the restart; its log:\n%s", log);
   assert_non_null(strstr(status, "\"live\":true"));
