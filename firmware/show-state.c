@@ -3,7 +3,6 @@
 #include "firmware/show-state.h"
 
 #include "firmware/json.h"
-#include "firmware/safe-file.h"
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
@@ -179,25 +178,6 @@ char *
 sc_show_state_text(const ScShowState *state, gboolean live)
 {
   return serialize(state, live);
-}
-
-gboolean
-sc_show_state_write(const ScShowState *state, const char *path, gboolean live, GError **error)
-{
-  g_autofree char *text = serialize(state, live);
-  g_autoptr(GError) local = NULL;
-  if (sc_file_replace(path, text, strlen(text), 0600, &local))
-    return TRUE;
-  g_set_error(error, SC_SHOW_STATE_ERROR, SC_SHOW_STATE_ERROR_READ, "show state: %s",
-              local->message);
-  return FALSE;
-}
-
-gboolean
-sc_show_state_save(const char *path, ScShow *show, gboolean live, GError **error)
-{
-  g_autoptr(ScShowState) s = capture(show, live);
-  return sc_show_state_write(s, path, live, error);
 }
 
 /* ---- reading ---- */

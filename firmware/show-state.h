@@ -27,7 +27,7 @@ GQuark sc_show_state_error_quark(void);
 
 typedef enum {
   SC_SHOW_STATE_ERROR_ABSENT,   /* no state file yet: a first start */
-  SC_SHOW_STATE_ERROR_READ,     /* cannot be read or written */
+  SC_SHOW_STATE_ERROR_READ,     /* cannot be read */
   SC_SHOW_STATE_ERROR_CORRUPT,  /* not a state file shopcastd wrote: damaged, cut, too large */
   SC_SHOW_STATE_ERROR_MISMATCH, /* from another run of show: unknown products, broken rules */
 } ScShowStateError;
@@ -37,17 +37,9 @@ typedef struct _ScShowState ScShowState;
 /* The state now as JSON text: @live, and what @show has on air (@show may
  * be NULL: no run of show). */
 char *sc_show_state_to_json(ScShow *show, gboolean live) G_GNUC_WARN_UNUSED_RESULT;
-/* Replaces @path with the state now (temp file, fsync, rename, fsync
- * folder): on error the previous state stays whole. */
-gboolean sc_show_state_save(const char *path, ScShow *show, gboolean live,
-                            GError **error) G_GNUC_WARN_UNUSED_RESULT;
-
 /* @state as JSON text, as live or not (@live): a clean stop before a read
  * state was restored keeps it, no longer live. */
 char *sc_show_state_text(const ScShowState *state, gboolean live) G_GNUC_WARN_UNUSED_RESULT;
-/* Replaces @path with sc_show_state_text(). */
-gboolean sc_show_state_write(const ScShowState *state, const char *path, gboolean live,
-                             GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Reads and checks a state file (at most 64 KiB); @path names it in errors. */
 ScShowState *sc_show_state_load(const char *path, GError **error) G_GNUC_WARN_UNUSED_RESULT;

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "firmware/background-save.h"
+#include "firmware/safe-file.h"
 #include "firmware/show-state.h"
 #include "tests/support/testutil.h"
 
@@ -52,6 +54,16 @@ state_path(void)
 }
 
 /* A show in the middle of a flash sale, saved while live. */
+/* Writes @text (taken) to @path as shopcastd does: replaced atomically. */
+static void
+write_state(const char *path, char *text)
+{
+  g_autofree char *owned = text;
+  g_autoptr(GError) error = NULL;
+  assert_true(sc_file_replace(path, owned, strlen(owned), 0600, &error));
+  g_assert_no_error(error);
+}
+
 static void
 save_busy_show(const char *path, gint64 *flash_end, gint64 *boots_end)
 {
@@ -66,9 +78,7 @@ save_busy_show(const char *path, gint64 *flash_end, gint64 *boots_end)
   ACT(sc_show_lower_third(show, "小雅", "主播", &act_error));
   assert_true(sc_show_get_flash_end(show, "down-jacket", flash_end));
   assert_true(sc_show_get_flash_end(show, "snow-boots", boots_end));
-  g_autoptr(GError) error = NULL;
-  assert_true(sc_show_state_save(path, show, TRUE, &error));
-  g_assert_no_error(error);
+  write_state(path, sc_show_state_to_json(show, TRUE));
 }
 
 static void
@@ -253,14 +263,14 @@ test_no_show(void **state)
 {
   g_autofree char *path = state_path();
   g_autoptr(GError) error = NULL;
-  assert_true(sc_show_state_save(path, NULL, TRUE, &error));
+  write_state(path, sc_show_state_to_json(NULL, TRUE));
   g_autoptr(ScShowState) live = sc_show_state_load(path, &error);
   g_assert_no_error(error);
   assert_true(sc_show_state_get_live(live));
   g_autoptr(ScShow) show = example_show(NULL);
   assert_true(sc_show_state_restore(live, show, &error));
   assert_null(sc_show_get_on_air(show)->product);
-  assert_true(sc_show_state_save(path, NULL, FALSE, &error));
+  write_state(path, sc_show_state_to_json(NULL, FALSE));
   g_autoptr(ScShowState) stopped = sc_show_state_load(path, &error);
   assert_false(sc_show_state_get_live(stopped));
 }
@@ -276,7 +286,7 @@ test_stopped_before_restore(void **state)
   g_autoptr(GError) error = NULL;
   g_autoptr(ScShowState) read = sc_show_state_load(path, &error);
   g_assert_no_error(error);
-  assert_true(sc_show_state_write(read, path, FALSE, &error));
+  write_state(path, sc_show_state_text(read, FALSE));
   g_autoptr(ScShowState) again = sc_show_state_load(path, &error);
   g_assert_no_error(error);
   assert_false(sc_show_state_get_live(again));
@@ -287,8 +297,9 @@ test_stopped_before_restore(void **state)
   assert_int_equal(sc_show_get_on_air(show)->flash_end_us, end);
 }
 
-/* A write that fails (here: the file size limit, which holds for root too)
- * leaves the previous state whole, and no temporary file behind. */
+/* A write that fails (here: the file size limit, which holds for root too),
+ * made as shopcastd makes it (firmware/background-save.h), leaves the
+ * previous state whole, and no temporary file behind. */
 static void
 test_failed_write_keeps_old(void **state)
 {
@@ -306,11 +317,13 @@ test_failed_write_keeps_old(void **state)
   void (*was)(int) = signal(SIGXFSZ, SIG_IGN);
   assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
   g_autoptr(GError) error = NULL;
-  gboolean saved = sc_show_state_save(path, show, TRUE, &error);
+  g_autoptr(ScBackgroundSave) save = sc_background_save_new(path, 0600, NULL, NULL);
+  sc_background_save_put(save, sc_show_state_to_json(show, TRUE));
+  gboolean saved = sc_background_save_flush(save, &error);
   assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
   signal(SIGXFSZ, was);
   assert_false(saved);
-  assert_true(g_error_matches(error, SC_SHOW_STATE_ERROR, SC_SHOW_STATE_ERROR_READ));
+  assert_non_null(error);
   assert_non_null(strstr(error->message, "state.json"));
 
   g_autofree char *after = NULL;
